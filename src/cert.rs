@@ -1,0 +1,331 @@
+//! The certificate model: parsed once at the edge into owned, checked fields, plus the NCA profile
+//! (IIN, BIN, names, role) of `NCA-PROFILE.md`.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::envelope::Signed;
+use crate::name::DistinguishedName;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertError {
+    #[error("not a DER X.509 certificate: {0}")]
+    Malformed(String),
+}
+
+/// The role an NCA certificate gives its holder, from the extended key usage OIDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Individual,
+    LegalEntity,
+    FirstHead,
+    SigningRight,
+    FinanceSigningRight,
+    Hr,
+    Employee,
+}
+
+impl Role {
+    /// Most specific first: a head's certificate carries both the legal-entity and the head OID.
+    const BY_OID: [(&'static str, Role); 7] = [
+        ("1.2.398.3.3.4.1.2.1", Role::FirstHead),
+        ("1.2.398.3.3.4.1.2.2", Role::SigningRight),
+        ("1.2.398.3.3.4.1.2.3", Role::FinanceSigningRight),
+        ("1.2.398.3.3.4.1.2.4", Role::Hr),
+        ("1.2.398.3.3.4.1.2.5", Role::Employee),
+        ("1.2.398.3.3.4.1.2", Role::LegalEntity),
+        ("1.2.398.3.3.4.1.1", Role::Individual),
+    ];
+
+    fn from_ekus(ekus: &[String]) -> Option<Role> {
+        Self::BY_OID
+            .iter()
+            .find(|(oid, _)| ekus.iter().any(|e| e == oid))
+            .map(|(_, role)| *role)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Individual => "individual",
+            Role::LegalEntity => "legal_entity",
+            Role::FirstHead => "first_head",
+            Role::SigningRight => "signing_right",
+            Role::FinanceSigningRight => "finance_signing_right",
+            Role::Hr => "hr",
+            Role::Employee => "employee",
+        }
+    }
+}
+
+/// Key usage bits (RFC 5280 §4.2.1.3) that the verifier cares about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyUsage {
+    pub digital_signature: bool,
+    pub non_repudiation: bool,
+    pub key_encipherment: bool,
+    pub key_cert_sign: bool,
+    pub crl_sign: bool,
+}
+
+impl KeyUsage {
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for (on, name) in [
+            (self.digital_signature, "digitalSignature"),
+            (self.non_repudiation, "nonRepudiation"),
+            (self.key_encipherment, "keyEncipherment"),
+            (self.key_cert_sign, "keyCertSign"),
+            (self.crl_sign, "cRLSign"),
+        ] {
+            if on {
+                out.push(name);
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BasicConstraints {
+    pub ca: bool,
+    pub path_len: Option<u32>,
+}
+
+/// Who the certificate says its holder is, per the NCA profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub iin: Option<String>,
+    pub bin: Option<String>,
+    pub common_name: Option<String>,
+    pub surname: Option<String>,
+    pub given_name: Option<String>,
+    pub organization: Option<String>,
+    pub role: Option<Role>,
+}
+
+/// Twelve ASCII digits after a prefix such as `IIN` or `BIN`.
+fn prefixed_id(value: &str, prefix: &str) -> Option<String> {
+    let digits = value.trim().strip_prefix(prefix)?;
+    (digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_owned())
+}
+
+/// Extensions this verifier understands; any other critical extension makes the certificate unusable.
+const UNDERSTOOD_EXTENSIONS: [&str; 11] = [
+    "2.5.29.14",         // subjectKeyIdentifier
+    "2.5.29.35",         // authorityKeyIdentifier
+    "2.5.29.15",         // keyUsage
+    "2.5.29.37",         // extKeyUsage
+    "2.5.29.19",         // basicConstraints
+    "2.5.29.17",         // subjectAltName
+    "2.5.29.18",         // issuerAltName
+    "2.5.29.32",         // certificatePolicies
+    "2.5.29.31",         // cRLDistributionPoints
+    "2.5.29.46",         // freshestCRL
+    "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+];
+
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    pub der: Vec<u8>,
+    /// SHA-256 of the DER: the identity of this exact certificate.
+    pub fingerprint: [u8; 32],
+    pub signed: Signed,
+    pub version: u32,
+    /// The serial as encoded (big-endian two's complement), compared byte for byte with CRL entries.
+    pub serial: Vec<u8>,
+    pub subject: DistinguishedName,
+    pub issuer: DistinguishedName,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// The whole SubjectPublicKeyInfo, DER.
+    pub spki: Vec<u8>,
+    pub spki_sha256: [u8; 32],
+    pub basic_constraints: Option<BasicConstraints>,
+    pub key_usage: Option<KeyUsage>,
+    pub ext_key_usage: Vec<String>,
+    pub subject_key_id: Option<Vec<u8>>,
+    pub authority_key_id: Option<Vec<u8>>,
+    pub crl_urls: Vec<String>,
+    pub unsupported_critical: Vec<String>,
+    pub identity: Identity,
+}
+
+impl Certificate {
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        let (rest, x509) =
+            X509Certificate::from_der(der).map_err(|e| CertError::Malformed(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(CertError::Malformed(
+                "trailing bytes after the certificate".into(),
+            ));
+        }
+        let der = &der[..der.len() - rest.len()];
+        let signed = Signed::from_der(der).map_err(|e| CertError::Malformed(e.to_string()))?;
+        let subject = DistinguishedName::from_x509(x509.subject());
+        let issuer = DistinguishedName::from_x509(x509.issuer());
+
+        let mut cert = Certificate {
+            der: der.to_vec(),
+            fingerprint: Sha256::digest(der).into(),
+            signed,
+            version: x509.version().0 + 1,
+            serial: x509.raw_serial().to_vec(),
+            not_before: x509.validity().not_before.to_datetime(),
+            not_after: x509.validity().not_after.to_datetime(),
+            spki: x509.public_key().raw.to_vec(),
+            spki_sha256: Sha256::digest(x509.public_key().raw).into(),
+            basic_constraints: None,
+            key_usage: None,
+            ext_key_usage: Vec::new(),
+            subject_key_id: None,
+            authority_key_id: None,
+            crl_urls: Vec::new(),
+            unsupported_critical: Vec::new(),
+            identity: Identity::default(),
+            subject,
+            issuer,
+        };
+        cert.read_extensions(&x509)?;
+        cert.identity = cert.read_identity();
+        Ok(cert)
+    }
+
+    fn read_extensions(&mut self, x509: &X509Certificate<'_>) -> Result<(), CertError> {
+        let mut seen = std::collections::HashSet::new();
+        for ext in x509.extensions() {
+            let oid = ext.oid.to_id_string();
+            if !seen.insert(oid.clone()) {
+                return Err(CertError::Malformed(format!(
+                    "extension {oid} appears twice"
+                )));
+            }
+            match ext.parsed_extension() {
+                ParsedExtension::BasicConstraints(bc) => {
+                    self.basic_constraints = Some(BasicConstraints {
+                        ca: bc.ca,
+                        path_len: bc.path_len_constraint,
+                    })
+                }
+                ParsedExtension::KeyUsage(ku) => {
+                    self.key_usage = Some(KeyUsage {
+                        digital_signature: ku.digital_signature(),
+                        non_repudiation: ku.non_repudiation(),
+                        key_encipherment: ku.key_encipherment(),
+                        key_cert_sign: ku.key_cert_sign(),
+                        crl_sign: ku.crl_sign(),
+                    })
+                }
+                ParsedExtension::ExtendedKeyUsage(eku) => {
+                    let mut oids = Vec::new();
+                    for (on, oid) in [
+                        (eku.any, "2.5.29.37.0"),
+                        (eku.server_auth, "1.3.6.1.5.5.7.3.1"),
+                        (eku.client_auth, "1.3.6.1.5.5.7.3.2"),
+                        (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
+                        (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
+                        (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
+                        (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+                    ] {
+                        if on {
+                            oids.push(oid.to_owned());
+                        }
+                    }
+                    oids.extend(eku.other.iter().map(|o| o.to_id_string()));
+                    self.ext_key_usage = oids;
+                }
+                ParsedExtension::SubjectKeyIdentifier(ski) => {
+                    self.subject_key_id = Some(ski.0.to_vec())
+                }
+                ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                    self.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
+                }
+                ParsedExtension::CRLDistributionPoints(dps) => {
+                    for dp in dps.iter() {
+                        if let Some(DistributionPointName::FullName(names)) = &dp.distribution_point
+                        {
+                            for name in names {
+                                if let GeneralName::URI(uri) = name {
+                                    self.crl_urls.push((*uri).to_owned());
+                                }
+                            }
+                        }
+                    }
+                }
+                ParsedExtension::ParseError { error } if ext.critical => {
+                    return Err(CertError::Malformed(format!(
+                        "critical extension {oid} is unreadable: {error}"
+                    )));
+                }
+                _ => {}
+            }
+            if ext.critical && !UNDERSTOOD_EXTENSIONS.contains(&oid.as_str()) {
+                self.unsupported_critical.push(oid);
+            }
+        }
+        Ok(())
+    }
+
+    fn read_identity(&self) -> Identity {
+        let s = &self.subject;
+        let iin = s
+            .attributes_of("2.5.4.5")
+            .find_map(|v| prefixed_id(v, "IIN"));
+        let bin = s
+            .attributes_of("2.5.4.11")
+            .find_map(|v| prefixed_id(v, "BIN"));
+        Identity {
+            iin,
+            bin,
+            common_name: s.attribute("2.5.4.3").map(str::to_owned),
+            surname: s.attribute("2.5.4.4").map(str::to_owned),
+            given_name: s.attribute("2.5.4.42").map(str::to_owned),
+            organization: s.attribute("2.5.4.10").map(str::to_owned),
+            role: Role::from_ekus(&self.ext_key_usage),
+        }
+    }
+
+    pub fn is_ca(&self) -> bool {
+        self.basic_constraints.is_some_and(|bc| bc.ca)
+    }
+
+    pub fn is_self_issued(&self) -> bool {
+        self.subject.matches(&self.issuer)
+    }
+
+    /// May this certificate's key sign certificates? (basicConstraints CA, v3, keyCertSign if KU present)
+    pub fn can_sign_certificates(&self) -> Result<(), &'static str> {
+        if self.version < 3 || !self.is_ca() {
+            return Err("the issuer is not a CA (basicConstraints cA is not TRUE)");
+        }
+        if self.key_usage.is_some_and(|ku| !ku.key_cert_sign) {
+            return Err("the issuer's key usage lacks keyCertSign");
+        }
+        Ok(())
+    }
+
+    /// May this certificate's key sign CRLs? (cRLSign if KU present)
+    pub fn can_sign_crls(&self) -> bool {
+        self.key_usage.is_none_or(|ku| ku.crl_sign)
+    }
+
+    pub fn serial_hex(&self) -> String {
+        serial_hex(&self.serial)
+    }
+
+    pub fn fingerprint_hex(&self) -> String {
+        hex::encode(self.fingerprint)
+    }
+}
+
+/// `0x…` of a serial as encoded, without redundant leading zero bytes.
+pub fn serial_hex(serial: &[u8]) -> String {
+    let trimmed = match serial {
+        [0, rest @ ..] if !rest.is_empty() && rest[0] & 0x80 != 0 => rest,
+        other => other,
+    };
+    format!("0x{}", hex::encode(trimmed))
+}

@@ -1,0 +1,330 @@
+//! Path building from a certificate to a configured trust anchor (RFC 5280 §6.1, simplified to
+//! what NCA hierarchies need: names, key identifiers, signatures, basicConstraints, keyCertSign,
+//! pathLenConstraint). Validity and revocation of the path are judged by the caller, per certificate.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::cert::Certificate;
+use crate::crypto::CryptoError;
+use crate::name::NameKey;
+use crate::sigcache::SigCache;
+
+/// A set of certificates indexed by subject name.
+#[derive(Default, Clone)]
+pub struct CertPool {
+    certs: Vec<Arc<Certificate>>,
+    by_subject: HashMap<NameKey, Vec<usize>>,
+}
+
+impl CertPool {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn from_certs(certs: impl IntoIterator<Item = Arc<Certificate>>) -> Self {
+        let mut pool = Self::new();
+        for cert in certs {
+            pool.add(cert);
+        }
+        pool
+    }
+
+    /// Adds a certificate unless the very same one is already present.
+    pub fn add(&mut self, cert: Arc<Certificate>) {
+        let slot = self
+            .by_subject
+            .entry(cert.subject.key().clone())
+            .or_default();
+        if slot
+            .iter()
+            .any(|&i| self.certs[i].fingerprint == cert.fingerprint)
+        {
+            return;
+        }
+        slot.push(self.certs.len());
+        self.certs.push(cert);
+    }
+
+    /// Certificates whose subject is `cert`'s issuer.
+    pub fn issuers_of<'a>(
+        &'a self,
+        cert: &Certificate,
+    ) -> impl Iterator<Item = &'a Arc<Certificate>> {
+        self.with_subject(cert.issuer.key())
+    }
+
+    pub fn with_subject<'a>(&'a self, key: &NameKey) -> impl Iterator<Item = &'a Arc<Certificate>> {
+        self.by_subject
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.certs[i])
+    }
+
+    pub fn contains(&self, cert: &Certificate) -> bool {
+        self.with_subject(cert.subject.key())
+            .any(|c| c.fingerprint == cert.fingerprint)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Certificate>> {
+        self.certs.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.certs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.certs.is_empty()
+    }
+}
+
+/// Bounds that keep adversarial certificate bundles from blowing up path building.
+#[derive(Debug, Clone, Copy)]
+pub struct PathLimits {
+    /// Certificates in a path, anchor included.
+    pub max_length: usize,
+    /// Candidate issuers tried (each costs at most one signature check) per path search.
+    pub max_candidates: usize,
+}
+
+impl Default for PathLimits {
+    fn default() -> Self {
+        PathLimits {
+            max_length: 8,
+            max_candidates: 64,
+        }
+    }
+}
+
+/// A validated path: `certs[0]` is the certificate asked about, the last one is the trust anchor.
+#[derive(Debug, Clone)]
+pub struct CertPath {
+    pub certs: Vec<Arc<Certificate>>,
+}
+
+impl CertPath {
+    pub fn anchor(&self) -> &Arc<Certificate> {
+        self.certs.last().expect("a path always holds its anchor")
+    }
+
+    /// The certificates below the anchor, each with its issuer.
+    pub fn with_issuers(&self) -> impl Iterator<Item = (&Arc<Certificate>, &Arc<Certificate>)> {
+        self.certs.windows(2).map(|w| (&w[0], &w[1]))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    #[error("no trusted issuer found for {subject} (issuer {issuer})")]
+    IssuerNotFound { subject: String, issuer: String },
+    #[error("the signature on {subject} does not verify with the key of {issuer}")]
+    BadSignature { subject: String, issuer: String },
+    #[error("{issuer} may not issue {subject}: {why}")]
+    NotCa {
+        subject: String,
+        issuer: String,
+        why: &'static str,
+    },
+    #[error("pathLenConstraint exceeded at {subject}")]
+    PathLength { subject: String },
+    #[error("{subject} has an unsupported critical extension {oid}")]
+    UnsupportedCriticalExtension { subject: String, oid: String },
+    #[error("the signature on {subject} uses an algorithm this service does not implement: {why}")]
+    UnsupportedAlgorithm { subject: String, why: String },
+    #[error("path search gave up after {0} candidate issuers (limit)")]
+    BudgetExhausted(usize),
+    #[error("no path within the limit of {0} certificates")]
+    TooLong(usize),
+}
+
+impl PathError {
+    /// How informative an error is when several candidate paths failed: a concrete defect found on
+    /// a real candidate beats "no issuer".
+    fn weight(&self) -> u8 {
+        match self {
+            PathError::IssuerNotFound { .. } => 0,
+            PathError::TooLong(_) | PathError::BudgetExhausted(_) => 1,
+            PathError::UnsupportedAlgorithm { .. } => 2,
+            _ => 3,
+        }
+    }
+
+    pub fn is_unsupported_algorithm(&self) -> bool {
+        matches!(self, PathError::UnsupportedAlgorithm { .. })
+    }
+}
+
+pub struct PathBuilder<'a> {
+    pub anchors: &'a CertPool,
+    pub pools: &'a [&'a CertPool],
+    pub cache: &'a SigCache,
+    pub limits: PathLimits,
+}
+
+struct Search {
+    tried: usize,
+    best_error: Option<PathError>,
+}
+
+impl Search {
+    fn note(&mut self, error: PathError) {
+        if self
+            .best_error
+            .as_ref()
+            .is_none_or(|b| error.weight() >= b.weight())
+        {
+            self.best_error = Some(error);
+        }
+    }
+}
+
+fn key_ids_compatible(child: &Certificate, issuer: &Certificate) -> bool {
+    match (&child.authority_key_id, &issuer.subject_key_id) {
+        (Some(aki), Some(ski)) => aki == ski,
+        _ => true,
+    }
+}
+
+impl PathBuilder<'_> {
+    pub fn build(&self, leaf: &Arc<Certificate>) -> Result<CertPath, PathError> {
+        if self.anchors.contains(leaf) {
+            return Ok(CertPath {
+                certs: vec![leaf.clone()],
+            });
+        }
+        let mut search = Search {
+            tried: 0,
+            best_error: None,
+        };
+        let mut path = vec![leaf.clone()];
+        if self.extend(&mut path, &mut search) {
+            return Ok(CertPath { certs: path });
+        }
+        Err(search
+            .best_error
+            .unwrap_or_else(|| PathError::IssuerNotFound {
+                subject: leaf.subject.to_string(),
+                issuer: leaf.issuer.to_string(),
+            }))
+    }
+
+    fn check_signature(&self, child: &Certificate, issuer: &Certificate) -> Result<(), PathError> {
+        self.cache
+            .verify(
+                &child.fingerprint,
+                &child.signed,
+                &issuer.spki,
+                &issuer.spki_sha256,
+            )
+            .map_err(|e| match e {
+                CryptoError::Unsupported(why) => PathError::UnsupportedAlgorithm {
+                    subject: child.subject.to_string(),
+                    why,
+                },
+                _ => PathError::BadSignature {
+                    subject: child.subject.to_string(),
+                    issuer: issuer.subject.to_string(),
+                },
+            })
+    }
+
+    fn spend(&self, search: &mut Search) -> bool {
+        search.tried += 1;
+        if search.tried > self.limits.max_candidates {
+            search.note(PathError::BudgetExhausted(self.limits.max_candidates));
+            return false;
+        }
+        true
+    }
+
+    fn extend(&self, path: &mut Vec<Arc<Certificate>>, search: &mut Search) -> bool {
+        let child = path.last().expect("path starts with the leaf").clone();
+        if path.len() >= self.limits.max_length {
+            search.note(PathError::TooLong(self.limits.max_length));
+            return false;
+        }
+        for anchor in self.anchors.issuers_of(&child) {
+            if !key_ids_compatible(&child, anchor) {
+                continue;
+            }
+            if !self.spend(search) {
+                return false;
+            }
+            if let Err(e) = self.check_signature(&child, anchor) {
+                search.note(e);
+                continue;
+            }
+            path.push(anchor.clone());
+            match check_constraints(path) {
+                Ok(()) => return true,
+                Err(e) => {
+                    search.note(e);
+                    path.pop();
+                }
+            }
+        }
+        for pool in self.pools {
+            for candidate in pool.issuers_of(&child) {
+                if path.iter().any(|c| c.fingerprint == candidate.fingerprint)
+                    || self.anchors.contains(candidate)
+                    || !key_ids_compatible(&child, candidate)
+                {
+                    continue;
+                }
+                if !self.spend(search) {
+                    return false;
+                }
+                if let Err(why) = candidate.can_sign_certificates() {
+                    search.note(PathError::NotCa {
+                        subject: child.subject.to_string(),
+                        issuer: candidate.subject.to_string(),
+                        why,
+                    });
+                    continue;
+                }
+                if let Err(e) = self.check_signature(&child, candidate) {
+                    search.note(e);
+                    continue;
+                }
+                path.push(candidate.clone());
+                if self.extend(path, search) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+}
+
+/// Checks of a complete path that depend on the whole path: critical extensions and
+/// pathLenConstraint (RFC 5280 §6.1.4 (l), (m)).
+fn check_constraints(path: &[Arc<Certificate>]) -> Result<(), PathError> {
+    let below_anchor = &path[..path.len() - 1];
+    for cert in below_anchor {
+        if let Some(oid) = cert.unsupported_critical.first() {
+            return Err(PathError::UnsupportedCriticalExtension {
+                subject: cert.subject.to_string(),
+                oid: oid.clone(),
+            });
+        }
+    }
+    let mut max_path_length = usize::MAX;
+    // Intermediates from the anchor side down; the leaf is not constrained by its own pathLen.
+    for cert in below_anchor.iter().skip(1).rev() {
+        if !cert.is_self_issued() {
+            if max_path_length == 0 {
+                return Err(PathError::PathLength {
+                    subject: cert.subject.to_string(),
+                });
+            }
+            max_path_length -= 1;
+        }
+        if let Some(limit) = cert.basic_constraints.and_then(|bc| bc.path_len) {
+            max_path_length = max_path_length.min(limit as usize);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,369 @@
+//! CMS SignedData (RFC 5652): parsed once into a [`SignedMessage`].
+//!
+//! The structures are decoded with `der` borrowing from the input, so certificates reach the
+//! certificate parser as their original DER and the signed attributes are verified over the exact
+//! bytes the signer produced.
+
+use std::sync::Arc;
+
+use const_oid::ObjectIdentifier;
+use der::asn1::{AnyRef, OctetStringRef};
+use der::{Decode, Encode, Header, Sequence, Tag, TagNumber, Tagged};
+use spki::AlgorithmIdentifierRef;
+use time::OffsetDateTime;
+use x509_cert::time::Time;
+
+use crate::asn1::{each, RawSet};
+use crate::cert::Certificate;
+use crate::crypto::{CryptoError, HashAlg, SignatureAlgorithm};
+use crate::name::DistinguishedName;
+
+pub mod oid {
+    use const_oid::ObjectIdentifier as Oid;
+    pub const SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+    pub const DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+    pub const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+    pub const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+    pub const SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
+}
+
+/// Why an input is not a usable CMS SignedData (reason `malformed_signature`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CmsError {
+    #[error("not a CMS structure: {0}")]
+    NotCms(String),
+    #[error("the CMS content is {0}, not SignedData")]
+    NotSignedData(String),
+    #[error("the SignedData has no signer")]
+    NoSigner,
+    #[error("the SignedData carries {0} certificates, more than the limit of {1}")]
+    TooManyCertificates(usize, usize),
+    #[error("the SignedData has {0} signers, more than the limit of {1}")]
+    TooManySigners(usize, usize),
+    #[error("certificate {0} in the SignedData is unreadable: {1}")]
+    BadCertificate(usize, String),
+    #[error("signer {0}: {1}")]
+    BadSigner(usize, String),
+}
+
+#[derive(Sequence)]
+struct ContentInfo<'a> {
+    content_type: ObjectIdentifier,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    content: AnyRef<'a>,
+}
+
+#[derive(Sequence)]
+struct SignedDataRef<'a> {
+    version: u8,
+    digest_algorithms: RawSet<'a>,
+    encap: EncapsulatedContent<'a>,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    certificates: Option<RawSet<'a>>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    crls: Option<RawSet<'a>>,
+    signer_infos: RawSet<'a>,
+}
+
+#[derive(Sequence)]
+struct EncapsulatedContent<'a> {
+    content_type: ObjectIdentifier,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    content: Option<OctetStringRef<'a>>,
+}
+
+#[derive(Sequence)]
+struct SignerInfoRef<'a> {
+    version: u8,
+    sid: AnyRef<'a>,
+    digest_algorithm: AlgorithmIdentifierRef<'a>,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    signed_attrs: Option<RawSet<'a>>,
+    signature_algorithm: AlgorithmIdentifierRef<'a>,
+    signature: OctetStringRef<'a>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    unsigned_attrs: Option<RawSet<'a>>,
+}
+
+#[derive(Sequence)]
+struct IssuerAndSerial<'a> {
+    issuer: AnyRef<'a>,
+    serial: AnyRef<'a>,
+}
+
+#[derive(Sequence)]
+struct AttributeRef<'a> {
+    kind: ObjectIdentifier,
+    values: RawSet<'a>,
+}
+
+/// How a SignerInfo names its certificate.
+#[derive(Debug, Clone)]
+pub enum SignerId {
+    IssuerSerial {
+        issuer: DistinguishedName,
+        serial: Vec<u8>,
+    },
+    KeyId(Vec<u8>),
+}
+
+impl SignerId {
+    pub fn matches(&self, cert: &Certificate) -> bool {
+        match self {
+            SignerId::IssuerSerial { issuer, serial } => {
+                cert.serial == *serial && cert.issuer.matches(issuer)
+            }
+            SignerId::KeyId(id) => cert.subject_key_id.as_deref() == Some(id.as_slice()),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            SignerId::IssuerSerial { issuer, serial } => {
+                format!(
+                    "issuer {issuer}, serial {}",
+                    crate::cert::serial_hex(serial)
+                )
+            }
+            SignerId::KeyId(id) => format!("subject key identifier {}", hex::encode(id)),
+        }
+    }
+}
+
+/// Signed attributes, with the DER SET the signature covers.
+#[derive(Debug, Clone)]
+pub struct SignedAttributes {
+    pub der: Vec<u8>,
+    pub message_digest: Option<Vec<u8>>,
+    pub content_type: Option<ObjectIdentifier>,
+    pub signing_time: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignerData {
+    pub id: SignerId,
+    /// `Err` keeps why the algorithm is not supported; reported as `unsupported_algorithm`.
+    pub algorithm: Result<(HashAlg, SignatureAlgorithm), CryptoError>,
+    pub signed_attributes: Option<SignedAttributes>,
+    pub signature: Vec<u8>,
+    /// Raw unsigned attributes (time-stamp tokens live here).
+    pub unsigned_attributes: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedMessage {
+    pub content_type: ObjectIdentifier,
+    /// `None` for a detached signature.
+    pub content: Option<Vec<u8>>,
+    pub certificates: Vec<Arc<Certificate>>,
+    pub signers: Vec<SignerData>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CmsLimits {
+    pub max_certificates: usize,
+    pub max_signers: usize,
+}
+
+impl Default for CmsLimits {
+    fn default() -> Self {
+        CmsLimits {
+            max_certificates: 64,
+            max_signers: 16,
+        }
+    }
+}
+
+fn not_cms(e: der::Error) -> CmsError {
+    CmsError::NotCms(e.to_string())
+}
+
+impl SignedMessage {
+    /// Parses DER ContentInfo → SignedData.
+    pub fn from_der(der: &[u8], limits: CmsLimits) -> Result<Self, CmsError> {
+        let info = ContentInfo::from_der(der).map_err(not_cms)?;
+        if info.content_type != oid::SIGNED_DATA {
+            return Err(CmsError::NotSignedData(crate::crypto::describe_oid(
+                &info.content_type,
+            )));
+        }
+        let signed: SignedDataRef<'_> = info.content.decode_as().map_err(not_cms)?;
+        // digestAlgorithms is informative only; each SignerInfo states its own.
+        let _ = (
+            signed.version,
+            signed.digest_algorithms.0,
+            signed.crls.map(|c| c.0),
+        );
+
+        let mut raw_certificates = Vec::new();
+        if let Some(set) = &signed.certificates {
+            each::<AnyRef<'_>>(set.0, |choice| {
+                raw_certificates.push(choice);
+                Ok(())
+            })
+            .map_err(not_cms)?;
+        }
+        if raw_certificates.len() > limits.max_certificates {
+            return Err(CmsError::TooManyCertificates(
+                raw_certificates.len(),
+                limits.max_certificates,
+            ));
+        }
+        let mut certificates = Vec::with_capacity(raw_certificates.len());
+        for (index, choice) in raw_certificates.iter().enumerate() {
+            // Only plain X.509 certificates (a SEQUENCE); other CertificateChoices are skipped.
+            if choice.tag() != Tag::Sequence {
+                continue;
+            }
+            let der = choice.to_der().map_err(not_cms)?;
+            let cert = Certificate::from_der(&der)
+                .map_err(|e| CmsError::BadCertificate(index + 1, e.to_string()))?;
+            certificates.push(Arc::new(cert));
+        }
+
+        let mut signers = Vec::new();
+        let mut signer_error = None;
+        each::<SignerInfoRef<'_>>(signed.signer_infos.0, |info| {
+            if signer_error.is_none() {
+                match SignerData::from_ref(info) {
+                    Ok(s) => signers.push(s),
+                    Err(why) => signer_error = Some(CmsError::BadSigner(signers.len() + 1, why)),
+                }
+            }
+            Ok(())
+        })
+        .map_err(not_cms)?;
+        if let Some(e) = signer_error {
+            return Err(e);
+        }
+        if signers.is_empty() {
+            return Err(CmsError::NoSigner);
+        }
+        if signers.len() > limits.max_signers {
+            return Err(CmsError::TooManySigners(signers.len(), limits.max_signers));
+        }
+        Ok(SignedMessage {
+            content_type: signed.encap.content_type,
+            content: signed.encap.content.map(|c| c.as_bytes().to_vec()),
+            certificates,
+            signers,
+        })
+    }
+}
+
+fn single_value<'a>(values: &RawSet<'a>) -> Result<AnyRef<'a>, String> {
+    let mut found = Vec::new();
+    each::<AnyRef<'a>>(values.0, |v| {
+        found.push(v);
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    match found.as_slice() {
+        [one] => Ok(*one),
+        _ => Err(format!(
+            "attribute has {} values, expected one",
+            found.len()
+        )),
+    }
+}
+
+impl SignerData {
+    fn from_ref(info: SignerInfoRef<'_>) -> Result<Self, String> {
+        let id = if info.sid.tag() == Tag::Sequence {
+            let ias: IssuerAndSerial<'_> = info.sid.decode_as().map_err(|e| e.to_string())?;
+            let issuer_der = ias.issuer.to_der().map_err(|e| e.to_string())?;
+            let issuer = DistinguishedName::from_der(&issuer_der)
+                .ok_or_else(|| "unreadable issuer name in the signer identifier".to_string())?;
+            if ias.serial.tag() != Tag::Integer {
+                return Err("signer serial number is not an INTEGER".into());
+            }
+            SignerId::IssuerSerial {
+                issuer,
+                serial: ias.serial.value().to_vec(),
+            }
+        } else if info.sid.tag()
+            == (Tag::ContextSpecific {
+                constructed: false,
+                number: TagNumber::N0,
+            })
+        {
+            SignerId::KeyId(info.sid.value().to_vec())
+        } else {
+            return Err("unknown signer identifier form".into());
+        };
+
+        let signed_attributes = match &info.signed_attrs {
+            Some(set) => Some(read_signed_attributes(set)?),
+            None => None,
+        };
+        let unsigned_attributes = info.unsigned_attrs.map(|u| u.0.to_vec());
+        Ok(SignerData {
+            id,
+            algorithm: SignatureAlgorithm::from_cms(
+                &info.digest_algorithm,
+                &info.signature_algorithm,
+            ),
+            signed_attributes,
+            signature: info.signature.as_bytes().to_vec(),
+            unsigned_attributes,
+        })
+    }
+}
+
+fn read_signed_attributes(set: &RawSet<'_>) -> Result<SignedAttributes, String> {
+    // The signature covers the attributes re-tagged as a universal SET (RFC 5652 §5.4).
+    let length = der::Length::try_from(set.0.len()).map_err(|e| e.to_string())?;
+    let mut der = Header::new(Tag::Set, length)
+        .and_then(|h| h.to_der())
+        .map_err(|e| e.to_string())?;
+    der.extend_from_slice(set.0);
+
+    let mut attrs = SignedAttributes {
+        der,
+        message_digest: None,
+        content_type: None,
+        signing_time: None,
+    };
+    let mut seen = Vec::new();
+    let mut problem = None;
+    each::<AttributeRef<'_>>(set.0, |attr| {
+        if seen.contains(&attr.kind) {
+            problem.get_or_insert(format!("signed attribute {} appears twice", attr.kind));
+        }
+        seen.push(attr.kind);
+        let outcome: Result<(), String> = (|| {
+            match attr.kind {
+                oid::MESSAGE_DIGEST => {
+                    let v: OctetStringRef<'_> = single_value(&attr.values)?
+                        .decode_as()
+                        .map_err(|e| e.to_string())?;
+                    attrs.message_digest = Some(v.as_bytes().to_vec());
+                }
+                oid::CONTENT_TYPE => {
+                    let v: ObjectIdentifier = single_value(&attr.values)?
+                        .decode_as()
+                        .map_err(|e| e.to_string())?;
+                    attrs.content_type = Some(v);
+                }
+                oid::SIGNING_TIME => {
+                    let value = single_value(&attr.values)?
+                        .to_der()
+                        .map_err(|e| e.to_string())?;
+                    let v = Time::from_der(&value).map_err(|e| e.to_string())?;
+                    attrs.signing_time = Some(crate::crl::to_datetime(v));
+                }
+                _ => {}
+            }
+            Ok(())
+        })();
+        if let Err(e) = outcome {
+            problem.get_or_insert(e);
+        }
+        Ok(())
+    })
+    .map_err(|e| format!("signed attributes: {e}"))?;
+    match problem {
+        Some(p) => Err(p),
+        None => Ok(attrs),
+    }
+}

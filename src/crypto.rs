@@ -1,0 +1,276 @@
+//! Signature verification: RSA PKCS#1 v1.5, RSASSA-PSS and ECDSA P-256, plus the digests CMS needs.
+//!
+//! Fast paths go through `ring`; RSASSA-PSS goes through `rsa`, because `ring` only accepts a salt as
+//! long as the hash while OpenSSL signs with the maximum salt length by default.
+
+use const_oid::ObjectIdentifier;
+use der::asn1::AnyRef;
+use der::{Decode, Sequence};
+use ring::signature as ring_sig;
+use sha2::Digest;
+use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
+
+pub mod oid {
+    use const_oid::ObjectIdentifier as Oid;
+    pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+    pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+    pub const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+    pub const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
+    pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
+    pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    pub const PRIME256V1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+    pub const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+    pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+    pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
+    pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    #[error("unsupported algorithm: {0}")]
+    Unsupported(String),
+    #[error("the signature does not verify")]
+    BadSignature,
+    #[error("unusable public key: {0}")]
+    BadKey(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HashAlg {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashAlg {
+    pub fn from_oid(oid: &ObjectIdentifier) -> Result<Self, CryptoError> {
+        match *oid {
+            oid::SHA256 => Ok(HashAlg::Sha256),
+            oid::SHA384 => Ok(HashAlg::Sha384),
+            oid::SHA512 => Ok(HashAlg::Sha512),
+            other => Err(CryptoError::Unsupported(format!(
+                "digest {}",
+                describe_oid(&other)
+            ))),
+        }
+    }
+
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            HashAlg::Sha256 => sha2::Sha256::digest(data).to_vec(),
+            HashAlg::Sha384 => sha2::Sha384::digest(data).to_vec(),
+            HashAlg::Sha512 => sha2::Sha512::digest(data).to_vec(),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlg::Sha256 => "sha256",
+            HashAlg::Sha384 => "sha384",
+            HashAlg::Sha512 => "sha512",
+        }
+    }
+}
+
+/// A signature algorithm this service implements, with everything needed to verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignatureAlgorithm {
+    RsaPkcs1(HashAlg),
+    RsaPss { hash: HashAlg, salt_len: usize },
+    EcdsaP256Sha256,
+}
+
+/// RSASSA-PSS-params (RFC 4055) with a salt length wide enough for any key size.
+#[derive(Sequence)]
+struct PssParams<'a> {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    hash: Option<AlgorithmIdentifierRef<'a>>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    mask_gen: Option<AlgorithmIdentifierRef<'a>>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    salt_len: Option<u32>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    trailer: Option<u32>,
+}
+
+pub fn describe_oid(oid: &ObjectIdentifier) -> String {
+    match const_oid::db::DB.by_oid(oid) {
+        Some(name) => format!("{name} ({oid})"),
+        None => oid.to_string(),
+    }
+}
+
+fn pss_from_params(params: Option<AnyRef<'_>>) -> Result<SignatureAlgorithm, CryptoError> {
+    let bad = |why: &str| CryptoError::Unsupported(format!("RSASSA-PSS parameters: {why}"));
+    let params = params.ok_or_else(|| bad("absent"))?;
+    let params: PssParams<'_> = params
+        .decode_as()
+        .map_err(|_| bad("not RSASSA-PSS-params"))?;
+    // The defaults are SHA-1 everywhere, which this service does not accept.
+    let hash_id = params.hash.ok_or_else(|| bad("default hash SHA-1"))?;
+    let hash = HashAlg::from_oid(&hash_id.oid)?;
+    let mgf = params
+        .mask_gen
+        .ok_or_else(|| bad("default MGF1 with SHA-1"))?;
+    if mgf.oid != oid::MGF1 {
+        return Err(bad("mask generation is not MGF1"));
+    }
+    let mgf_hash: AlgorithmIdentifierRef<'_> = mgf
+        .parameters
+        .ok_or_else(|| bad("MGF1 without a hash"))?
+        .decode_as()
+        .map_err(|_| bad("MGF1 hash unreadable"))?;
+    if HashAlg::from_oid(&mgf_hash.oid)? != hash {
+        return Err(bad("MGF1 hash differs from the message hash"));
+    }
+    if params.trailer.unwrap_or(1) != 1 {
+        return Err(bad("trailer field is not 1"));
+    }
+    let salt_len = params.salt_len.unwrap_or(20) as usize;
+    Ok(SignatureAlgorithm::RsaPss { hash, salt_len })
+}
+
+impl SignatureAlgorithm {
+    /// From the signatureAlgorithm of a certificate or CRL (the hash is part of the OID).
+    pub fn from_identifier(alg: &AlgorithmIdentifierRef<'_>) -> Result<Self, CryptoError> {
+        match alg.oid {
+            oid::SHA256_WITH_RSA => Ok(Self::RsaPkcs1(HashAlg::Sha256)),
+            oid::SHA384_WITH_RSA => Ok(Self::RsaPkcs1(HashAlg::Sha384)),
+            oid::SHA512_WITH_RSA => Ok(Self::RsaPkcs1(HashAlg::Sha512)),
+            oid::RSASSA_PSS => pss_from_params(alg.parameters),
+            oid::ECDSA_SHA256 => Ok(Self::EcdsaP256Sha256),
+            other => Err(CryptoError::Unsupported(format!(
+                "signature {}",
+                describe_oid(&other)
+            ))),
+        }
+    }
+
+    /// From a CMS SignerInfo, where RSA PKCS#1 is often written as bare rsaEncryption and the
+    /// hash comes from the digestAlgorithm.
+    pub fn from_cms(
+        digest: &AlgorithmIdentifierRef<'_>,
+        signature: &AlgorithmIdentifierRef<'_>,
+    ) -> Result<(HashAlg, Self), CryptoError> {
+        let digest = HashAlg::from_oid(&digest.oid)?;
+        let alg = if signature.oid == oid::RSA_ENCRYPTION {
+            Self::RsaPkcs1(digest)
+        } else {
+            Self::from_identifier(signature)?
+        };
+        if alg.hash() != digest {
+            return Err(CryptoError::Unsupported(format!(
+                "signature hash {} differs from digest algorithm {}",
+                alg.hash().name(),
+                digest.name()
+            )));
+        }
+        Ok((digest, alg))
+    }
+
+    pub fn hash(&self) -> HashAlg {
+        match *self {
+            Self::RsaPkcs1(h) => h,
+            Self::RsaPss { hash, .. } => hash,
+            Self::EcdsaP256Sha256 => HashAlg::Sha256,
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Self::RsaPkcs1(h) => format!("rsa-pkcs1-{}", h.name()),
+            Self::RsaPss { hash, salt_len } => format!("rsa-pss-{}-salt{salt_len}", hash.name()),
+            Self::EcdsaP256Sha256 => "ecdsa-p256-sha256".to_owned(),
+        }
+    }
+}
+
+/// Verifies `signature` over `message` with the key in a DER SubjectPublicKeyInfo.
+pub fn verify(
+    alg: SignatureAlgorithm,
+    spki_der: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    let spki = SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| CryptoError::BadKey(format!("SubjectPublicKeyInfo: {e}")))?;
+    let key_bits = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| CryptoError::BadKey("public key has unused bits".into()))?;
+    let key_oid = spki.algorithm.oid;
+    match alg {
+        SignatureAlgorithm::RsaPkcs1(hash) => {
+            require_rsa_key(&key_oid)?;
+            let params: &ring_sig::RsaParameters = match hash {
+                HashAlg::Sha256 => &ring_sig::RSA_PKCS1_2048_8192_SHA256,
+                HashAlg::Sha384 => &ring_sig::RSA_PKCS1_2048_8192_SHA384,
+                HashAlg::Sha512 => &ring_sig::RSA_PKCS1_2048_8192_SHA512,
+            };
+            ring_sig::UnparsedPublicKey::new(params, key_bits)
+                .verify(message, signature)
+                .map_err(|_| CryptoError::BadSignature)
+        }
+        SignatureAlgorithm::RsaPss { hash, salt_len } => {
+            require_rsa_key(&key_oid)?;
+            verify_pss(hash, salt_len, key_bits, message, signature)
+        }
+        SignatureAlgorithm::EcdsaP256Sha256 => {
+            if key_oid != oid::EC_PUBLIC_KEY {
+                return Err(CryptoError::BadKey(
+                    "ECDSA signature with a non-EC key".into(),
+                ));
+            }
+            let curve: Option<ObjectIdentifier> = spki
+                .algorithm
+                .parameters
+                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+            if curve != Some(oid::PRIME256V1) {
+                let named = curve.map(|c| describe_oid(&c)).unwrap_or("unnamed".into());
+                return Err(CryptoError::Unsupported(format!("elliptic curve {named}")));
+            }
+            ring_sig::UnparsedPublicKey::new(&ring_sig::ECDSA_P256_SHA256_ASN1, key_bits)
+                .verify(message, signature)
+                .map_err(|_| CryptoError::BadSignature)
+        }
+    }
+}
+
+fn require_rsa_key(key_oid: &ObjectIdentifier) -> Result<(), CryptoError> {
+    if *key_oid == oid::RSA_ENCRYPTION || *key_oid == oid::RSASSA_PSS {
+        Ok(())
+    } else {
+        Err(CryptoError::Unsupported(format!(
+            "RSA signature with a {} key",
+            describe_oid(key_oid)
+        )))
+    }
+}
+
+fn verify_pss(
+    hash: HashAlg,
+    salt_len: usize,
+    pkcs1_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::traits::PublicKeyParts;
+    let key = rsa::RsaPublicKey::from_pkcs1_der(pkcs1_key)
+        .map_err(|e| CryptoError::BadKey(format!("RSA public key: {e}")))?;
+    if key.n().bits() < 2048 {
+        return Err(CryptoError::Unsupported(format!(
+            "RSA key of {} bits (minimum 2048)",
+            key.n().bits()
+        )));
+    }
+    let hashed = hash.digest(message);
+    let scheme = match hash {
+        HashAlg::Sha256 => rsa::Pss::new_with_salt::<sha2::Sha256>(salt_len),
+        HashAlg::Sha384 => rsa::Pss::new_with_salt::<sha2::Sha384>(salt_len),
+        HashAlg::Sha512 => rsa::Pss::new_with_salt::<sha2::Sha512>(salt_len),
+    };
+    key.verify(scheme, &hashed, signature)
+        .map_err(|_| CryptoError::BadSignature)
+}

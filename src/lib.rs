@@ -1,0 +1,21 @@
+//! qoltanba: verification of CMS signatures and X.509 certificates against the signing conditions
+//! of Kazakhstan's electronic state services (see CONTRACT.md), and the tools built on it.
+
+pub mod asn1;
+pub mod cert;
+pub mod chain;
+pub mod cms;
+pub mod crl;
+pub mod crypto;
+pub mod envelope;
+pub mod ids;
+pub mod input;
+pub mod name;
+pub mod revocation;
+pub mod sigcache;
+pub mod usage;
+pub mod verdict;
+pub mod verifier;
+
+pub use verdict::{Reason, Status, Verdict};
+pub use verifier::{KeyUsagePolicy, Verifier, VerifyOptions};

@@ -1,0 +1,46 @@
+//! Remembers signature checks of certificates and CRLs: a certificate whose signature was verified
+//! once by a given key need not be verified again in the same process.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use sha2::{Digest, Sha256};
+
+use crate::crypto::CryptoError;
+use crate::envelope::Signed;
+
+/// Beyond this many remembered checks the cache starts over (bounded memory under adversarial load).
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Default)]
+pub struct SigCache {
+    checked: RwLock<HashMap<([u8; 32], [u8; 32]), Result<(), CryptoError>>>,
+}
+
+impl SigCache {
+    /// Verifies `signed` (identified by `object_hash`) with `issuer_spki`, using the cache.
+    pub fn verify(
+        &self,
+        object_hash: &[u8; 32],
+        signed: &Signed,
+        issuer_spki: &[u8],
+        issuer_spki_hash: &[u8; 32],
+    ) -> Result<(), CryptoError> {
+        let key = (*object_hash, *issuer_spki_hash);
+        if let Some(known) = self.checked.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return known;
+        }
+        let outcome = signed.verify_with(issuer_spki);
+        if let Ok(mut map) = self.checked.write() {
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, outcome.clone());
+        }
+        outcome
+    }
+}
+
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}

@@ -1,0 +1,439 @@
+//! The verdict document of CONTRACT.md §1 and §5: statuses, reason codes in their fixed order,
+//! checks with their findings, and the evidence used.
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::cert::{Certificate, Role};
+use crate::crl::Crl;
+
+/// The reason codes, declared in the contract's order: the derived `Ord` is that order, so the
+/// reason of a verdict is simply the smallest code among its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    MalformedSignature,
+    SignatureInvalid,
+    ChainUntrusted,
+    CertNotYetValid,
+    CertExpired,
+    CertRevoked,
+    KeyUsageNotSigning,
+    IdentityMismatch,
+    RevocationUnknown,
+    UnsupportedAlgorithm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Valid,
+    Invalid,
+    Indeterminate,
+}
+
+impl Status {
+    /// CLI exit code (CONTRACT.md §1).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Status::Valid => 0,
+            Status::Invalid => 1,
+            Status::Indeterminate => 3,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+impl Reason {
+    pub const ALL: [Reason; 10] = [
+        Reason::MalformedSignature,
+        Reason::SignatureInvalid,
+        Reason::ChainUntrusted,
+        Reason::CertNotYetValid,
+        Reason::CertExpired,
+        Reason::CertRevoked,
+        Reason::KeyUsageNotSigning,
+        Reason::IdentityMismatch,
+        Reason::RevocationUnknown,
+        Reason::UnsupportedAlgorithm,
+    ];
+
+    pub fn status(self) -> Status {
+        match self {
+            Reason::RevocationUnknown | Reason::UnsupportedAlgorithm => Status::Indeterminate,
+            _ => Status::Invalid,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::MalformedSignature => "malformed_signature",
+            Reason::SignatureInvalid => "signature_invalid",
+            Reason::ChainUntrusted => "chain_untrusted",
+            Reason::CertNotYetValid => "cert_not_yet_valid",
+            Reason::CertExpired => "cert_expired",
+            Reason::CertRevoked => "cert_revoked",
+            Reason::KeyUsageNotSigning => "key_usage_not_signing",
+            Reason::IdentityMismatch => "identity_mismatch",
+            Reason::RevocationUnknown => "revocation_unknown",
+            Reason::UnsupportedAlgorithm => "unsupported_algorithm",
+        }
+    }
+
+    /// A plain sentence for people.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Reason::MalformedSignature => "The input is not a readable CMS SignedData signature.",
+            Reason::SignatureInvalid => "The signature does not match the signed content: the document was altered or the wrong content was given.",
+            Reason::ChainUntrusted => "The signer's certificate does not chain to a trusted certifying centre.",
+            Reason::CertNotYetValid => "A certificate was not yet valid at the validation time.",
+            Reason::CertExpired => "A certificate had expired at the validation time.",
+            Reason::CertRevoked => "A certificate was revoked at the validation time.",
+            Reason::KeyUsageNotSigning => "The certificate is an authentication (AUTH) key, not a signing key.",
+            Reason::IdentityMismatch => "The IIN/BIN in the request does not match the certificate.",
+            Reason::RevocationUnknown => "Revocation could not be checked: no usable CRL.",
+            Reason::UnsupportedAlgorithm => "The signature uses an algorithm this service does not implement.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    Pass,
+    Fail,
+    Unknown,
+}
+
+/// One finding. A failing or unknown check that affects the verdict carries its reason code.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub check: &'static str,
+    pub result: CheckResult,
+    pub detail: String,
+    pub reason: Option<Reason>,
+    /// The certificate the check is about, when it is about one.
+    pub certificate: Option<String>,
+    /// 1-based index of the signer, for signatures with several signers.
+    pub signer: Option<usize>,
+}
+
+impl Check {
+    pub fn pass(check: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(check, CheckResult::Pass, None, detail)
+    }
+
+    pub fn fail(check: &'static str, reason: Reason, detail: impl Into<String>) -> Self {
+        Self::new(check, CheckResult::Fail, Some(reason), detail)
+    }
+
+    /// Could not be established; `reason` makes the verdict indeterminate (or is None when a
+    /// failing check elsewhere already explains why this one could not run).
+    pub fn unknown(check: &'static str, reason: Option<Reason>, detail: impl Into<String>) -> Self {
+        Self::new(check, CheckResult::Unknown, reason, detail)
+    }
+
+    fn new(
+        check: &'static str,
+        result: CheckResult,
+        reason: Option<Reason>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Check {
+            check,
+            result,
+            detail: detail.into(),
+            reason,
+            certificate: None,
+            signer: None,
+        }
+    }
+
+    pub fn about(mut self, cert: &Certificate) -> Self {
+        self.certificate = Some(cert.subject.to_string());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SignerSummary {
+    pub iin: Option<String>,
+    pub bin: Option<String>,
+    pub common_name: Option<String>,
+    pub surname: Option<String>,
+    pub given_name: Option<String>,
+    pub organization: Option<String>,
+    pub role: Option<Role>,
+    pub serial: String,
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub key_usage: Vec<&'static str>,
+}
+
+impl SignerSummary {
+    pub fn of(cert: &Certificate) -> Self {
+        let id = &cert.identity;
+        SignerSummary {
+            iin: id.iin.clone(),
+            bin: id.bin.clone(),
+            common_name: id.common_name.clone(),
+            surname: id.surname.clone(),
+            given_name: id.given_name.clone(),
+            organization: id.organization.clone(),
+            role: id.role,
+            serial: cert.serial_hex(),
+            subject: cert.subject.to_string(),
+            issuer: cert.issuer.to_string(),
+            not_before: rfc3339(cert.not_before),
+            not_after: rfc3339(cert.not_after),
+            key_usage: cert.key_usage.map(|k| k.names()).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CrlEvidence {
+    pub issuer: String,
+    pub number: Option<String>,
+    pub this_update: String,
+    pub next_update: Option<String>,
+    pub delta: bool,
+    pub sha256: String,
+}
+
+impl CrlEvidence {
+    pub fn of(crl: &Crl) -> Self {
+        CrlEvidence {
+            issuer: crl.issuer.to_string(),
+            number: crl.number_string(),
+            this_update: rfc3339(crl.this_update),
+            next_update: crl.next_update.map(rfc3339),
+            delta: crl.is_delta(),
+            sha256: crl.sha256_hex(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evidence {
+    /// Subjects from the signer's certificate up to the trust anchor.
+    pub chain: Vec<String>,
+    pub crls: Vec<CrlEvidence>,
+}
+
+impl Evidence {
+    pub fn add_crl(&mut self, crl: &Crl) {
+        let item = CrlEvidence::of(crl);
+        if !self.crls.contains(&item) {
+            self.crls.push(item);
+        }
+    }
+}
+
+/// The outcome for one signer of a multi-signer SignedData.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignerOutcome {
+    pub index: usize,
+    pub status: Status,
+    pub reason: Option<Reason>,
+    pub signer: Option<SignerSummary>,
+    pub signing_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub status: Status,
+    pub reason: Option<Reason>,
+    pub message: String,
+    pub at: String,
+    pub signer: Option<SignerSummary>,
+    pub signing_time: Option<String>,
+    pub checks: Vec<Check>,
+    pub evidence: Evidence,
+    /// Every signer with its own outcome; the verdict above is the worst of them.
+    pub signers: Vec<SignerOutcome>,
+}
+
+/// The first reason, in contract order, among the findings.
+pub fn first_reason(checks: &[Check]) -> Option<Reason> {
+    checks
+        .iter()
+        .filter(|c| c.result != CheckResult::Pass)
+        .filter_map(|c| c.reason)
+        .min()
+}
+
+impl Verdict {
+    /// Status and reason are derived from the checks, never set independently.
+    pub fn from_checks(
+        at: OffsetDateTime,
+        checks: Vec<Check>,
+        signer: Option<SignerSummary>,
+        signing_time: Option<OffsetDateTime>,
+        evidence: Evidence,
+        signers: Vec<SignerOutcome>,
+    ) -> Self {
+        let reason = first_reason(&checks);
+        let status = reason.map(Reason::status).unwrap_or(Status::Valid);
+        let message = match reason {
+            None => "Every condition holds: the signature is valid.".to_owned(),
+            Some(r) => {
+                let detail = checks
+                    .iter()
+                    .find(|c| c.reason == Some(r) && c.result != CheckResult::Pass)
+                    .map(|c| c.detail.as_str())
+                    .unwrap_or_default();
+                format!("{} {detail}", r.sentence()).trim().to_owned()
+            }
+        };
+        Verdict {
+            status,
+            reason,
+            message,
+            at: rfc3339(at),
+            signer,
+            signing_time: signing_time.map(rfc3339),
+            checks,
+            evidence,
+            signers,
+        }
+    }
+
+    pub fn malformed(at: OffsetDateTime, detail: impl Into<String>) -> Self {
+        let checks = vec![Check::fail("format", Reason::MalformedSignature, detail)];
+        Self::from_checks(at, checks, None, None, Evidence::default(), Vec::new())
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// The human-readable form printed when `--json` is not given.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", self.status.as_str().to_uppercase());
+        if let Some(r) = self.reason {
+            let _ = writeln!(out, "reason:  {}", r.as_str());
+        }
+        let _ = writeln!(out, "message: {}", self.message);
+        let _ = writeln!(out, "at:      {}", self.at);
+        if let Some(s) = &self.signer {
+            let _ = writeln!(
+                out,
+                "signer:  {}",
+                s.common_name.as_deref().unwrap_or(&s.subject)
+            );
+            if let Some(iin) = &s.iin {
+                let _ = writeln!(out, "  IIN:   {iin}");
+            }
+            if let Some(bin) = &s.bin {
+                let _ = writeln!(out, "  BIN:   {bin}");
+            }
+            if let Some(org) = &s.organization {
+                let _ = writeln!(out, "  org:   {org}");
+            }
+            if let Some(role) = s.role {
+                let _ = writeln!(out, "  role:  {}", role.as_str());
+            }
+            let _ = writeln!(out, "  valid: {} .. {}", s.not_before, s.not_after);
+        }
+        if let Some(t) = &self.signing_time {
+            let _ = writeln!(out, "signing time (claimed): {t}");
+        }
+        let _ = writeln!(out, "checks:");
+        for c in &self.checks {
+            let mark = match c.result {
+                CheckResult::Pass => "pass",
+                CheckResult::Fail => "FAIL",
+                CheckResult::Unknown => "????",
+            };
+            let who = c
+                .signer
+                .map(|i| format!(" [signer {i}]"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {mark}  {:<12}{who} {}", c.check, c.detail);
+        }
+        if !self.evidence.chain.is_empty() {
+            let _ = writeln!(out, "chain:");
+            for s in &self.evidence.chain {
+                let _ = writeln!(out, "  {s}");
+            }
+        }
+        for crl in &self.evidence.crls {
+            let _ = writeln!(
+                out,
+                "CRL: {} #{} thisUpdate {} sha256 {}",
+                crl.issuer,
+                crl.number.as_deref().unwrap_or("-"),
+                crl.this_update,
+                crl.sha256
+            );
+        }
+        out
+    }
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_order_is_the_contract_order() {
+        let mut sorted = Reason::ALL;
+        sorted.sort();
+        assert_eq!(sorted, Reason::ALL);
+        let names: Vec<_> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(names[0], "malformed_signature");
+        assert_eq!(names[9], "unsupported_algorithm");
+    }
+
+    #[test]
+    fn invalid_beats_indeterminate_whatever_the_check_order() {
+        let checks = vec![
+            Check::unknown("revocation", Some(Reason::RevocationUnknown), "no CRL"),
+            Check::fail("identity", Reason::IdentityMismatch, "x"),
+        ];
+        let v = Verdict::from_checks(
+            OffsetDateTime::UNIX_EPOCH,
+            checks,
+            None,
+            None,
+            Evidence::default(),
+            vec![],
+        );
+        assert_eq!(v.status, Status::Invalid);
+        assert_eq!(v.reason, Some(Reason::IdentityMismatch));
+    }
+
+    #[test]
+    fn all_pass_is_valid() {
+        let v = Verdict::from_checks(
+            OffsetDateTime::UNIX_EPOCH,
+            vec![Check::pass("signature", "ok")],
+            None,
+            None,
+            Evidence::default(),
+            vec![],
+        );
+        assert_eq!(v.status, Status::Valid);
+        assert_eq!(v.reason, None);
+        assert_eq!(v.at, "1970-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,502 @@
+//! `Verifier`: the one entry point that decides the signing conditions (CONTRACT.md) for every
+//! caller — CLI, HTTP, workflow, audit and the officer signer's check of its own certificate.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use time::OffsetDateTime;
+
+use crate::cert::Certificate;
+use crate::chain::{CertPath, CertPool, PathBuilder, PathError, PathLimits};
+use crate::cms::{CmsLimits, SignedMessage, SignerData};
+use crate::crypto::{self, CryptoError};
+use crate::ids::IdNumber;
+use crate::input;
+use crate::revocation::{CrlSnapshot, RevocationContext, RevocationStatus};
+use crate::sigcache::SigCache;
+use crate::usage::{UsageError, UsageReason};
+use crate::verdict::{
+    first_reason, rfc3339, Check, Evidence, Reason, SignerOutcome, SignerSummary, Verdict,
+};
+
+/// Whether the signer's certificate must be a document-signing (SIGN) certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyUsagePolicy {
+    /// nonRepudiation required (CONTRACT.md reason 7).
+    #[default]
+    DocumentSigning,
+    /// Any key usage (verify-cert `--any-key-usage`).
+    Any,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// The validation time; `None` means now.
+    pub at: Option<OffsetDateTime>,
+    pub expected_id: Option<IdNumber>,
+    pub key_usage: KeyUsagePolicy,
+    /// Extra untrusted certificates for path building (CLI `--intermediate` beyond configuration).
+    pub extra_intermediates: Vec<Arc<Certificate>>,
+}
+
+impl VerifyOptions {
+    fn validation_time(&self) -> OffsetDateTime {
+        let t = self.at.unwrap_or_else(OffsetDateTime::now_utc);
+        // Whole seconds: certificate and CRL times have no finer resolution.
+        t.replace_nanosecond(0).unwrap_or(t)
+    }
+}
+
+pub struct Verifier {
+    anchors: CertPool,
+    intermediates: CertPool,
+    crls: ArcSwap<CrlSnapshot>,
+    cache: SigCache,
+    path_limits: PathLimits,
+    cms_limits: CmsLimits,
+}
+
+/// What one certificate-level evaluation found.
+struct CertEvaluation {
+    checks: Vec<Check>,
+    evidence: Evidence,
+}
+
+impl Verifier {
+    pub fn new(
+        anchors: Vec<Arc<Certificate>>,
+        intermediates: Vec<Arc<Certificate>>,
+        crls: CrlSnapshot,
+    ) -> Result<Self, UsageError> {
+        if anchors.is_empty() {
+            return Err(UsageError::new(
+                UsageReason::NoTrustAnchor,
+                "no trust anchor is configured: give at least one --trust certificate",
+            ));
+        }
+        Ok(Verifier {
+            anchors: CertPool::from_certs(anchors),
+            intermediates: CertPool::from_certs(intermediates),
+            crls: ArcSwap::from_pointee(crls),
+            cache: SigCache::default(),
+            path_limits: PathLimits::default(),
+            cms_limits: CmsLimits::default(),
+        })
+    }
+
+    /// Swaps in a new CRL snapshot; verifications in flight keep the one they started with.
+    pub fn replace_crls(&self, snapshot: Arc<CrlSnapshot>) {
+        self.crls.store(snapshot);
+    }
+
+    pub fn crls(&self) -> Arc<CrlSnapshot> {
+        self.crls.load_full()
+    }
+
+    pub fn anchors(&self) -> &CertPool {
+        &self.anchors
+    }
+
+    pub fn intermediates(&self) -> &CertPool {
+        &self.intermediates
+    }
+
+    /// Verifies a signature in any accepted encoding. `detached` is the content of a detached
+    /// signature. `Err` only for a wrong call (e.g. a detached signature without its content).
+    pub fn verify_signature(
+        &self,
+        input: &[u8],
+        detached: Option<&[u8]>,
+        options: &VerifyOptions,
+    ) -> Result<Verdict, UsageError> {
+        let at = options.validation_time();
+        let der = match input::signature_der(input) {
+            Ok(der) => der,
+            Err(why) => return Ok(Verdict::malformed(at, why)),
+        };
+        match SignedMessage::from_der(&der, self.cms_limits) {
+            Ok(message) => self.verify_message(&message, detached, options),
+            Err(e) => Ok(Verdict::malformed(at, e.to_string())),
+        }
+    }
+
+    pub fn verify_message(
+        &self,
+        message: &SignedMessage,
+        detached: Option<&[u8]>,
+        options: &VerifyOptions,
+    ) -> Result<Verdict, UsageError> {
+        let at = options.validation_time();
+        let content: &[u8] = match (&message.content, detached) {
+            (Some(inside), _) => inside,
+            (None, Some(given)) => given,
+            (None, None) => {
+                return Err(UsageError::new(
+                    UsageReason::MissingContent,
+                    "the signature is detached: give the signed content (--data, or \"data\" in the request)",
+                ))
+            }
+        };
+        let content_mismatch = matches!((&message.content, detached), (Some(inside), Some(given)) if inside.as_slice() != given);
+
+        let snapshot = self.crls.load();
+        let cms_pool = CertPool::from_certs(
+            message
+                .certificates
+                .iter()
+                .cloned()
+                .chain(options.extra_intermediates.iter().cloned()),
+        );
+        let pools = [&cms_pool, &self.intermediates];
+        let paths = PathBuilder {
+            anchors: &self.anchors,
+            pools: &pools,
+            cache: &self.cache,
+            limits: self.path_limits,
+        };
+
+        let mut checks = Vec::new();
+        let mut evidence = Evidence::default();
+        let mut outcomes = Vec::new();
+        let several = message.signers.len() > 1;
+        for (index, signer) in message.signers.iter().enumerate() {
+            let mut signer_checks = Vec::new();
+            if content_mismatch {
+                signer_checks.push(Check::fail(
+                    "content",
+                    Reason::SignatureInvalid,
+                    "the given data differs from the content inside the signature",
+                ));
+            }
+            let cert = [&cms_pool, &self.intermediates, &self.anchors]
+                .iter()
+                .find_map(|pool| pool.iter().find(|c| signer.id.matches(c)).cloned());
+            signer_checks.extend(signature_checks(message, signer, content, cert.as_deref()));
+            let signing_time = signer
+                .signed_attributes
+                .as_ref()
+                .and_then(|a| a.signing_time);
+            let summary = cert.as_deref().map(SignerSummary::of);
+            match &cert {
+                Some(cert) => {
+                    let found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
+                    signer_checks.extend(found.checks);
+                    if index == 0 {
+                        evidence.chain = found.evidence.chain;
+                    }
+                    for crl in found.evidence.crls {
+                        if !evidence.crls.contains(&crl) {
+                            evidence.crls.push(crl);
+                        }
+                    }
+                }
+                None => signer_checks.push(Check::fail(
+                    "chain",
+                    Reason::ChainUntrusted,
+                    format!(
+                        "the signer's certificate ({}) is neither in the signature nor configured",
+                        signer.id.describe()
+                    ),
+                )),
+            }
+            let reason = first_reason(&signer_checks);
+            outcomes.push(SignerOutcome {
+                index: index + 1,
+                status: reason
+                    .map(Reason::status)
+                    .unwrap_or(crate::verdict::Status::Valid),
+                reason,
+                signer: summary,
+                signing_time: signing_time.map(rfc3339),
+            });
+            if several {
+                for c in &mut signer_checks {
+                    c.signer = Some(index + 1);
+                }
+            }
+            checks.extend(signer_checks);
+        }
+        let first = outcomes.first();
+        let signer = first.and_then(|o| o.signer.clone());
+        let signing_time = message
+            .signers
+            .first()
+            .and_then(|s| s.signed_attributes.as_ref())
+            .and_then(|a| a.signing_time);
+        Ok(Verdict::from_checks(
+            at,
+            checks,
+            signer,
+            signing_time,
+            evidence,
+            outcomes,
+        ))
+    }
+
+    /// Validates a certificate alone: path, validity, revocation, key usage and identity.
+    pub fn verify_certificate(&self, cert: &Arc<Certificate>, options: &VerifyOptions) -> Verdict {
+        let at = options.validation_time();
+        let snapshot = self.crls.load();
+        let extra = CertPool::from_certs(options.extra_intermediates.iter().cloned());
+        let pools = [&extra, &self.intermediates];
+        let paths = PathBuilder {
+            anchors: &self.anchors,
+            pools: &pools,
+            cache: &self.cache,
+            limits: self.path_limits,
+        };
+        let found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
+        let summary = SignerSummary::of(cert);
+        Verdict::from_checks(
+            at,
+            found.checks,
+            Some(summary),
+            None,
+            found.evidence,
+            Vec::new(),
+        )
+    }
+
+    fn evaluate_certificate(
+        &self,
+        cert: &Arc<Certificate>,
+        paths: &PathBuilder<'_>,
+        snapshot: &CrlSnapshot,
+        options: &VerifyOptions,
+        at: OffsetDateTime,
+    ) -> CertEvaluation {
+        let mut checks = Vec::new();
+        let mut evidence = Evidence::default();
+        let path = paths.build(cert);
+        match &path {
+            Ok(p) => {
+                evidence.chain = p.certs.iter().map(|c| c.subject.to_string()).collect();
+                checks.push(Check::pass(
+                    "chain",
+                    format!(
+                        "{} certificate(s) to trust anchor {}",
+                        p.certs.len(),
+                        p.anchor().subject
+                    ),
+                ));
+            }
+            Err(e) => checks.push(path_failure(e)),
+        }
+
+        // Validity of every certificate below the anchor (only the leaf when there is no path).
+        let below_anchor: Vec<&Arc<Certificate>> = match &path {
+            Ok(p) => p.certs[..p.certs.len() - 1].iter().collect(),
+            Err(_) => vec![cert],
+        };
+        for c in &below_anchor {
+            checks.push(validity_check(c, at));
+        }
+
+        match &path {
+            Ok(p) => {
+                let context = RevocationContext {
+                    crls: snapshot,
+                    paths,
+                    at,
+                };
+                checks.extend(revocation_checks(p, &context, &mut evidence));
+            }
+            Err(_) => checks.push(
+                Check::unknown(
+                    "revocation",
+                    None,
+                    "not checked: there is no trusted path to verify CRLs with",
+                )
+                .about(cert),
+            ),
+        }
+
+        if options.key_usage == KeyUsagePolicy::DocumentSigning {
+            checks.push(key_usage_check(cert));
+        }
+        if let Some(expected) = &options.expected_id {
+            checks.push(identity_check(cert, expected));
+        }
+        CertEvaluation { checks, evidence }
+    }
+}
+
+fn path_failure(e: &PathError) -> Check {
+    if e.is_unsupported_algorithm() {
+        Check::unknown("chain", Some(Reason::UnsupportedAlgorithm), e.to_string())
+    } else {
+        Check::fail("chain", Reason::ChainUntrusted, e.to_string())
+    }
+}
+
+fn validity_check(cert: &Certificate, at: OffsetDateTime) -> Check {
+    let window = format!(
+        "{} .. {}",
+        rfc3339(cert.not_before),
+        rfc3339(cert.not_after)
+    );
+    if cert.not_before > at {
+        Check::fail(
+            "validity",
+            Reason::CertNotYetValid,
+            format!("not valid before {}", rfc3339(cert.not_before)),
+        )
+    } else if cert.not_after < at {
+        Check::fail(
+            "validity",
+            Reason::CertExpired,
+            format!("expired {}", rfc3339(cert.not_after)),
+        )
+    } else {
+        Check::pass("validity", window)
+    }
+    .about(cert)
+}
+
+fn revocation_checks(
+    path: &CertPath,
+    context: &RevocationContext<'_>,
+    evidence: &mut Evidence,
+) -> Vec<Check> {
+    let anchor = path.anchor();
+    path.with_issuers()
+        .map(|(cert, issuer)| {
+            match context.status(cert, issuer, anchor) {
+                RevocationStatus::Good { crls } => {
+                    let numbers: Vec<String> = crls
+                        .iter()
+                        .map(|c| c.number_string().unwrap_or_else(|| "-".into()))
+                        .collect();
+                    for crl in &crls {
+                        evidence.add_crl(crl);
+                    }
+                    Check::pass(
+                        "revocation",
+                        format!("not revoked (CRL {})", numbers.join(" + ")),
+                    )
+                }
+                RevocationStatus::Revoked { crl, detail, .. } => {
+                    evidence.add_crl(&crl);
+                    Check::fail("revocation", Reason::CertRevoked, detail)
+                }
+                RevocationStatus::Unknown { why } => {
+                    Check::unknown("revocation", Some(Reason::RevocationUnknown), why)
+                }
+            }
+            .about(cert)
+        })
+        .collect()
+}
+
+fn key_usage_check(cert: &Certificate) -> Check {
+    match cert.key_usage {
+        Some(ku) if ku.non_repudiation => Check::pass(
+            "key_usage",
+            format!("signing key ({})", ku.names().join(", ")),
+        ),
+        Some(ku) => Check::fail(
+            "key_usage",
+            Reason::KeyUsageNotSigning,
+            format!("no nonRepudiation: key usage is {}", ku.names().join(", ")),
+        ),
+        None => Check::fail(
+            "key_usage",
+            Reason::KeyUsageNotSigning,
+            "the certificate has no key usage extension, so no nonRepudiation",
+        ),
+    }
+    .about(cert)
+}
+
+fn identity_check(cert: &Certificate, expected: &IdNumber) -> Check {
+    let expected = expected.to_string();
+    let id = &cert.identity;
+    if id.iin.as_deref() == Some(expected.as_str()) {
+        Check::pass("identity", format!("{expected} is the certificate's IIN"))
+    } else if id.bin.as_deref() == Some(expected.as_str()) {
+        Check::pass("identity", format!("{expected} is the certificate's BIN"))
+    } else {
+        let has = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+        Check::fail(
+            "identity",
+            Reason::IdentityMismatch,
+            format!(
+                "expected {expected}, certificate IIN {} / BIN {}",
+                has(&id.iin),
+                has(&id.bin)
+            ),
+        )
+    }
+    .about(cert)
+}
+
+/// The cryptographic checks of one signer: algorithm, messageDigest, contentType, signature value.
+fn signature_checks(
+    message: &SignedMessage,
+    signer: &SignerData,
+    content: &[u8],
+    cert: Option<&Certificate>,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let (hash, algorithm) = match &signer.algorithm {
+        Ok(pair) => *pair,
+        Err(e) => {
+            checks.push(Check::unknown(
+                "signature",
+                Some(Reason::UnsupportedAlgorithm),
+                e.to_string(),
+            ));
+            return checks;
+        }
+    };
+    let signed_bytes: &[u8] = match &signer.signed_attributes {
+        Some(attrs) => {
+            let digest = hash.digest(content);
+            match &attrs.message_digest {
+                Some(claimed) if *claimed == digest => checks.push(Check::pass("message_digest", format!("{} of the content matches", hash.name()))),
+                Some(_) => checks.push(Check::fail("message_digest", Reason::SignatureInvalid, "the content's digest differs from the signed messageDigest: the content was altered")),
+                None => checks.push(Check::fail("message_digest", Reason::SignatureInvalid, "signed attributes without a messageDigest")),
+            }
+            match attrs.content_type {
+                Some(ct) if ct == message.content_type => {}
+                Some(ct) => checks.push(Check::fail(
+                    "content_type",
+                    Reason::SignatureInvalid,
+                    format!(
+                        "signed contentType {ct} differs from the content's {}",
+                        message.content_type
+                    ),
+                )),
+                None => checks.push(Check::fail(
+                    "content_type",
+                    Reason::SignatureInvalid,
+                    "signed attributes without a contentType",
+                )),
+            }
+            &attrs.der
+        }
+        None => content,
+    };
+    let Some(cert) = cert else {
+        checks.push(Check::unknown(
+            "signature",
+            None,
+            "not checked: the signer's certificate is missing",
+        ));
+        return checks;
+    };
+    match crypto::verify(algorithm, &cert.spki, signed_bytes, &signer.signature) {
+        Ok(()) => checks.push(Check::pass("signature", algorithm.name())),
+        Err(CryptoError::Unsupported(why)) => checks.push(Check::unknown(
+            "signature",
+            Some(Reason::UnsupportedAlgorithm),
+            why,
+        )),
+        Err(e) => checks.push(Check::fail(
+            "signature",
+            Reason::SignatureInvalid,
+            format!("{}: {e}", algorithm.name()),
+        )),
+    }
+    checks
+}
