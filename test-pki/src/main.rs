@@ -1,0 +1,122 @@
+//! Generator of the test PKI under fixtures/: certificates and keys (pki/),
+//! CRLs (crl/), signed CMS samples (samples/), manifest.json and README.md.
+//!
+//! Usage: `cargo run -p test-pki --release -- fixtures`
+
+mod certs;
+mod crls;
+mod keys;
+mod manifest;
+mod names;
+mod readme;
+mod samples;
+mod times;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use certs::Pki;
+
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+pub const REGENERATE: &str = "cargo run -p test-pki --release -- fixtures";
+
+/// Intermediates bundled in pki/intermediates.pem.
+const INTERMEDIATES: &[&str] = &["nca-rsa", "nca-ec", "nca-revoked-ca"];
+/// CRLs bundled in crl/all-current.pem.
+const ALL_CURRENT: &[&str] = &[
+    "root",
+    "nca-rsa",
+    "nca-rsa-delta",
+    "nca-ec",
+    "nca-revoked-ca",
+];
+
+fn main() -> ExitCode {
+    let out = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("fixtures"));
+    match run(&out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("test-pki: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(out: &Path) -> Result<()> {
+    let pki_dir = out.join("pki");
+    let crl_dir = out.join("crl");
+    let samples_dir = out.join("samples");
+    for dir in [&pki_dir, &crl_dir, &samples_dir] {
+        if dir.exists() {
+            fs::remove_dir_all(dir)?;
+        }
+    }
+    fs::create_dir_all(pki_dir.join("keys"))?;
+    fs::create_dir_all(&crl_dir)?;
+    fs::create_dir_all(&samples_dir)?;
+
+    eprintln!("certificates:");
+    let pki = Pki::build(certs::specs())?;
+    for cert in &pki.certs {
+        let name = cert.spec.name;
+        fs::write(pki_dir.join(format!("{name}.pem")), &cert.pem)?;
+        fs::write(pki_dir.join(format!("{name}.der")), &cert.der)?;
+        fs::write(
+            pki_dir.join("keys").join(format!("{name}.key.pem")),
+            cert.key.pkcs8_pem(),
+        )?;
+    }
+    fs::write(pki_dir.join("trust.pem"), &pki.get("root").pem)?;
+    let intermediates: String = INTERMEDIATES
+        .iter()
+        .map(|n| pki.get(n).pem.clone())
+        .collect();
+    fs::write(pki_dir.join("intermediates.pem"), intermediates)?;
+
+    eprintln!("CRLs:");
+    let mut built = Vec::new();
+    for spec in crls::specs() {
+        eprintln!("  crl {}", spec.name);
+        let crl = crls::build(&pki, spec)?;
+        fs::write(crl_dir.join(format!("{}.crl", crl.spec.name)), &crl.der)?;
+        fs::write(
+            crl_dir.join(format!("{}.pem", crl.spec.name)),
+            crl_pem(&crl.der)?,
+        )?;
+        built.push(crl);
+    }
+    let mut bundle = String::new();
+    for name in ALL_CURRENT {
+        let crl = built
+            .iter()
+            .find(|c| c.spec.name == *name)
+            .ok_or_else(|| format!("unknown CRL {name}"))?;
+        bundle.push_str(&crl_pem(&crl.der)?);
+    }
+    fs::write(crl_dir.join("all-current.pem"), bundle)?;
+
+    eprintln!("samples:");
+    let sample_specs = samples::specs();
+    samples::generate(&samples_dir, &pki_dir, &pki, &sample_specs)?;
+
+    fs::write(
+        out.join("README.md"),
+        readme::render(&certs::specs(), &crls::specs(), &sample_specs),
+    )?;
+    let manifest = manifest::build(&pki, &built, &sample_specs, ALL_CURRENT, REGENERATE);
+    let mut json = serde_json::to_string_pretty(&manifest)?;
+    json.push('\n');
+    fs::write(out.join("manifest.json"), json)?;
+    eprintln!("done: {}", out.display());
+    Ok(())
+}
+
+fn crl_pem(der: &[u8]) -> Result<String> {
+    der::pem::encode_string("X509 CRL", der::pem::LineEnding::LF, der)
+        .map_err(|e| format!("PEM encoding: {e}").into())
+}
