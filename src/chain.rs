@@ -141,12 +141,13 @@ pub enum PathError {
 
 impl PathError {
     /// How informative an error is when several candidate paths failed: a concrete defect found on
-    /// a real candidate beats "no issuer".
+    /// a real candidate beats "no issuer"; a search cut short by its budget says so above all.
     fn weight(&self) -> u8 {
         match self {
             PathError::IssuerNotFound { .. } => 0,
-            PathError::TooLong(_) | PathError::BudgetExhausted(_) => 1,
+            PathError::TooLong(_) => 1,
             PathError::UnsupportedAlgorithm { .. } => 2,
+            PathError::BudgetExhausted(_) => 4,
             _ => 3,
         }
     }

@@ -1,10 +1,12 @@
 //! The CRL model: parsed once, entries indexed by serial for O(1) lookups.
 //!
-//! The entry list is walked with `der`'s borrowing reader, so a CRL of a million entries costs one
-//! pass and one small index record per entry, not a tree of owned objects.
+//! The entry list is walked once with `der`'s borrowing reader. Each entry becomes a 16-byte record
+//! pointing back into the CRL's own DER for its serial, and a hash table of record indices gives
+//! O(1) lookups, so a CRL of a million entries costs about 24 bytes per entry beyond its DER.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
+use const_oid::db::rfc5280::{ID_CE_CRL_REASONS, ID_CE_HOLD_INSTRUCTION_CODE, ID_CE_INVALIDITY_DATE};
 use der::asn1::{AnyRef, ObjectIdentifier, OctetStringRef};
 use der::{Decode, Sequence, Tag, Tagged};
 use sha2::{Digest, Sha256};
@@ -145,7 +147,130 @@ pub struct Crl {
     pub scope: Scope,
     /// Critical CRL or entry extensions this verifier cannot process: the CRL must not be used.
     pub unsupported_critical: Vec<String>,
-    entries: HashMap<Vec<u8>, RevokedEntry>,
+    index: EntryIndex,
+}
+
+/// What the CRL-level extensions say.
+#[derive(Default)]
+struct CrlExtensions {
+    number: Option<CrlNumberValue>,
+    delta_base: Option<CrlNumberValue>,
+    authority_key_id: Option<Vec<u8>>,
+    scope: Scope,
+    unsupported_critical: Vec<String>,
+}
+
+impl CrlExtensions {
+    fn read(exts: &RawSequence<'_>) -> Result<Self, CrlError> {
+        let mut out = CrlExtensions::default();
+        for_each_extension(exts, |ext| {
+            let id = ext.id.to_string();
+            let value = ext.value.as_bytes();
+            let bad = |e: der::Error| CrlError::Malformed(format!("extension {id}: {e}"));
+            match id.as_str() {
+                "2.5.29.20" => {
+                    let n = CrlNumber::from_der(value).map_err(bad)?;
+                    out.number = Some(CrlNumberValue::from_be(n.0.as_bytes()));
+                }
+                "2.5.29.27" => {
+                    let n = BaseCrlNumber::from_der(value).map_err(bad)?;
+                    out.delta_base = Some(CrlNumberValue::from_be(n.0.as_bytes()));
+                }
+                "2.5.29.35" => {
+                    let aki = AuthorityKeyIdentifier::from_der(value).map_err(bad)?;
+                    out.authority_key_id = aki.key_identifier.map(|k| k.as_bytes().to_vec());
+                }
+                "2.5.29.28" => {
+                    let idp = IssuingDistributionPoint::from_der(value).map_err(bad)?;
+                    out.scope = Scope {
+                        only_user_certs: idp.only_contains_user_certs,
+                        only_ca_certs: idp.only_contains_ca_certs,
+                        only_attribute_certs: idp.only_contains_attribute_certs,
+                        only_some_reasons: idp.only_some_reasons.is_some(),
+                        indirect: idp.indirect_crl,
+                        distribution_point_urls: urls_of(&idp.distribution_point),
+                    };
+                }
+                _ => {}
+            }
+            if ext.critical && !UNDERSTOOD_CRL_EXTENSIONS.contains(&id.as_str()) {
+                out.unsupported_critical
+                    .push(format!("CRL extension {id}"));
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+}
+
+/// One revoked certificate: where its serial lies in the DER, when and why it was revoked.
+#[derive(Debug, Clone, Copy)]
+struct EntryRecord {
+    serial_at: u32,
+    serial_len: u16,
+    reason: u8,
+    revoked_at: i64,
+}
+
+const NO_REASON: u8 = u8::MAX;
+
+/// Record indices in a hash table keyed by serial; the serial bytes themselves stay in the DER.
+#[derive(Default)]
+struct EntryIndex {
+    records: Vec<EntryRecord>,
+    table: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl std::fmt::Debug for EntryIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EntryIndex({} entries)", self.records.len())
+    }
+}
+
+impl Clone for EntryIndex {
+    fn clone(&self) -> Self {
+        EntryIndex {
+            records: self.records.clone(),
+            table: self.table.clone(),
+            hasher: self.hasher.clone(),
+        }
+    }
+}
+
+impl EntryIndex {
+    fn serial<'a>(der: &'a [u8], r: &EntryRecord) -> &'a [u8] {
+        let start = r.serial_at as usize;
+        &der[start..start + usize::from(r.serial_len)]
+    }
+
+    /// Adds a record; a serial listed twice keeps its first entry.
+    fn insert(&mut self, der: &[u8], record: EntryRecord) {
+        let serial = Self::serial(der, &record);
+        let hash = self.hasher.hash_one(serial);
+        let records = &self.records;
+        if self
+            .table
+            .find(hash, |&i| Self::serial(der, &records[i as usize]) == serial)
+            .is_some()
+        {
+            return;
+        }
+        let index = self.records.len() as u32;
+        self.records.push(record);
+        let (records, hasher) = (&self.records, &self.hasher);
+        self.table.insert_unique(hash, index, |&i| {
+            hasher.hash_one(Self::serial(der, &records[i as usize]))
+        });
+    }
+
+    fn find(&self, der: &[u8], serial: &[u8]) -> Option<&EntryRecord> {
+        let hash = self.hasher.hash_one(serial);
+        self.table
+            .find(hash, |&i| Self::serial(der, &self.records[i as usize]) == serial)
+            .map(|&i| &self.records[i as usize])
+    }
 }
 
 #[derive(Sequence)]
@@ -221,147 +346,114 @@ const UNDERSTOOD_CRL_EXTENSIONS: [&str; 7] = [
     "2.5.29.18",         // issuerAltName
     "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
 ];
-const REASON_CODE: &str = "2.5.29.21";
-const UNDERSTOOD_ENTRY_EXTENSIONS: [&str; 3] = [
-    REASON_CODE,
-    "2.5.29.24", // invalidityDate
-    "2.5.29.23", // holdInstructionCode
+const UNDERSTOOD_ENTRY_EXTENSIONS: [ObjectIdentifier; 3] = [
+    ID_CE_CRL_REASONS,
+    ID_CE_INVALIDITY_DATE,
+    ID_CE_HOLD_INSTRUCTION_CODE,
 ];
 
 impl Crl {
-    /// Parses a DER CRL, refusing more than `max_entries` entries.
-    pub fn from_der(der: &[u8], max_entries: usize) -> Result<Self, CrlError> {
+    /// Parses a DER CRL, refusing more than `max_entries` entries. The DER is kept, not copied.
+    pub fn from_der(der: impl Into<Vec<u8>>, max_entries: usize) -> Result<Self, CrlError> {
         let signed = Signed::from_der(der).map_err(malformed)?;
-        let tbs = TbsCertList::from_der(&signed.tbs).map_err(malformed)?;
+        let tbs = TbsCertList::from_der(signed.tbs()).map_err(malformed)?;
         if tbs.version.is_some_and(|v| v != 1) {
             return Err(CrlError::Malformed("CRL version is not v2".into()));
         }
-        let issuer_der = der::Encode::to_der(&tbs.issuer).map_err(malformed)?;
-        let issuer = DistinguishedName::from_der(&issuer_der)
-            .ok_or_else(|| CrlError::Malformed("unreadable issuer name".into()))?;
-        if tbs.signature.oid != signed_algorithm_oid(der)? {
+        if tbs.signature.oid != signed_algorithm_oid(signed.der())? {
             return Err(CrlError::Malformed(
                 "inner and outer signature algorithms differ".into(),
             ));
         }
-
-        let mut crl = Crl {
-            sha256: Sha256::digest(der).into(),
-            issuer,
-            this_update: to_datetime(tbs.this_update),
-            next_update: tbs.next_update.map(to_datetime),
-            number: None,
-            delta_base: None,
-            authority_key_id: None,
-            scope: Scope::default(),
-            unsupported_critical: Vec::new(),
-            entries: HashMap::new(),
-            signed: Signed {
-                tbs: Vec::new(),
-                algorithm: signed.algorithm.clone(),
-                signature: Vec::new(),
-            },
+        let issuer_der = der::Encode::to_der(&tbs.issuer).map_err(malformed)?;
+        let issuer = DistinguishedName::from_der(&issuer_der)
+            .ok_or_else(|| CrlError::Malformed("unreadable issuer name".into()))?;
+        let extensions = match &tbs.extensions {
+            Some(exts) => CrlExtensions::read(exts)?,
+            None => CrlExtensions::default(),
         };
-        if let Some(exts) = &tbs.extensions {
-            crl.read_extensions(exts)?;
+        // Where the entry list lies inside the whole DER, so records can point into it.
+        let revoked = tbs.revoked.as_ref().map(|list| {
+            let offset = list.0.as_ptr() as usize - signed.der().as_ptr() as usize;
+            offset..offset + list.0.len()
+        });
+        let this_update = to_datetime(tbs.this_update);
+        let next_update = tbs.next_update.map(to_datetime);
+        let mut crl = Crl {
+            sha256: Sha256::digest(signed.der()).into(),
+            issuer,
+            this_update,
+            next_update,
+            number: extensions.number,
+            delta_base: extensions.delta_base,
+            authority_key_id: extensions.authority_key_id,
+            scope: extensions.scope,
+            unsupported_critical: extensions.unsupported_critical,
+            index: EntryIndex::default(),
+            signed,
+        };
+        if let Some(range) = revoked {
+            crl.index_entries(range, max_entries)?;
         }
-        if let Some(list) = &tbs.revoked {
-            crl.index_entries(list, max_entries)?;
-        }
-        crl.signed = signed;
         Ok(crl)
     }
 
-    fn read_extensions(&mut self, exts: &RawSequence<'_>) -> Result<(), CrlError> {
-        for_each_extension(exts, |ext| {
-            let id = ext.id.to_string();
-            let value = ext.value.as_bytes();
-            let bad = |e: der::Error| CrlError::Malformed(format!("extension {id}: {e}"));
-            match id.as_str() {
-                "2.5.29.20" => {
-                    let n = CrlNumber::from_der(value).map_err(bad)?;
-                    self.number = Some(CrlNumberValue::from_be(n.0.as_bytes()));
-                }
-                "2.5.29.27" => {
-                    let n = BaseCrlNumber::from_der(value).map_err(bad)?;
-                    self.delta_base = Some(CrlNumberValue::from_be(n.0.as_bytes()));
-                }
-                "2.5.29.35" => {
-                    let aki = AuthorityKeyIdentifier::from_der(value).map_err(bad)?;
-                    self.authority_key_id = aki.key_identifier.map(|k| k.as_bytes().to_vec());
-                }
-                "2.5.29.28" => {
-                    let idp = IssuingDistributionPoint::from_der(value).map_err(bad)?;
-                    self.scope = Scope {
-                        only_user_certs: idp.only_contains_user_certs,
-                        only_ca_certs: idp.only_contains_ca_certs,
-                        only_attribute_certs: idp.only_contains_attribute_certs,
-                        only_some_reasons: idp.only_some_reasons.is_some(),
-                        indirect: idp.indirect_crl,
-                        distribution_point_urls: urls_of(&idp.distribution_point),
-                    };
-                }
-                _ => {}
-            }
-            if ext.critical && !UNDERSTOOD_CRL_EXTENSIONS.contains(&id.as_str()) {
-                self.unsupported_critical
-                    .push(format!("CRL extension {id}"));
-            }
-            Ok(())
-        })
-    }
-
-    fn index_entries(
-        &mut self,
-        list: &RawSequence<'_>,
-        max_entries: usize,
-    ) -> Result<(), CrlError> {
-        let mut reader = der::SliceReader::new(list.0).map_err(malformed)?;
+    fn index_entries(&mut self, range: std::ops::Range<usize>, max_entries: usize) -> Result<(), CrlError> {
+        let der = self.signed.der();
+        let base = der.as_ptr() as usize;
+        let mut index = EntryIndex::default();
+        let mut unsupported = Vec::new();
+        let mut reader = der::SliceReader::new(&der[range]).map_err(malformed)?;
         while !der::Reader::is_finished(&reader) {
-            if self.entries.len() >= max_entries {
+            if index.records.len() >= max_entries {
                 return Err(CrlError::TooManyEntries(max_entries));
             }
             let entry = RevokedRef::decode(&mut reader).map_err(malformed)?;
             if entry.serial.tag() != Tag::Integer {
                 return Err(CrlError::Malformed("entry serial is not an INTEGER".into()));
             }
-            let mut reason = None;
+            let serial = entry.serial.value();
+            let mut reason = NO_REASON;
             if let Some(exts) = &entry.extensions {
                 for_each_extension(exts, |ext| {
-                    let id = ext.id.to_string();
-                    if id == REASON_CODE {
-                        let code = der::asn1::AnyRef::from_der(ext.value.as_bytes())
+                    if ext.id == ID_CE_CRL_REASONS {
+                        let code = AnyRef::from_der(ext.value.as_bytes())
                             .ok()
                             .filter(|a| a.tag() == Tag::Enumerated && a.value().len() == 1)
                             .map(|a| a.value()[0]);
-                        reason = code.and_then(RevocationReason::from_code);
+                        reason = code.filter(|c| RevocationReason::from_code(*c).is_some()).unwrap_or(NO_REASON);
                     }
-                    if ext.critical && !UNDERSTOOD_ENTRY_EXTENSIONS.contains(&id.as_str()) {
-                        let what = format!("CRL entry extension {id}");
-                        if !self.unsupported_critical.contains(&what) {
-                            self.unsupported_critical.push(what);
+                    if ext.critical && !UNDERSTOOD_ENTRY_EXTENSIONS.contains(&ext.id) {
+                        let what = format!("CRL entry extension {}", ext.id);
+                        if !unsupported.contains(&what) {
+                            unsupported.push(what);
                         }
                     }
                     Ok(())
                 })?;
             }
-            self.entries.insert(
-                entry.serial.value().to_vec(),
-                RevokedEntry {
-                    date: to_datetime(entry.date),
-                    reason,
-                },
-            );
+            let serial_len = u16::try_from(serial.len())
+                .map_err(|_| CrlError::Malformed("entry serial is too long".into()))?;
+            let serial_at = u32::try_from(serial.as_ptr() as usize - base)
+                .map_err(|_| CrlError::Malformed("CRL larger than 4 GiB".into()))?;
+            let revoked_at = entry.date.to_unix_duration().as_secs() as i64;
+            index.insert(der, EntryRecord { serial_at, serial_len, reason, revoked_at });
         }
+        self.index = index;
+        self.unsupported_critical.extend(unsupported);
         Ok(())
     }
 
-    pub fn lookup(&self, serial: &[u8]) -> Option<&RevokedEntry> {
-        self.entries.get(serial)
+    /// The entry for a certificate serial (as encoded), in O(1).
+    pub fn lookup(&self, serial: &[u8]) -> Option<RevokedEntry> {
+        self.index.find(self.signed.der(), serial).map(|r| RevokedEntry {
+            date: OffsetDateTime::from_unix_timestamp(r.revoked_at).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            reason: RevocationReason::from_code(r.reason),
+        })
     }
 
     pub fn entry_count(&self) -> usize {
-        self.entries.len()
+        self.index.records.len()
     }
 
     pub fn is_delta(&self) -> bool {

@@ -167,7 +167,7 @@ pub fn certificates_from_bytes(
 /// Every CRL in DER or PEM bytes.
 pub fn crls_from_bytes(bytes: &[u8], limits: &InputLimits) -> Result<Vec<Arc<Crl>>, String> {
     let ders = der_objects(bytes, &["X509 CRL"], "CRL")?;
-    ders.iter()
+    ders.into_iter()
         .enumerate()
         .map(|(i, der)| {
             Crl::from_der(der, limits.max_crl_entries)

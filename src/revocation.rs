@@ -134,14 +134,14 @@ impl RevocationContext<'_> {
         let mut evidence = Vec::new();
         for base in &full {
             let mut entry = base
+                
                 .lookup(&cert.serial)
-                .copied()
                 .map(|e| (e, base.clone()));
             evidence.push(base.clone());
             if let Some(delta) = newest_delta_for(base, &deltas) {
                 evidence.push(delta.clone());
                 if let Some(d) = delta.lookup(&cert.serial) {
-                    entry = Some((*d, delta.clone()));
+                    entry = Some((d, delta.clone()));
                 }
             }
             if let Some((found, crl)) = entry {

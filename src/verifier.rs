@@ -147,7 +147,9 @@ impl Verifier {
                 .cloned()
                 .chain(options.extra_intermediates.iter().cloned()),
         );
-        let pools = [&cms_pool, &self.intermediates];
+        // Configured intermediates first: certificates the signer supplies cannot crowd out the
+        // operator's own within the path-building budget.
+        let pools = [&self.intermediates, &cms_pool];
         let paths = PathBuilder {
             anchors: &self.anchors,
             pools: &pools,
