@@ -166,7 +166,16 @@ pub fn certificates_from_bytes(
 
 /// Every CRL in DER or PEM bytes.
 pub fn crls_from_bytes(bytes: &[u8], limits: &InputLimits) -> Result<Vec<Arc<Crl>>, String> {
-    let ders = der_objects(bytes, &["X509 CRL"], "CRL")?;
+    crls_from_vec(bytes.to_vec(), limits)
+}
+
+/// Like [`crls_from_bytes`], taking ownership so a large DER CRL is indexed in place, not copied.
+pub fn crls_from_vec(bytes: Vec<u8>, limits: &InputLimits) -> Result<Vec<Arc<Crl>>, String> {
+    let ders = if bytes.first() == Some(&0x30) {
+        vec![bytes]
+    } else {
+        der_objects(&bytes, &["X509 CRL"], "CRL")?
+    };
     ders.into_iter()
         .enumerate()
         .map(|(i, der)| {
@@ -232,7 +241,7 @@ pub fn load_crls(
     for path in paths {
         let path = path.as_ref();
         let bytes = read_limited(path, limits.max_crl_bytes, "CRL")?;
-        let crls = crls_from_bytes(&bytes, limits).map_err(|why| {
+        let crls = crls_from_vec(bytes, limits).map_err(|why| {
             UsageError::new(
                 UsageReason::UnreadableFile,
                 format!("CRL file {}: {why}", path.display()),

@@ -2,7 +2,9 @@
 //! CRLs (crl/), signed CMS samples (samples/), manifest.json and README.md.
 //!
 //! Usage: `cargo run -p test-pki --release -- fixtures`
+//!        `cargo run -p test-pki --release -- big-crl OUT.crl [ENTRIES] [FIXTURES]` (a large CRL)
 
+mod bigcrl;
 mod certs;
 mod crls;
 mod keys;
@@ -34,17 +36,30 @@ const ALL_CURRENT: &[&str] = &[
 ];
 
 fn main() -> ExitCode {
-    let out = std::env::args_os()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("fixtures"));
-    match run(&out) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("big-crl") => big_crl(&args[1..]),
+        first => run(Path::new(first.unwrap_or("fixtures"))),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("test-pki: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn big_crl(args: &[String]) -> Result<()> {
+    let out = args.first().ok_or("usage: big-crl OUT.crl [ENTRIES] [FIXTURES]")?;
+    let entries = match args.get(1) {
+        Some(n) => n.parse()?,
+        None => 1_000_000,
+    };
+    let fixtures = PathBuf::from(args.get(2).map(String::as_str).unwrap_or("fixtures"));
+    bigcrl::write(&fixtures, Path::new(out), entries)?;
+    eprintln!("wrote {out}: {entries} entries");
+    Ok(())
 }
 
 fn run(out: &Path) -> Result<()> {
