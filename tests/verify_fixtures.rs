@@ -406,3 +406,20 @@ fn text_output_without_json() {
     assert!(text.starts_with("INVALID"), "{text}");
     assert!(text.contains("cert_revoked") && text.contains("821114300340"), "{text}");
 }
+
+/// fixtures/manifest.json states the expected verdict of every sample at T0; they must hold.
+#[test]
+fn every_sample_meets_the_expectation_in_the_manifest() {
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture("manifest.json")).unwrap()).unwrap();
+    let samples = manifest["samples"].as_array().unwrap();
+    assert!(samples.len() >= 30);
+    for sample in samples {
+        let file = sample["file"].as_str().unwrap().trim_start_matches("samples/");
+        let expected = &sample["expected_at_reference_time"];
+        let data = format!("fixtures/{}", sample["content"].as_str().unwrap());
+        let extra: Vec<&str> = if sample["mode"] == "detached" { vec!["--data", &data] } else { vec![] };
+        let run = verify(file, &extra);
+        assert_eq!(run.status(), expected["verdict"].as_str().unwrap(), "{file}: {}", run.stdout);
+        assert_eq!(run.reason(), expected["reason"].as_str(), "{file}");
+    }
+}

@@ -33,8 +33,8 @@ semantics below are the interface tests depend on.
 **Reference validation time T0 = `{T0}`.** The expected verdicts below assume:
 trust anchor `pki/trust.pem` (root only); intermediates from the CMS or from
 `pki/intermediates.pem`; CRLs `crl/all-current.pem` (root, nca-rsa full +
-delta, nca-ec, nca-revoked-ca). Reason labels are descriptive
-(`cert_revoked`, `cert_expired`, ...), not a fixed API.
+delta, nca-ec, nca-revoked-ca). Reasons are the contract's codes;
+tests/verify_fixtures.rs checks every expectation below against the verifier.
 
 ## Layout
 

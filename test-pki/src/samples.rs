@@ -45,6 +45,13 @@ const fn invalid(reason: &'static str) -> Expect {
     }
 }
 
+const fn indeterminate(reason: &'static str) -> Expect {
+    Expect {
+        verdict: "indeterminate",
+        reason: Some(reason),
+    }
+}
+
 /// Output encoding of a sample file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -232,7 +239,7 @@ pub fn specs() -> Vec<SampleSpec> {
             .detached(),
         SampleSpec::derived("individual-tampered.cms", &base,
             Make::TamperContent { from: "individual-attached.cms" },
-            invalid("digest_mismatch"),
+            invalid("signature_invalid"),
             "invalid: one digit of the IIN in the content changed, messageDigest does not match"),
         SampleSpec::derived("individual-badsig.cms", &base,
             Make::BadSignature { from: "individual-attached.cms" },
@@ -256,13 +263,13 @@ pub fn specs() -> Vec<SampleSpec> {
         SampleSpec::signed("individual-noattr.cms", ind, rsa, valid(),
             "valid; no signed attributes (signature over the content itself, no signing time)")
             .opts(&["-noattr"]),
-        SampleSpec::signed("individual-nocerts.cms", ind, &[], invalid("signer_certificate_not_found"),
+        SampleSpec::signed("individual-nocerts.cms", ind, &[], invalid("chain_untrusted"),
             "no certificates inside: invalid unless individual-sign.pem (and nca-rsa.pem) are supplied, then valid")
             .opts(&["-nocerts"]),
-        SampleSpec::signed("individual-sha1.cms", ind, rsa, invalid("unsupported_algorithm"),
-            "invalid: SHA-1 digest is not supported")
+        SampleSpec::signed("individual-sha1.cms", ind, rsa, indeterminate("unsupported_algorithm"),
+            "indeterminate: SHA-1 digest is not supported")
             .opts(&["-md", "sha1"]),
-        SampleSpec::signed("individual-auth.cms", &["individual-auth"], rsa, invalid("wrong_key_usage"),
+        SampleSpec::signed("individual-auth.cms", &["individual-auth"], rsa, invalid("key_usage_not_signing"),
             "invalid for signing: AUTH certificate (digitalSignature+keyEncipherment, no nonRepudiation); chain and revocation are fine"),
         SampleSpec::signed("head-attached.cms", &["head-sign"], rsa, valid(),
             "valid; first head of ТОО \"ДАЛА МҰРА\" (BIN 050340001235), role first_head")
@@ -270,7 +277,7 @@ pub fn specs() -> Vec<SampleSpec> {
         SampleSpec::signed("employee-attached.cms", &["employee-sign"], rsa, valid(),
             "valid; employee with signing right, role signing_right")
             .legal(),
-        SampleSpec::signed("employee-auth.cms", &["employee-auth"], rsa, invalid("wrong_key_usage"),
+        SampleSpec::signed("employee-auth.cms", &["employee-auth"], rsa, invalid("key_usage_not_signing"),
             "invalid for signing: AUTH certificate of the employee")
             .legal(),
         SampleSpec::signed("ec-attached.cms", &["ec-individual-sign"], ec, valid(),
@@ -281,8 +288,8 @@ pub fn specs() -> Vec<SampleSpec> {
         SampleSpec::signed("ec-head-attached.cms", &["ec-head-sign"], ec, valid(),
             "valid; first head of АҚ \"ҚАЗАҚ ЖОЛДАРЫ\" (BIN 040340001233), ECDSA P-256")
             .legal(),
-        SampleSpec::signed("p384.cms", &["p384-sign"], ec, invalid("unsupported_algorithm"),
-            "invalid: P-384 signer key is not supported"),
+        SampleSpec::signed("p384.cms", &["p384-sign"], ec, indeterminate("unsupported_algorithm"),
+            "indeterminate: P-384 signer key is not supported"),
         SampleSpec::signed("revoked.cms", &["revoked-sign"], rsa, invalid("cert_revoked"),
             "at T0 invalid/cert_revoked (keyCompromise since 2026-03-01); at 2026-02-01 valid"),
         SampleSpec::signed("hold.cms", &["hold-sign"], rsa, valid(),
@@ -295,7 +302,7 @@ pub fn specs() -> Vec<SampleSpec> {
             "at T0 invalid/cert_not_yet_valid (notBefore 2030-01-01); at 2030-06-01 valid"),
         SampleSpec::signed("revoked-ca-ee.cms", &["revoked-ca-ee-sign"], &["nca-revoked-ca"], invalid("cert_revoked"),
             "at T0 invalid/cert_revoked: the issuing CA nca-revoked-ca is revoked in root.crl (cACompromise since 2026-02-01); at 2026-01-15 valid"),
-        SampleSpec::signed("evil.cms", &["evil-sign"], &["evil-root"], invalid("untrusted_chain"),
+        SampleSpec::signed("evil.cms", &["evil-sign"], &["evil-root"], invalid("chain_untrusted"),
             "invalid: issuer name equals nca-rsa but the chain leads to the untrusted evil-root (nca-rsa's key does not verify it)"),
         SampleSpec::signed("two-signers.cms", &["individual-sign", "head-sign"], rsa, valid(),
             "valid; two signers (individual-sign, head-sign), both valid"),
