@@ -32,7 +32,11 @@ fn big_crl() -> Vec<u8> {
 fn bench(c: &mut Criterion) {
     let bytes = big_crl();
     let issuer = input::certificates_from_bytes(
-        &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/pki/nca-rsa.pem")).unwrap(),
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/pki/nca-rsa.pem"
+        ))
+        .unwrap(),
         &InputLimits::default(),
     )
     .unwrap();
@@ -59,7 +63,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("crl_1m_lookup");
     group.throughput(Throughput::Elements(1));
     let absent = [0x01u8; 16];
-    group.bench_function("miss", |b| b.iter(|| crl.lookup(std::hint::black_box(&absent))));
+    group.bench_function("miss", |b| {
+        b.iter(|| crl.lookup(std::hint::black_box(&absent)))
+    });
     group.finish();
 }
 

@@ -26,7 +26,8 @@ fn main() {
         std::process::exit(2);
     };
     let issuer_bytes = std::fs::read(issuer_path).expect("issuer file");
-    let issuer = input::certificates_from_bytes(&issuer_bytes, &InputLimits::default()).expect("issuer certificate");
+    let issuer = input::certificates_from_bytes(&issuer_bytes, &InputLimits::default())
+        .expect("issuer certificate");
     let bytes = std::fs::read(crl_path).expect("CRL file");
     let file_len = bytes.len();
     let before = rss_kib();
@@ -34,7 +35,9 @@ fn main() {
     let start = Instant::now();
     let crl = Crl::from_der(bytes, 20_000_000).expect("a CRL");
     let parsed = start.elapsed();
-    crl.signed.verify_with(&issuer[0].spki).expect("the CRL signature verifies");
+    crl.signed
+        .verify_with(&issuer[0].spki)
+        .expect("the CRL signature verifies");
     let total = start.elapsed();
     let after = rss_kib();
 

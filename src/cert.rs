@@ -167,9 +167,13 @@ impl Certificate {
         let signed = Signed::from_der(der).map_err(|e| CertError::Malformed(e.to_string()))?;
         // RFC 5280 §4.1.1.2: the unsigned outer algorithm must equal the signed inner one.
         let (outer, inner) = (&x509.signature_algorithm, &x509.tbs_certificate.signature);
-        let params = |a: &x509_parser::x509::AlgorithmIdentifier<'_>| a.parameters.as_ref().map(|p| p.data.to_vec());
+        let params = |a: &x509_parser::x509::AlgorithmIdentifier<'_>| {
+            a.parameters.as_ref().map(|p| p.data.to_vec())
+        };
         if outer.algorithm != inner.algorithm || params(outer) != params(inner) {
-            return Err(CertError::Malformed("inner and outer signature algorithms differ".into()));
+            return Err(CertError::Malformed(
+                "inner and outer signature algorithms differ".into(),
+            ));
         }
         let subject = DistinguishedName::from_x509(x509.subject());
         let issuer = DistinguishedName::from_x509(x509.issuer());

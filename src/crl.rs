@@ -6,7 +6,9 @@
 
 use std::hash::BuildHasher;
 
-use const_oid::db::rfc5280::{ID_CE_CRL_REASONS, ID_CE_HOLD_INSTRUCTION_CODE, ID_CE_INVALIDITY_DATE};
+use const_oid::db::rfc5280::{
+    ID_CE_CRL_REASONS, ID_CE_HOLD_INSTRUCTION_CODE, ID_CE_INVALIDITY_DATE,
+};
 use der::asn1::{AnyRef, ObjectIdentifier, OctetStringRef};
 use der::{Decode, Sequence, Tag, Tagged};
 use sha2::{Digest, Sha256};
@@ -194,14 +196,12 @@ impl CrlExtensions {
                 _ => {}
             }
             if ext.critical && !UNDERSTOOD_CRL_EXTENSIONS.contains(&id.as_str()) {
-                out.unsupported_critical
-                    .push(format!("CRL extension {id}"));
+                out.unsupported_critical.push(format!("CRL extension {id}"));
             }
             Ok(())
         })?;
         Ok(out)
     }
-
 }
 
 /// One revoked certificate: where its serial lies in the DER, when and why it was revoked.
@@ -245,30 +245,37 @@ impl EntryIndex {
         &der[start..start + usize::from(r.serial_len)]
     }
 
+    /// Room for about `entries` records without rehashing while indexing.
+    fn with_capacity(entries: usize) -> Self {
+        EntryIndex {
+            records: Vec::with_capacity(entries),
+            table: hashbrown::HashTable::with_capacity(entries),
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
     /// Adds a record; a serial listed twice keeps its first entry.
     fn insert(&mut self, der: &[u8], record: EntryRecord) {
         let serial = Self::serial(der, &record);
         let hash = self.hasher.hash_one(serial);
-        let records = &self.records;
-        if self
-            .table
-            .find(hash, |&i| Self::serial(der, &records[i as usize]) == serial)
-            .is_some()
-        {
-            return;
-        }
-        let index = self.records.len() as u32;
-        self.records.push(record);
         let (records, hasher) = (&self.records, &self.hasher);
-        self.table.insert_unique(hash, index, |&i| {
-            hasher.hash_one(Self::serial(der, &records[i as usize]))
-        });
+        let slot = self.table.entry(
+            hash,
+            |&i| Self::serial(der, &records[i as usize]) == serial,
+            |&i| hasher.hash_one(Self::serial(der, &records[i as usize])),
+        );
+        if let hashbrown::hash_table::Entry::Vacant(vacant) = slot {
+            vacant.insert(records.len() as u32);
+            self.records.push(record);
+        }
     }
 
     fn find(&self, der: &[u8], serial: &[u8]) -> Option<&EntryRecord> {
         let hash = self.hasher.hash_one(serial);
         self.table
-            .find(hash, |&i| Self::serial(der, &self.records[i as usize]) == serial)
+            .find(hash, |&i| {
+                Self::serial(der, &self.records[i as usize]) == serial
+            })
             .map(|&i| &self.records[i as usize])
     }
 }
@@ -398,10 +405,15 @@ impl Crl {
         Ok(crl)
     }
 
-    fn index_entries(&mut self, range: std::ops::Range<usize>, max_entries: usize) -> Result<(), CrlError> {
+    fn index_entries(
+        &mut self,
+        range: std::ops::Range<usize>,
+        max_entries: usize,
+    ) -> Result<(), CrlError> {
         let der = self.signed.der();
         let base = der.as_ptr() as usize;
-        let mut index = EntryIndex::default();
+        // An entry without extensions takes about 35 bytes: size the index once, not by doubling.
+        let mut index = EntryIndex::with_capacity((range.len() / 32).min(max_entries));
         let mut unsupported = Vec::new();
         let mut reader = der::SliceReader::new(&der[range]).map_err(malformed)?;
         while !der::Reader::is_finished(&reader) {
@@ -421,7 +433,9 @@ impl Crl {
                             .ok()
                             .filter(|a| a.tag() == Tag::Enumerated && a.value().len() == 1)
                             .map(|a| a.value()[0]);
-                        reason = code.filter(|c| RevocationReason::from_code(*c).is_some()).unwrap_or(NO_REASON);
+                        reason = code
+                            .filter(|c| RevocationReason::from_code(*c).is_some())
+                            .unwrap_or(NO_REASON);
                     }
                     if ext.critical && !UNDERSTOOD_ENTRY_EXTENSIONS.contains(&ext.id) {
                         let what = format!("CRL entry extension {}", ext.id);
@@ -437,7 +451,15 @@ impl Crl {
             let serial_at = u32::try_from(serial.as_ptr() as usize - base)
                 .map_err(|_| CrlError::Malformed("CRL larger than 4 GiB".into()))?;
             let revoked_at = entry.date.to_unix_duration().as_secs() as i64;
-            index.insert(der, EntryRecord { serial_at, serial_len, reason, revoked_at });
+            index.insert(
+                der,
+                EntryRecord {
+                    serial_at,
+                    serial_len,
+                    reason,
+                    revoked_at,
+                },
+            );
         }
         self.index = index;
         self.unsupported_critical.extend(unsupported);
@@ -446,10 +468,13 @@ impl Crl {
 
     /// The entry for a certificate serial (as encoded), in O(1).
     pub fn lookup(&self, serial: &[u8]) -> Option<RevokedEntry> {
-        self.index.find(self.signed.der(), serial).map(|r| RevokedEntry {
-            date: OffsetDateTime::from_unix_timestamp(r.revoked_at).unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            reason: RevocationReason::from_code(r.reason),
-        })
+        self.index
+            .find(self.signed.der(), serial)
+            .map(|r| RevokedEntry {
+                date: OffsetDateTime::from_unix_timestamp(r.revoked_at)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                reason: RevocationReason::from_code(r.reason),
+            })
     }
 
     pub fn entry_count(&self) -> usize {

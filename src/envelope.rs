@@ -38,10 +38,19 @@ impl Signed {
             // A signature BIT STRING with unused bits cannot verify; keep its bytes and let the
             // signature check fail instead of refusing to read the object.
             let signature = BitStringRef::decode(reader)?.raw_bytes().to_vec();
-            Ok((start..start + tbs_len, SignatureAlgorithm::from_identifier(&algorithm), signature))
+            Ok((
+                start..start + tbs_len,
+                SignatureAlgorithm::from_identifier(&algorithm),
+                signature,
+            ))
         })?;
         reader.finish(())?;
-        Ok(Signed { der, tbs, algorithm, signature })
+        Ok(Signed {
+            der,
+            tbs,
+            algorithm,
+            signature,
+        })
     }
 
     /// The whole DER object.

@@ -133,10 +133,7 @@ impl RevocationContext<'_> {
 
         let mut evidence = Vec::new();
         for base in &full {
-            let mut entry = base
-                
-                .lookup(&cert.serial)
-                .map(|e| (e, base.clone()));
+            let mut entry = base.lookup(&cert.serial).map(|e| (e, base.clone()));
             evidence.push(base.clone());
             if let Some(delta) = newest_delta_for(base, &deltas) {
                 evidence.push(delta.clone());

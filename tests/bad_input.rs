@@ -2,7 +2,6 @@
 
 mod common;
 
-
 use der::{Decode, Encode};
 use proptest::prelude::*;
 use qoltanba::input::{self, InputLimits};
@@ -36,7 +35,11 @@ fn options() -> VerifyOptions {
 fn nested_sequences(depth: usize) -> Vec<u8> {
     let mut bytes = vec![0x05, 0x00];
     for _ in 0..depth {
-        let header = der::Header::new(der::Tag::Sequence, der::Length::try_from(bytes.len()).unwrap()).unwrap();
+        let header = der::Header::new(
+            der::Tag::Sequence,
+            der::Length::try_from(bytes.len()).unwrap(),
+        )
+        .unwrap();
         let mut wrapped = header.to_der().unwrap();
         wrapped.extend_from_slice(&bytes);
         bytes = wrapped;
@@ -48,7 +51,11 @@ fn nested_sequences(depth: usize) -> Vec<u8> {
 fn deeply_nested_and_huge_length_der_is_malformed() {
     let v = verifier(true);
     let huge_claim = [0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x06, 0x09];
-    for input in [nested_sequences(20_000), huge_claim.to_vec(), vec![0x30; 100_000]] {
+    for input in [
+        nested_sequences(20_000),
+        huge_claim.to_vec(),
+        vec![0x30; 100_000],
+    ] {
         let verdict = v.verify_signature(&input, None, &options()).unwrap();
         assert_eq!(verdict.reason, Some(Reason::MalformedSignature));
     }
@@ -56,7 +63,8 @@ fn deeply_nested_and_huge_length_der_is_malformed() {
 
 /// A SignedData carrying `count` distinct (re-serialised) certificates besides its own.
 fn with_extra_certificates(count: usize) -> Vec<u8> {
-    let info = cms::content_info::ContentInfo::from_der(&read("samples/individual-attached.cms")).unwrap();
+    let info =
+        cms::content_info::ContentInfo::from_der(&read("samples/individual-attached.cms")).unwrap();
     let mut signed: cms::signed_data::SignedData = info.content.decode_as().unwrap();
     let template = x509_cert::Certificate::from_der(&read("pki/nca-rsa.der")).unwrap();
     let mut all: Vec<_> = signed.certificates.take().unwrap().0.into_vec();
@@ -65,29 +73,45 @@ fn with_extra_certificates(count: usize) -> Vec<u8> {
         // Short serials sort these decoys ahead of the real certificate in the DER SET.
         let serial = [(i + 1) as u8, 0x01, (i >> 8) as u8, i as u8];
         let serial = if i < 120 { &serial[..1] } else { &serial[1..] };
-        decoy.tbs_certificate.serial_number = x509_cert::serial_number::SerialNumber::new(serial).unwrap();
+        decoy.tbs_certificate.serial_number =
+            x509_cert::serial_number::SerialNumber::new(serial).unwrap();
         all.push(cms::cert::CertificateChoices::Certificate(decoy));
     }
     signed.certificates = Some(cms::signed_data::CertificateSet::try_from(all).unwrap());
     let content = der::Any::encode_from(&signed).unwrap();
-    cms::content_info::ContentInfo { content_type: info.content_type, content }.to_der().unwrap()
+    cms::content_info::ContentInfo {
+        content_type: info.content_type,
+        content,
+    }
+    .to_der()
+    .unwrap()
 }
 
 #[test]
 fn thousands_of_certificates_in_a_signature_are_refused() {
-    let verdict = verifier(true).verify_signature(&with_extra_certificates(3_000), None, &options()).unwrap();
+    let verdict = verifier(true)
+        .verify_signature(&with_extra_certificates(3_000), None, &options())
+        .unwrap();
     assert_eq!(verdict.reason, Some(Reason::MalformedSignature));
-    assert!(verdict.message.contains("more than the limit"), "{}", verdict.message);
+    assert!(
+        verdict.message.contains("more than the limit"),
+        "{}",
+        verdict.message
+    );
 }
 
 #[test]
 fn decoy_issuers_cannot_hide_the_configured_path_and_stay_bounded() {
     // 60 decoys with the real intermediate's name and key, but bad signatures, sorted first.
     let bytes = with_extra_certificates(60);
-    let verdict = verifier(true).verify_signature(&bytes, None, &options()).unwrap();
+    let verdict = verifier(true)
+        .verify_signature(&bytes, None, &options())
+        .unwrap();
     assert_eq!(verdict.status, Status::Valid, "{}", verdict.message);
     // Without the configured intermediate, the search is bounded: it ends, with a verdict.
-    let verdict = verifier(false).verify_signature(&bytes, None, &options()).unwrap();
+    let verdict = verifier(false)
+        .verify_signature(&bytes, None, &options())
+        .unwrap();
     assert_eq!(verdict.reason, Some(Reason::ChainUntrusted));
     assert!(verdict.message.contains("gave up"), "{}", verdict.message);
 }
@@ -98,9 +122,14 @@ fn bundle_of_thousands_of_certificates_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bundle.pem");
     std::fs::write(&path, one.repeat(5_000)).unwrap();
-    let err = input::load_certificates(&[&path], &InputLimits::default(), "intermediate").unwrap_err();
+    let err =
+        input::load_certificates(&[&path], &InputLimits::default(), "intermediate").unwrap_err();
     assert_eq!(err.reason, UsageReason::UnreadableFile);
-    assert!(err.message.contains("bundle.pem") && err.message.contains("limit"), "{}", err.message);
+    assert!(
+        err.message.contains("bundle.pem") && err.message.contains("limit"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -115,10 +144,18 @@ fn files_over_the_limit_are_refused_before_reading() {
 
 #[test]
 fn a_crl_that_is_not_a_crl_is_named() {
-    for (rel, needle) in [("pki/root.pem", "CRL"), ("pki/root.der", "CRL"), ("samples/request.json", "CRL")] {
+    for (rel, needle) in [
+        ("pki/root.pem", "CRL"),
+        ("pki/root.der", "CRL"),
+        ("samples/request.json", "CRL"),
+    ] {
         let err = input::load_crls(&[common::fixture(rel)], &InputLimits::default()).unwrap_err();
         assert_eq!(err.reason, UsageReason::UnreadableFile, "{rel}");
-        assert!(err.message.contains(rel) && err.message.contains(needle), "{}", err.message);
+        assert!(
+            err.message.contains(rel) && err.message.contains(needle),
+            "{}",
+            err.message
+        );
     }
 }
 
@@ -163,4 +200,3 @@ proptest! {
         let _ = input::crls_from_bytes(&bytes, &InputLimits::default());
     }
 }
-

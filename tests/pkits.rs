@@ -39,7 +39,12 @@ fn expected_reason(case: &Case) -> Option<&'static str> {
 
 fn args(case: &Case) -> Vec<String> {
     let p = |rel: &str| path_str(&fixture(&format!("pkits/{rel}")));
-    let mut args = vec!["verify-cert".to_string(), p(&case.ee), "--trust".into(), p(&case.trust)];
+    let mut args = vec![
+        "verify-cert".to_string(),
+        p(&case.ee),
+        "--trust".into(),
+        p(&case.trust),
+    ];
     for i in &case.intermediates {
         args.push("--intermediate".into());
         args.push(p(i));
@@ -65,16 +70,32 @@ fn every_pkits_case_gets_the_expected_verdict() {
         let ok = match (case.expect.as_str(), expected_reason(case)) {
             ("valid", _) => run.status() == "valid" && run.code == 0,
             (_, Some(reason)) => {
-                let status = if reason == "revocation_unknown" { "indeterminate" } else { "invalid" };
+                let status = if reason == "revocation_unknown" {
+                    "indeterminate"
+                } else {
+                    "invalid"
+                };
                 run.status() == status && run.reason() == Some(reason)
             }
             _ => false,
         };
         if !ok {
-            failures.push(format!("{} {} -> {} {:?}: {}", case.id, case.name, run.status(), run.reason(), run.json["message"]));
+            failures.push(format!(
+                "{} {} -> {} {:?}: {}",
+                case.id,
+                case.name,
+                run.status(),
+                run.reason(),
+                run.json["message"]
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} PKITS cases wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} PKITS cases wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The DER CRL files, converted to PEM for openssl's -CRLfile (which reads PEM by default).
@@ -83,13 +104,26 @@ fn openssl_valid(case: &Case, dir: &std::path::Path) -> bool {
     let pem = |rel: &str, kind: &str| {
         let out = dir.join(format!("{}.pem", rel.replace('/', "_")));
         let status = Command::new("openssl")
-            .args([kind, "-inform", "DER", "-in", &p(rel), "-out", &path_str(&out)])
+            .args([
+                kind,
+                "-inform",
+                "DER",
+                "-in",
+                &p(rel),
+                "-out",
+                &path_str(&out),
+            ])
             .status()
             .unwrap();
         assert!(status.success());
         path_str(&out)
     };
-    let mut args = vec!["verify".to_string(), "-crl_check_all".into(), "-CAfile".into(), pem(&case.trust, "x509")];
+    let mut args = vec![
+        "verify".to_string(),
+        "-crl_check_all".into(),
+        "-CAfile".into(),
+        pem(&case.trust, "x509"),
+    ];
     if !case.intermediates.is_empty() {
         let bundle = dir.join("untrusted.pem");
         let mut text = String::new();
@@ -105,7 +139,12 @@ fn openssl_valid(case: &Case, dir: &std::path::Path) -> bool {
         args.push(pem(c, "crl"));
     }
     args.push(pem(&case.ee, "x509"));
-    Command::new("openssl").args(&args).output().unwrap().status.success()
+    Command::new("openssl")
+        .args(&args)
+        .output()
+        .unwrap()
+        .status
+        .success()
 }
 
 /// Cases where OpenSSL 3.0 is known to differ from PKITS' expected result (and so from us):
@@ -128,11 +167,18 @@ fn pkits_verdicts_agree_with_openssl_verify() {
         let theirs = openssl_valid(&case, dir.path());
         if OPENSSL_DIFFERS_FROM_PKITS.contains(&case.id.as_str()) {
             // Keep the exception list honest: it must still be an actual difference.
-            assert_ne!(ours, theirs, "{} no longer differs; remove it from the list", case.id);
+            assert_ne!(
+                ours, theirs,
+                "{} no longer differs; remove it from the list",
+                case.id
+            );
             continue;
         }
         if ours != theirs {
-            disagreements.push(format!("{} {}: qoltanba valid={ours}, openssl valid={theirs}", case.id, case.name));
+            disagreements.push(format!(
+                "{} {}: qoltanba valid={ours}, openssl valid={theirs}",
+                case.id, case.name
+            ));
         }
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));

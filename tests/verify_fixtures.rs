@@ -39,7 +39,13 @@ fn verify(sample: &str, extra: &[&str]) -> Run {
 }
 
 fn assert_verdict(run: &Run, status: &str, reason: Option<&str>) {
-    assert_eq!(run.status(), status, "verdict: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.status(),
+        status,
+        "verdict: {}\nstderr: {}",
+        run.stdout,
+        run.stderr
+    );
     assert_eq!(run.reason(), reason, "verdict: {}", run.stdout);
     let code = match status {
         "valid" => 0,
@@ -94,13 +100,26 @@ fn verdict_carries_chain_and_crl_evidence_with_real_hashes() {
     let sha = |rel: &str| hex::encode(Sha256::digest(std::fs::read(fixture(rel)).unwrap()));
     let hashes: Vec<&str> = crls.iter().map(|c| c["sha256"].as_str().unwrap()).collect();
     for expected in ["crl/nca-rsa.crl", "crl/nca-rsa-delta.crl", "crl/root.crl"] {
-        assert!(hashes.contains(&sha(expected).as_str()), "{expected} missing from {hashes:?}");
+        assert!(
+            hashes.contains(&sha(expected).as_str()),
+            "{expected} missing from {hashes:?}"
+        );
     }
     let rsa = crls.iter().find(|c| c["number"] == "100").unwrap();
     assert_eq!(rsa["this_update"], "2026-01-01T00:00:00Z");
-    for name in ["signature", "message_digest", "chain", "validity", "revocation", "key_usage"] {
+    for name in [
+        "signature",
+        "message_digest",
+        "chain",
+        "validity",
+        "revocation",
+        "key_usage",
+    ] {
         let results = check_results(&run, name);
-        assert!(!results.is_empty() && results.iter().all(|r| *r == "pass"), "{name}: {results:?}");
+        assert!(
+            !results.is_empty() && results.iter().all(|r| *r == "pass"),
+            "{name}: {results:?}"
+        );
     }
 }
 
@@ -120,14 +139,27 @@ fn other_valid_signers_and_algorithms() {
         ("ec-detached.cms", "individual"),
         ("ec-head-attached.cms", "first_head"),
     ] {
-        let content = if file.contains("detached") { vec!["--data", "fixtures/samples/request.json"] } else { vec![] };
+        let content = if file.contains("detached") {
+            vec!["--data", "fixtures/samples/request.json"]
+        } else {
+            vec![]
+        };
         let run = verify(file, &content);
         assert_verdict(&run, "valid", None);
         assert_eq!(run.json["signer"]["role"], role, "{file}");
     }
     let pss = verify("individual-pss.cms", &[]);
-    let detail = pss.json["checks"].as_array().unwrap().iter().find(|c| c["check"] == "signature").unwrap()["detail"].clone();
-    assert!(detail.as_str().unwrap().starts_with("rsa-pss-sha256-salt"), "{detail}");
+    let detail = pss.json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "signature")
+        .unwrap()["detail"]
+        .clone();
+    assert!(
+        detail.as_str().unwrap().starts_with("rsa-pss-sha256-salt"),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -136,7 +168,11 @@ fn legal_entity_identity_by_bin_and_by_iin() {
     assert_verdict(&head, "valid", None);
     assert_eq!(head.json["signer"]["bin"], "050340001235");
     assert_eq!(head.json["signer"]["organization"], "ТОО \"ДАЛА МҰРА\"");
-    assert_verdict(&verify("head-attached.cms", &["--expect-id", "900102400138"]), "valid", None);
+    assert_verdict(
+        &verify("head-attached.cms", &["--expect-id", "900102400138"]),
+        "valid",
+        None,
+    );
 }
 
 // --- reason 1: malformed_signature -------------------------------------------------------------
@@ -150,9 +186,18 @@ fn malformed_inputs_are_malformed_signature() {
         ("truncated", good[..good.len() / 2].to_vec()),
         ("garbage", b"\x30\x03\x02\x01".to_vec()),
         ("text", b"hello, this is not a signature".to_vec()),
-        ("certificate-pem", std::fs::read(fixture("pki/individual-sign.pem")).unwrap()),
-        ("certificate-der", std::fs::read(fixture("pki/individual-sign.der")).unwrap()),
-        ("crl-der", std::fs::read(fixture("crl/nca-rsa.crl")).unwrap()),
+        (
+            "certificate-pem",
+            std::fs::read(fixture("pki/individual-sign.pem")).unwrap(),
+        ),
+        (
+            "certificate-der",
+            std::fs::read(fixture("pki/individual-sign.der")).unwrap(),
+        ),
+        (
+            "crl-der",
+            std::fs::read(fixture("crl/nca-rsa.crl")).unwrap(),
+        ),
     ];
     for (name, bytes) in cases {
         let path = dir.path().join(name);
@@ -171,12 +216,19 @@ fn tampered_content_and_bad_signature_value() {
     let tampered = verify("individual-tampered.cms", &[]);
     assert_verdict(&tampered, "invalid", Some("signature_invalid"));
     assert_eq!(check_results(&tampered, "message_digest"), ["fail"]);
-    assert_verdict(&verify("individual-badsig.cms", &[]), "invalid", Some("signature_invalid"));
+    assert_verdict(
+        &verify("individual-badsig.cms", &[]),
+        "invalid",
+        Some("signature_invalid"),
+    );
 }
 
 #[test]
 fn detached_signature_with_wrong_data() {
-    let run = verify("individual-detached.cms", &["--data", "fixtures/samples/request-legal.json"]);
+    let run = verify(
+        "individual-detached.cms",
+        &["--data", "fixtures/samples/request-legal.json"],
+    );
     assert_verdict(&run, "invalid", Some("signature_invalid"));
 }
 
@@ -193,17 +245,36 @@ fn forged_ca_with_the_real_intermediates_name_is_never_accepted() {
 
 #[test]
 fn unknown_issuer_and_missing_signer_certificate() {
-    let mut args = vec!["verify", "fixtures/samples/individual-attached.cms", "--trust", "fixtures/pki/evil-root.pem"];
-    args.extend(["--crl", "fixtures/crl/all-current.pem", "--at", T0, "--json"]);
+    let mut args = vec![
+        "verify",
+        "fixtures/samples/individual-attached.cms",
+        "--trust",
+        "fixtures/pki/evil-root.pem",
+    ];
+    args.extend([
+        "--crl",
+        "fixtures/crl/all-current.pem",
+        "--at",
+        T0,
+        "--json",
+    ]);
     assert_verdict(&qoltanba(&args), "invalid", Some("chain_untrusted"));
-    assert_verdict(&verify("individual-nocerts.cms", &[]), "invalid", Some("chain_untrusted"));
+    assert_verdict(
+        &verify("individual-nocerts.cms", &[]),
+        "invalid",
+        Some("chain_untrusted"),
+    );
 }
 
 // --- reasons 4, 5: validity --------------------------------------------------------------------
 
 #[test]
 fn not_yet_valid_and_expired() {
-    assert_verdict(&verify("future.cms", &[]), "invalid", Some("cert_not_yet_valid"));
+    assert_verdict(
+        &verify("future.cms", &[]),
+        "invalid",
+        Some("cert_not_yet_valid"),
+    );
     assert_verdict(&verify("expired.cms", &[]), "invalid", Some("cert_expired"));
 }
 
@@ -212,10 +283,46 @@ fn validity_edges_are_inclusive() {
     let crls = ["all-current.pem"];
     // individual-sign: 2025-01-01T00:00:00Z .. 2028-01-01T00:00:00Z. At notBefore the current CRLs
     // count under rule (b): issued later, while the certificate was valid.
-    assert_verdict(&verify_with("individual-attached.cms", &crls, "2025-01-01T00:00:00Z", &[]), "valid", None);
-    assert_verdict(&verify_with("individual-attached.cms", &crls, "2024-12-31T23:59:59Z", &[]), "invalid", Some("cert_not_yet_valid"));
-    assert_verdict(&verify_with("individual-attached.cms", &crls, "2028-01-01T00:00:00Z", &[]), "valid", None);
-    assert_verdict(&verify_with("individual-attached.cms", &crls, "2028-01-01T00:00:01Z", &[]), "invalid", Some("cert_expired"));
+    assert_verdict(
+        &verify_with(
+            "individual-attached.cms",
+            &crls,
+            "2025-01-01T00:00:00Z",
+            &[],
+        ),
+        "valid",
+        None,
+    );
+    assert_verdict(
+        &verify_with(
+            "individual-attached.cms",
+            &crls,
+            "2024-12-31T23:59:59Z",
+            &[],
+        ),
+        "invalid",
+        Some("cert_not_yet_valid"),
+    );
+    assert_verdict(
+        &verify_with(
+            "individual-attached.cms",
+            &crls,
+            "2028-01-01T00:00:00Z",
+            &[],
+        ),
+        "valid",
+        None,
+    );
+    assert_verdict(
+        &verify_with(
+            "individual-attached.cms",
+            &crls,
+            "2028-01-01T00:00:01Z",
+            &[],
+        ),
+        "invalid",
+        Some("cert_expired"),
+    );
 }
 
 // --- reason 6: cert_revoked --------------------------------------------------------------------
@@ -225,39 +332,76 @@ fn revoked_signer_reports_reason_code_and_date() {
     let run = verify("revoked.cms", &[]);
     assert_verdict(&run, "invalid", Some("cert_revoked"));
     let message = run.json["message"].as_str().unwrap();
-    assert!(message.contains("keyCompromise") && message.contains("2026-03-01T00:00:00Z"), "{message}");
+    assert!(
+        message.contains("keyCompromise") && message.contains("2026-03-01T00:00:00Z"),
+        "{message}"
+    );
 }
 
 #[test]
 fn revocation_date_edges() {
     let crls = ["all-current.pem"];
     // revoked-sign: revocationDate 2026-03-01T00:00:00Z. At that instant it is revoked.
-    assert_verdict(&verify_with("revoked.cms", &crls, "2026-03-01T00:00:00Z", &[]), "invalid", Some("cert_revoked"));
+    assert_verdict(
+        &verify_with("revoked.cms", &crls, "2026-03-01T00:00:00Z", &[]),
+        "invalid",
+        Some("cert_revoked"),
+    );
     // A second before, the same (current) CRL does not make it revoked.
-    assert_verdict(&verify_with("revoked.cms", &crls, "2026-02-28T23:59:59Z", &[]), "valid", None);
+    assert_verdict(
+        &verify_with("revoked.cms", &crls, "2026-02-28T23:59:59Z", &[]),
+        "valid",
+        None,
+    );
 }
 
 #[test]
 fn revoked_intermediate_revokes_the_path() {
     let run = verify("revoked-ca-ee.cms", &[]);
     assert_verdict(&run, "invalid", Some("cert_revoked"));
-    assert!(run.json["message"].as_str().unwrap().contains("cACompromise"));
+    assert!(run.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("cACompromise"));
     // Before the CA's revocation date the path holds.
-    assert_verdict(&verify_with("revoked-ca-ee.cms", &["all-current.pem"], "2026-01-15T00:00:00Z", &[]), "valid", None);
+    assert_verdict(
+        &verify_with(
+            "revoked-ca-ee.cms",
+            &["all-current.pem"],
+            "2026-01-15T00:00:00Z",
+            &[],
+        ),
+        "valid",
+        None,
+    );
 }
 
 #[test]
 fn delta_crl_adds_revocations_and_releases_holds() {
     let base_only = ["root.crl", "nca-rsa.crl"];
     let with_delta = ["root.crl", "nca-rsa.crl", "nca-rsa-delta.crl"];
-    assert_verdict(&verify_with("delta-revoked.cms", &base_only, T0, &[]), "valid", None);
+    assert_verdict(
+        &verify_with("delta-revoked.cms", &base_only, T0, &[]),
+        "valid",
+        None,
+    );
     let run = verify_with("delta-revoked.cms", &with_delta, T0, &[]);
     assert_verdict(&run, "invalid", Some("cert_revoked"));
-    assert!(run.json["message"].as_str().unwrap().contains("affiliationChanged"));
+    assert!(run.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("affiliationChanged"));
     let held = verify_with("hold.cms", &base_only, T0, &[]);
     assert_verdict(&held, "invalid", Some("cert_revoked"));
-    assert!(held.json["message"].as_str().unwrap().contains("certificateHold"));
-    assert_verdict(&verify_with("hold.cms", &with_delta, T0, &[]), "valid", None);
+    assert!(held.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("certificateHold"));
+    assert_verdict(
+        &verify_with("hold.cms", &with_delta, T0, &[]),
+        "valid",
+        None,
+    );
 }
 
 #[test]
@@ -268,8 +412,14 @@ fn two_signers_each_reported_and_the_worst_wins() {
     let one_revoked = verify("two-signers-one-revoked.cms", &[]);
     assert_verdict(&one_revoked, "invalid", Some("cert_revoked"));
     let signers = one_revoked.json["signers"].as_array().unwrap();
-    let statuses: Vec<&str> = signers.iter().map(|s| s["status"].as_str().unwrap()).collect();
-    assert!(statuses.contains(&"valid") && statuses.contains(&"invalid"), "{statuses:?}");
+    let statuses: Vec<&str> = signers
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"valid") && statuses.contains(&"invalid"),
+        "{statuses:?}"
+    );
     let revoked = signers.iter().find(|s| s["status"] == "invalid").unwrap();
     assert_eq!(revoked["signer"]["iin"], "821114300340");
     assert_eq!(revoked["reason"], "cert_revoked");
@@ -279,15 +429,27 @@ fn two_signers_each_reported_and_the_worst_wins() {
 
 #[test]
 fn authentication_keys_do_not_sign_documents() {
-    assert_verdict(&verify("individual-auth.cms", &[]), "invalid", Some("key_usage_not_signing"));
-    assert_verdict(&verify("employee-auth.cms", &[]), "invalid", Some("key_usage_not_signing"));
+    assert_verdict(
+        &verify("individual-auth.cms", &[]),
+        "invalid",
+        Some("key_usage_not_signing"),
+    );
+    assert_verdict(
+        &verify("employee-auth.cms", &[]),
+        "invalid",
+        Some("key_usage_not_signing"),
+    );
 }
 
 // --- reason 8: identity_mismatch ---------------------------------------------------------------
 
 #[test]
 fn expected_id_must_be_the_certificates_iin_or_bin() {
-    assert_verdict(&verify("individual-attached.cms", &["--expect-id", "880415300127"]), "valid", None);
+    assert_verdict(
+        &verify("individual-attached.cms", &["--expect-id", "880415300127"]),
+        "valid",
+        None,
+    );
     let run = verify("individual-attached.cms", &["--expect-id", "900102400138"]);
     assert_verdict(&run, "invalid", Some("identity_mismatch"));
     assert_eq!(check_results(&run, "identity"), ["fail"]);
@@ -297,8 +459,18 @@ fn expected_id_must_be_the_certificates_iin_or_bin() {
 
 #[test]
 fn no_usable_crl_is_indeterminate_never_valid() {
-    assert_verdict(&verify_with("individual-attached.cms", &[], T0, &[]), "indeterminate", Some("revocation_unknown"));
-    for unusable in ["nca-rsa-stale.crl", "nca-rsa-wrongkey.crl", "nca-rsa-critical-ext.crl", "nca-rsa-ca-only.crl", "nca-rsa-delta.crl"] {
+    assert_verdict(
+        &verify_with("individual-attached.cms", &[], T0, &[]),
+        "indeterminate",
+        Some("revocation_unknown"),
+    );
+    for unusable in [
+        "nca-rsa-stale.crl",
+        "nca-rsa-wrongkey.crl",
+        "nca-rsa-critical-ext.crl",
+        "nca-rsa-ca-only.crl",
+        "nca-rsa-delta.crl",
+    ] {
         let run = verify_with("individual-attached.cms", &["root.crl", unusable], T0, &[]);
         assert_verdict(&run, "indeterminate", Some("revocation_unknown"));
     }
@@ -308,27 +480,65 @@ fn no_usable_crl_is_indeterminate_never_valid() {
 fn crl_exactly_at_next_update_is_stale() {
     let archive = ["root-archive-2025.crl", "nca-rsa-archive-2025.crl"];
     // Archive CRLs: 2025-05-15 .. 2025-06-15.
-    assert_verdict(&verify_with("individual-attached.cms", &archive, "2025-06-14T23:59:59Z", &[]), "valid", None);
-    assert_verdict(&verify_with("individual-attached.cms", &archive, "2025-06-15T00:00:00Z", &[]), "indeterminate", Some("revocation_unknown"));
+    assert_verdict(
+        &verify_with(
+            "individual-attached.cms",
+            &archive,
+            "2025-06-14T23:59:59Z",
+            &[],
+        ),
+        "valid",
+        None,
+    );
+    assert_verdict(
+        &verify_with(
+            "individual-attached.cms",
+            &archive,
+            "2025-06-15T00:00:00Z",
+            &[],
+        ),
+        "indeterminate",
+        Some("revocation_unknown"),
+    );
 }
 
 #[test]
 fn crl_issued_after_the_certificate_expired_proves_nothing() {
     // expired-sign expired 2025-06-01; the current CRLs were issued in 2026.
-    let run = verify_with("expired.cms", &["all-current.pem"], "2025-05-20T00:00:00Z", &[]);
+    let run = verify_with(
+        "expired.cms",
+        &["all-current.pem"],
+        "2025-05-20T00:00:00Z",
+        &[],
+    );
     assert_verdict(&run, "indeterminate", Some("revocation_unknown"));
-    assert!(run.json["message"].as_str().unwrap().contains("after the certificate expired"));
+    assert!(run.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("after the certificate expired"));
     // The archived CRLs of May 2025 were current then.
     let archive = ["root-archive-2025.crl", "nca-rsa-archive-2025.crl"];
-    assert_verdict(&verify_with("expired.cms", &archive, "2025-05-20T00:00:00Z", &[]), "valid", None);
+    assert_verdict(
+        &verify_with("expired.cms", &archive, "2025-05-20T00:00:00Z", &[]),
+        "valid",
+        None,
+    );
 }
 
 // --- reason 10: unsupported_algorithm ----------------------------------------------------------
 
 #[test]
 fn unsupported_algorithms_are_indeterminate() {
-    assert_verdict(&verify("individual-sha1.cms", &[]), "indeterminate", Some("unsupported_algorithm"));
-    assert_verdict(&verify("p384.cms", &[]), "indeterminate", Some("unsupported_algorithm"));
+    assert_verdict(
+        &verify("individual-sha1.cms", &[]),
+        "indeterminate",
+        Some("unsupported_algorithm"),
+    );
+    assert_verdict(
+        &verify("p384.cms", &[]),
+        "indeterminate",
+        Some("unsupported_algorithm"),
+    );
 }
 
 #[test]
@@ -336,7 +546,11 @@ fn invalid_beats_indeterminate() {
     // Revoked and no usable CRL for the root level: the definite failure wins.
     let run = verify_with("revoked.cms", &["nca-rsa.crl"], T0, &[]);
     assert_verdict(&run, "invalid", Some("cert_revoked"));
-    assert!(run.json["checks"].as_array().unwrap().iter().any(|c| c["reason"] == "revocation_unknown"));
+    assert!(run.json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["reason"] == "revocation_unknown"));
 }
 
 // --- usage errors ------------------------------------------------------------------------------
@@ -353,32 +567,89 @@ fn usage_errors_exit_2_with_a_reason() {
         assert_eq!(run.json["status"], "usage_error");
         assert_eq!(run.json["reason"], reason);
     }
-    let bad_time = verify_with("individual-attached.cms", &["all-current.pem"], "yesterday", &[]);
-    assert_eq!((bad_time.code, bad_time.json["reason"].as_str()), (2, Some("bad_time")));
+    let bad_time = verify_with(
+        "individual-attached.cms",
+        &["all-current.pem"],
+        "yesterday",
+        &[],
+    );
+    assert_eq!(
+        (bad_time.code, bad_time.json["reason"].as_str()),
+        (2, Some("bad_time"))
+    );
     let detached = verify("individual-detached.cms", &[]);
-    assert_eq!((detached.code, detached.json["reason"].as_str()), (2, Some("missing_content")));
+    assert_eq!(
+        (detached.code, detached.json["reason"].as_str()),
+        (2, Some("missing_content"))
+    );
 }
 
 #[test]
 fn unreadable_files_are_named() {
-    let run = qoltanba(&["verify", "fixtures/samples/individual-attached.cms", "--trust", "no/such/file.pem", "--json"]);
+    let run = qoltanba(&[
+        "verify",
+        "fixtures/samples/individual-attached.cms",
+        "--trust",
+        "no/such/file.pem",
+        "--json",
+    ]);
     assert_eq!(run.code, 2);
-    assert!(run.json["message"].as_str().unwrap().contains("no/such/file.pem"));
-    let run = qoltanba(&["verify", "fixtures/samples/individual-attached.cms", "--trust", "fixtures/pki/trust.pem", "--crl", "fixtures/pki/root.pem", "--json"]);
+    assert!(run.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("no/such/file.pem"));
+    let run = qoltanba(&[
+        "verify",
+        "fixtures/samples/individual-attached.cms",
+        "--trust",
+        "fixtures/pki/trust.pem",
+        "--crl",
+        "fixtures/pki/root.pem",
+        "--json",
+    ]);
     assert_eq!(run.code, 2);
     assert_eq!(run.json["reason"], "unreadable_file");
-    assert!(run.json["message"].as_str().unwrap().contains("fixtures/pki/root.pem"));
-    let run = qoltanba(&["verify", "fixtures/samples/individual-attached.cms", "--trust", "fixtures/samples/request.json", "--json"]);
-    assert_eq!((run.code, run.json["reason"].as_str()), (2, Some("unreadable_file")));
-    let run = qoltanba(&["verify", "fixtures/samples/individual-attached.cms", "--json"]);
-    assert_eq!((run.code, run.json["reason"].as_str()), (2, Some("no_trust_anchor")));
+    assert!(run.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("fixtures/pki/root.pem"));
+    let run = qoltanba(&[
+        "verify",
+        "fixtures/samples/individual-attached.cms",
+        "--trust",
+        "fixtures/samples/request.json",
+        "--json",
+    ]);
+    assert_eq!(
+        (run.code, run.json["reason"].as_str()),
+        (2, Some("unreadable_file"))
+    );
+    let run = qoltanba(&[
+        "verify",
+        "fixtures/samples/individual-attached.cms",
+        "--json",
+    ]);
+    assert_eq!(
+        (run.code, run.json["reason"].as_str()),
+        (2, Some("no_trust_anchor"))
+    );
 }
 
 // --- verify-cert and text output ---------------------------------------------------------------
 
 #[test]
 fn verify_cert_applies_the_same_rules() {
-    let base = ["--trust", "fixtures/pki/trust.pem", "--intermediate", "fixtures/pki/intermediates.pem", "--crl", "fixtures/crl/all-current.pem", "--at", T0, "--json"];
+    let base = [
+        "--trust",
+        "fixtures/pki/trust.pem",
+        "--intermediate",
+        "fixtures/pki/intermediates.pem",
+        "--crl",
+        "fixtures/crl/all-current.pem",
+        "--at",
+        T0,
+        "--json",
+    ];
     let run = |cert: &str, extra: &[&str]| {
         let mut args = vec!["verify-cert", cert];
         args.extend(base);
@@ -386,40 +657,95 @@ fn verify_cert_applies_the_same_rules() {
         qoltanba(&args)
     };
     assert_verdict(&run("fixtures/pki/individual-sign.pem", &[]), "valid", None);
-    assert_verdict(&run("fixtures/pki/individual-sign.der", &["--expect-id", "880415300127"]), "valid", None);
-    assert_verdict(&run("fixtures/pki/individual-auth.pem", &[]), "invalid", Some("key_usage_not_signing"));
-    assert_verdict(&run("fixtures/pki/individual-auth.pem", &["--any-key-usage"]), "valid", None);
-    assert_verdict(&run("fixtures/pki/revoked-sign.pem", &[]), "invalid", Some("cert_revoked"));
-    assert_verdict(&run("fixtures/pki/evil-sign.pem", &[]), "invalid", Some("chain_untrusted"));
-    assert_verdict(&run("fixtures/pki/head-sign.pem", &["--expect-id", "880415300127"]), "invalid", Some("identity_mismatch"));
+    assert_verdict(
+        &run(
+            "fixtures/pki/individual-sign.der",
+            &["--expect-id", "880415300127"],
+        ),
+        "valid",
+        None,
+    );
+    assert_verdict(
+        &run("fixtures/pki/individual-auth.pem", &[]),
+        "invalid",
+        Some("key_usage_not_signing"),
+    );
+    assert_verdict(
+        &run("fixtures/pki/individual-auth.pem", &["--any-key-usage"]),
+        "valid",
+        None,
+    );
+    assert_verdict(
+        &run("fixtures/pki/revoked-sign.pem", &[]),
+        "invalid",
+        Some("cert_revoked"),
+    );
+    assert_verdict(
+        &run("fixtures/pki/evil-sign.pem", &[]),
+        "invalid",
+        Some("chain_untrusted"),
+    );
+    assert_verdict(
+        &run(
+            "fixtures/pki/head-sign.pem",
+            &["--expect-id", "880415300127"],
+        ),
+        "invalid",
+        Some("identity_mismatch"),
+    );
 }
 
 #[test]
 fn text_output_without_json() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
         .current_dir(common::root())
-        .args(["verify", "fixtures/samples/revoked.cms", "--trust", "fixtures/pki/trust.pem", "--crl", "fixtures/crl/all-current.pem", "--at", T0])
+        .args([
+            "verify",
+            "fixtures/samples/revoked.cms",
+            "--trust",
+            "fixtures/pki/trust.pem",
+            "--crl",
+            "fixtures/crl/all-current.pem",
+            "--at",
+            T0,
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(text.starts_with("INVALID"), "{text}");
-    assert!(text.contains("cert_revoked") && text.contains("821114300340"), "{text}");
+    assert!(
+        text.contains("cert_revoked") && text.contains("821114300340"),
+        "{text}"
+    );
 }
 
 /// fixtures/manifest.json states the expected verdict of every sample at T0; they must hold.
 #[test]
 fn every_sample_meets_the_expectation_in_the_manifest() {
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("manifest.json")).unwrap()).unwrap();
     let samples = manifest["samples"].as_array().unwrap();
     assert!(samples.len() >= 30);
     for sample in samples {
-        let file = sample["file"].as_str().unwrap().trim_start_matches("samples/");
+        let file = sample["file"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("samples/");
         let expected = &sample["expected_at_reference_time"];
         let data = format!("fixtures/{}", sample["content"].as_str().unwrap());
-        let extra: Vec<&str> = if sample["mode"] == "detached" { vec!["--data", &data] } else { vec![] };
+        let extra: Vec<&str> = if sample["mode"] == "detached" {
+            vec!["--data", &data]
+        } else {
+            vec![]
+        };
         let run = verify(file, &extra);
-        assert_eq!(run.status(), expected["verdict"].as_str().unwrap(), "{file}: {}", run.stdout);
+        assert_eq!(
+            run.status(),
+            expected["verdict"].as_str().unwrap(),
+            "{file}: {}",
+            run.stdout
+        );
         assert_eq!(run.reason(), expected["reason"].as_str(), "{file}");
     }
 }

@@ -69,7 +69,9 @@ pub fn write(fixtures: &Path, out: &Path, entries: usize) -> Result<()> {
         Extension {
             extn_id: ID_CE_CRL_NUMBER,
             critical: false,
-            extn_value: OctetString::new(CrlNumber(der::asn1::Uint::new(&[0x03, 0xe8])?).to_der()?)?,
+            extn_value: OctetString::new(
+                CrlNumber(der::asn1::Uint::new(&[0x03, 0xe8])?).to_der()?,
+            )?,
         },
     ];
     let algorithm = AlgorithmIdentifierOwned {

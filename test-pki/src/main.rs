@@ -51,7 +51,9 @@ fn main() -> ExitCode {
 }
 
 fn big_crl(args: &[String]) -> Result<()> {
-    let out = args.first().ok_or("usage: big-crl OUT.crl [ENTRIES] [FIXTURES]")?;
+    let out = args
+        .first()
+        .ok_or("usage: big-crl OUT.crl [ENTRIES] [FIXTURES]")?;
     let entries = match args.get(1) {
         Some(n) => n.parse()?,
         None => 1_000_000,

@@ -50,5 +50,8 @@ pub fn path_str(p: &Path) -> String {
 
 /// Is the openssl CLI available (differential tests need it)?
 pub fn have_openssl() -> bool {
-    Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success())
+    Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
