@@ -152,6 +152,10 @@ pub struct Certificate {
     pub crl_urls: Vec<String>,
     pub unsupported_critical: Vec<String>,
     pub identity: Identity,
+    /// [`name_key_hash`] of `subject.key()` and `issuer.key()`, computed once so that pools find
+    /// subjects and issuers without hashing whole names on every lookup.
+    subject_key_hash: u64,
+    issuer_key_hash: u64,
 }
 
 impl Certificate {
@@ -196,6 +200,8 @@ impl Certificate {
             crl_urls: Vec::new(),
             unsupported_critical: Vec::new(),
             identity: Identity::default(),
+            subject_key_hash: name_key_hash(subject.key()),
+            issuer_key_hash: name_key_hash(issuer.key()),
             subject,
             issuer,
         };
@@ -329,6 +335,28 @@ impl Certificate {
     pub fn fingerprint_hex(&self) -> String {
         hex::encode(self.fingerprint)
     }
+
+    /// [`name_key_hash`] of the subject name.
+    pub fn subject_key_hash(&self) -> u64 {
+        self.subject_key_hash
+    }
+
+    /// [`name_key_hash`] of the issuer name.
+    pub fn issuer_key_hash(&self) -> u64 {
+        self.issuer_key_hash
+    }
+}
+
+/// The hash of a name's comparison key under a per-process random key, the same for the whole
+/// process: equal keys give equal hashes, and input cannot be crafted to make different names
+/// collide. Indexes built on it still compare the keys themselves.
+pub fn name_key_hash(key: &crate::name::NameKey) -> u64 {
+    static HASHER: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    std::hash::BuildHasher::hash_one(
+        HASHER.get_or_init(std::collections::hash_map::RandomState::new),
+        key,
+    )
 }
 
 /// `0x…` of a serial as encoded, without redundant leading zero bytes.
@@ -338,4 +366,110 @@ pub fn serial_hex(serial: &[u8]) -> String {
         other => other,
     };
     format!("0x{}", hex::encode(trimmed))
+}
+
+/// A bounded, process-wide memory of certificates already parsed from untrusted input (the
+/// certificates a CMS SignedData carries). The same signer and intermediate certificates arrive
+/// with every signature a client sends, and parsing one (DER walk, extensions, name
+/// normalisation, two SHA-256) costs as much as a third of an RSA-2048 signature check.
+///
+/// Parsing is a pure function of the DER bytes, so handing out the earlier result changes no
+/// verdict. An entry is found by a hash (under a per-process random key) of the DER's length and
+/// tail, and is used only when its DER equals the input byte for byte, so a collision costs a
+/// parse, never a wrong certificate. Only successfully parsed certificates are kept.
+///
+/// Memory is bounded against adversarial input: certificates over [`Self::MAX_DER`] bytes are not
+/// kept, and entries live in two generations of at most [`Self::GENERATION_ENTRIES`] entries and
+/// [`Self::GENERATION_BYTES`] bytes of DER each. When the current generation is full it becomes
+/// the previous one and the old previous one is dropped; a hit in the previous generation moves
+/// the entry back to the current one, so certificates in steady use survive a flood of new ones.
+pub struct ParsedCertificates {
+    hasher: std::collections::hash_map::RandomState,
+    generations: std::sync::RwLock<Generations>,
+}
+
+#[derive(Default)]
+struct Generations {
+    current: std::collections::HashMap<u64, std::sync::Arc<Certificate>>,
+    current_bytes: usize,
+    previous: std::collections::HashMap<u64, std::sync::Arc<Certificate>>,
+}
+
+impl Generations {
+    fn find(&self, key: u64, der: &[u8]) -> (Option<&std::sync::Arc<Certificate>>, bool) {
+        if let Some(c) = self.current.get(&key).filter(|c| c.der == der) {
+            return (Some(c), true);
+        }
+        (self.previous.get(&key).filter(|c| c.der == der), false)
+    }
+
+    fn insert(&mut self, key: u64, cert: std::sync::Arc<Certificate>) {
+        let size = cert.der.len();
+        if self.current.len() >= ParsedCertificates::GENERATION_ENTRIES
+            || self.current_bytes + size > ParsedCertificates::GENERATION_BYTES
+        {
+            self.previous = std::mem::take(&mut self.current);
+            self.current_bytes = 0;
+        }
+        if let Some(replaced) = self.current.insert(key, cert) {
+            // A colliding key: the slot now holds the newer certificate.
+            self.current_bytes -= replaced.der.len();
+        }
+        self.current_bytes += size;
+    }
+}
+
+impl Default for ParsedCertificates {
+    fn default() -> Self {
+        ParsedCertificates {
+            hasher: std::collections::hash_map::RandomState::new(),
+            generations: std::sync::RwLock::new(Generations::default()),
+        }
+    }
+}
+
+impl ParsedCertificates {
+    /// Certificates larger than this are parsed every time (real ones are a few kilobytes).
+    pub const MAX_DER: usize = 16 << 10;
+    pub const GENERATION_ENTRIES: usize = 1024;
+    pub const GENERATION_BYTES: usize = 2 << 20;
+
+    /// The cache shared by the whole process.
+    pub fn global() -> &'static ParsedCertificates {
+        static GLOBAL: std::sync::OnceLock<ParsedCertificates> = std::sync::OnceLock::new();
+        GLOBAL.get_or_init(ParsedCertificates::default)
+    }
+
+    /// The slot of a DER certificate: its length and its last bytes, which hold the issuer's
+    /// signature and so differ between any two real certificates. Hashing a bounded tail instead
+    /// of the whole DER keeps a hit cheap; bytes that merely share a tail only share a slot (the
+    /// full comparison tells them apart, and the newer one takes the slot).
+    fn key(&self, der: &[u8]) -> u64 {
+        let tail = &der[der.len().saturating_sub(64)..];
+        std::hash::BuildHasher::hash_one(&self.hasher, (der.len(), tail))
+    }
+
+    /// `Certificate::from_der(der)`, shared with earlier calls for the same bytes.
+    pub fn parse(&self, der: &[u8]) -> Result<std::sync::Arc<Certificate>, CertError> {
+        if der.len() > Self::MAX_DER {
+            return Certificate::from_der(der).map(std::sync::Arc::new);
+        }
+        let key = self.key(der);
+        let previous = {
+            let generations = self.generations.read().unwrap_or_else(|p| p.into_inner());
+            match generations.find(key, der) {
+                (Some(cert), true) => return Ok(cert.clone()),
+                (found, _) => found.cloned(),
+            }
+        };
+        let cert = match previous {
+            Some(cert) => cert,
+            None => std::sync::Arc::new(Certificate::from_der(der)?),
+        };
+        self.generations
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, cert.clone());
+        Ok(cert)
+    }
 }

@@ -5,16 +5,20 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::cert::Certificate;
+use crate::cert::{name_key_hash, Certificate};
 use crate::crypto::CryptoError;
 use crate::name::NameKey;
 use crate::sigcache::SigCache;
 
 /// A set of certificates indexed by subject name.
+///
+/// The index is keyed by the certificates' precomputed subject-name hashes
+/// ([`crate::cert::name_key_hash`]), so building a pool neither clones nor re-hashes names; a
+/// lookup still compares the names themselves, so a hash collision never mixes subjects.
 #[derive(Default, Clone)]
 pub struct CertPool {
     certs: Vec<Arc<Certificate>>,
-    by_subject: HashMap<NameKey, Vec<usize>>,
+    by_subject: HashMap<u64, Vec<usize>>,
 }
 
 impl CertPool {
@@ -32,10 +36,8 @@ impl CertPool {
 
     /// Adds a certificate unless the very same one is already present.
     pub fn add(&mut self, cert: Arc<Certificate>) {
-        let slot = self
-            .by_subject
-            .entry(cert.subject.key().clone())
-            .or_default();
+        let slot = self.by_subject.entry(cert.subject_key_hash()).or_default();
+        // The same fingerprint means the same DER, hence the same subject.
         if slot
             .iter()
             .any(|&i| self.certs[i].fingerprint == cert.fingerprint)
@@ -49,22 +51,40 @@ impl CertPool {
     /// Certificates whose subject is `cert`'s issuer.
     pub fn issuers_of<'a>(
         &'a self,
-        cert: &Certificate,
+        cert: &'a Certificate,
     ) -> impl Iterator<Item = &'a Arc<Certificate>> {
-        self.with_subject(cert.issuer.key())
+        self.with_subject_hashed(cert.issuer.key(), cert.issuer_key_hash())
     }
 
-    pub fn with_subject<'a>(&'a self, key: &NameKey) -> impl Iterator<Item = &'a Arc<Certificate>> {
+    pub fn with_subject<'a>(
+        &'a self,
+        key: &'a NameKey,
+    ) -> impl Iterator<Item = &'a Arc<Certificate>> {
+        self.with_subject_hashed(key, name_key_hash(key))
+    }
+
+    /// Certificates with subject `key`, whose [`name_key_hash`] is `hash`.
+    fn with_subject_hashed<'a>(
+        &'a self,
+        key: &'a NameKey,
+        hash: u64,
+    ) -> impl Iterator<Item = &'a Arc<Certificate>> {
         self.by_subject
-            .get(key)
+            .get(&hash)
             .into_iter()
             .flatten()
             .map(move |&i| &self.certs[i])
+            .filter(move |c| c.subject.key() == key)
     }
 
     pub fn contains(&self, cert: &Certificate) -> bool {
-        self.with_subject(cert.subject.key())
-            .any(|c| c.fingerprint == cert.fingerprint)
+        // A certificate with the same fingerprint has the same subject, so the slot of the
+        // subject's hash is the only place to look.
+        self.by_subject
+            .get(&cert.subject_key_hash())
+            .into_iter()
+            .flatten()
+            .any(|&i| self.certs[i].fingerprint == cert.fingerprint)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Certificate>> {

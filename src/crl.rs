@@ -216,7 +216,7 @@ struct EntryRecord {
 const NO_REASON: u8 = u8::MAX;
 
 /// Record indices in a hash table keyed by serial; the serial bytes themselves stay in the DER.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct EntryIndex {
     records: Vec<EntryRecord>,
     table: hashbrown::HashTable<u32>,
@@ -226,16 +226,6 @@ struct EntryIndex {
 impl std::fmt::Debug for EntryIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "EntryIndex({} entries)", self.records.len())
-    }
-}
-
-impl Clone for EntryIndex {
-    fn clone(&self) -> Self {
-        EntryIndex {
-            records: self.records.clone(),
-            table: self.table.clone(),
-            hasher: self.hasher.clone(),
-        }
     }
 }
 

@@ -88,7 +88,7 @@ impl DistinguishedName {
     /// Parses a DER-encoded Name (used for CRL issuers).
     pub fn from_der(der: &[u8]) -> Option<Self> {
         match X509Name::from_der(der) {
-            Ok((rest, name)) if rest.is_empty() => Some(Self::from_x509(&name)),
+            Ok(([], name)) => Some(Self::from_x509(&name)),
             _ => None,
         }
     }

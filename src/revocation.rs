@@ -1,5 +1,6 @@
 //! Revocation of one certificate at time T from the CRLs at hand (CONTRACT.md §3, RFC 5280 §6.3).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use crate::cert::Certificate;
 use crate::chain::PathBuilder;
 use crate::crl::{Crl, RevocationReason, RevokedEntry};
 use crate::name::NameKey;
+use crate::verdict::CrlEvidence;
 
 /// An immutable set of CRLs indexed by issuer name. Verifications read one snapshot from start to
 /// end; a refresh builds a new one.
@@ -16,6 +18,9 @@ use crate::name::NameKey;
 pub struct CrlSnapshot {
     by_issuer: HashMap<NameKey, Vec<Arc<Crl>>>,
     count: usize,
+    /// The verdict's evidence record of each CRL, by SHA-256: formatted once here instead of in
+    /// every verification that cites the CRL.
+    evidence: HashMap<[u8; 32], CrlEvidence>,
 }
 
 impl CrlSnapshot {
@@ -27,11 +32,20 @@ impl CrlSnapshot {
                 .entry(crl.issuer.key().clone())
                 .or_default();
             if !slot.iter().any(|c| c.sha256 == crl.sha256) {
+                snapshot.evidence.insert(crl.sha256, CrlEvidence::of(&crl));
                 slot.push(crl);
                 snapshot.count += 1;
             }
         }
         snapshot
+    }
+
+    /// `CrlEvidence::of(crl)`, precomputed for the CRLs of this snapshot.
+    pub fn evidence_of(&self, crl: &Crl) -> Cow<'_, CrlEvidence> {
+        match self.evidence.get(&crl.sha256) {
+            Some(known) => Cow::Borrowed(known),
+            None => Cow::Owned(CrlEvidence::of(crl)),
+        }
     }
 
     pub fn for_issuer(&self, issuer: &NameKey) -> &[Arc<Crl>] {

@@ -12,9 +12,12 @@ use crate::envelope::Signed;
 /// Beyond this many remembered checks the cache starts over (bounded memory under adversarial load).
 const MAX_ENTRIES: usize = 100_000;
 
+/// (hash of the signed object, hash of the issuer's SubjectPublicKeyInfo).
+type CheckKey = ([u8; 32], [u8; 32]);
+
 #[derive(Default)]
 pub struct SigCache {
-    checked: RwLock<HashMap<([u8; 32], [u8; 32]), Result<(), CryptoError>>>,
+    checked: RwLock<HashMap<CheckKey, Result<(), CryptoError>>>,
 }
 
 impl SigCache {
