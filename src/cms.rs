@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use x509_cert::time::Time;
 
 use crate::asn1::{each, RawSet};
-use crate::cert::Certificate;
+use crate::cert::{Certificate, ParsedCertificates};
 use crate::crypto::{CryptoError, HashAlg, SignatureAlgorithm};
 use crate::name::DistinguishedName;
 
@@ -195,10 +195,18 @@ impl SignedMessage {
             signed.crls.map(|c| c.0),
         );
 
-        let mut raw_certificates = Vec::new();
+        // Each CertificateChoices with its complete encoding: the elements of the SET follow one
+        // another, so an element's bytes run from where the previous one ended to the end of its
+        // value (no re-encoding, no copy).
+        let mut raw_certificates: Vec<(AnyRef<'_>, &[u8])> = Vec::new();
         if let Some(set) = &signed.certificates {
-            each::<AnyRef<'_>>(set.0, |choice| {
-                raw_certificates.push(choice);
+            let body = set.0;
+            let mut start = 0;
+            each::<AnyRef<'_>>(body, |choice| {
+                let value = choice.value();
+                let end = value.as_ptr() as usize - body.as_ptr() as usize + value.len();
+                raw_certificates.push((choice, &body[start..end]));
+                start = end;
                 Ok(())
             })
             .map_err(not_cms)?;
@@ -210,22 +218,23 @@ impl SignedMessage {
             ));
         }
         let mut certificates = Vec::with_capacity(raw_certificates.len());
-        for (index, choice) in raw_certificates.iter().enumerate() {
+        for (index, (choice, der)) in raw_certificates.iter().enumerate() {
             // Only plain X.509 certificates (a SEQUENCE); other CertificateChoices are skipped.
             if choice.tag() != Tag::Sequence {
                 continue;
             }
-            let der = choice.to_der().map_err(not_cms)?;
-            let cert = Certificate::from_der(&der)
+            // The same certificates come with signature after signature: parse each once.
+            let cert = ParsedCertificates::global()
+                .parse(der)
                 .map_err(|e| CmsError::BadCertificate(index + 1, e.to_string()))?;
-            certificates.push(Arc::new(cert));
+            certificates.push(cert);
         }
 
         let mut signers = Vec::new();
         let mut signer_error = None;
         each::<SignerInfoRef<'_>>(signed.signer_infos.0, |info| {
             if signer_error.is_none() {
-                match SignerData::from_ref(info) {
+                match SignerData::from_ref(info, &certificates) {
                     Ok(s) => signers.push(s),
                     Err(why) => signer_error = Some(CmsError::BadSigner(signers.len() + 1, why)),
                 }
@@ -252,28 +261,41 @@ impl SignedMessage {
 }
 
 fn single_value<'a>(values: &RawSet<'a>) -> Result<AnyRef<'a>, String> {
-    let mut found = Vec::new();
+    // Counted rather than collected: no allocation for the usual single value.
+    let mut first = None;
+    let mut count = 0usize;
     each::<AnyRef<'a>>(values.0, |v| {
-        found.push(v);
+        first.get_or_insert(v);
+        count += 1;
         Ok(())
     })
     .map_err(|e| e.to_string())?;
-    match found.as_slice() {
-        [one] => Ok(*one),
-        _ => Err(format!(
-            "attribute has {} values, expected one",
-            found.len()
-        )),
+    match (first, count) {
+        (Some(one), 1) => Ok(one),
+        _ => Err(format!("attribute has {count} values, expected one")),
     }
 }
 
 impl SignerData {
-    fn from_ref(info: SignerInfoRef<'_>) -> Result<Self, String> {
+    /// `certificates` are those of the same SignedData, already parsed.
+    fn from_ref(
+        info: SignerInfoRef<'_>,
+        certificates: &[Arc<Certificate>],
+    ) -> Result<Self, String> {
         let id = if info.sid.tag() == Tag::Sequence {
             let ias: IssuerAndSerial<'_> = info.sid.decode_as().map_err(|e| e.to_string())?;
             let issuer_der = ias.issuer.to_der().map_err(|e| e.to_string())?;
-            let issuer = DistinguishedName::from_der(&issuer_der)
-                .ok_or_else(|| "unreadable issuer name in the signer identifier".to_string())?;
+            // The signer's issuer is normally the issuer of a certificate carried alongside, whose
+            // name was parsed from the very same bytes: reuse it rather than parse it again.
+            let known = certificates
+                .iter()
+                .find(|c| c.issuer.der == issuer_der)
+                .map(|c| c.issuer.clone());
+            let issuer = match known {
+                Some(name) => name,
+                None => DistinguishedName::from_der(&issuer_der)
+                    .ok_or_else(|| "unreadable issuer name in the signer identifier".to_string())?,
+            };
             if ias.serial.tag() != Tag::Integer {
                 return Err("signer serial number is not an INTEGER".into());
             }

@@ -365,12 +365,15 @@ fn revocation_checks(
         .map(|(cert, issuer)| {
             match context.status(cert, issuer, anchor) {
                 RevocationStatus::Good { crls } => {
-                    let numbers: Vec<String> = crls
-                        .iter()
-                        .map(|c| c.number_string().unwrap_or_else(|| "-".into()))
-                        .collect();
+                    let mut numbers: Vec<String> = Vec::with_capacity(crls.len());
                     for crl in &crls {
-                        evidence.add_crl(crl);
+                        // What `evidence.add_crl(crl)` does, with the snapshot's preformatted
+                        // record (its `number` is `crl.number_string()`).
+                        let item = context.crls.evidence_of(crl);
+                        numbers.push(item.number.clone().unwrap_or_else(|| "-".into()));
+                        if !evidence.crls.contains(&item) {
+                            evidence.crls.push(item.into_owned());
+                        }
                     }
                     Check::pass(
                         "revocation",

@@ -1,0 +1,130 @@
+//! Throughput of a full signature verification (CMS parsing, signer signature, path to the
+//! anchor, validity, CRL revocation of every certificate below the anchor, verdict) next to the
+//! raw `ring` signature-verify rate for the very same signature, measured in the same run.
+//!
+//! Run with `cargo bench --bench verify`; criterion prints `thrpt` in elements (verifications)
+//! per second on one core.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use der::Decode;
+use ring::signature::{self as ring_sig, UnparsedPublicKey};
+use time::macros::datetime;
+
+use qoltanba::cert::Certificate;
+use qoltanba::cms::{CmsLimits, SignedMessage};
+use qoltanba::input::{certificates_from_bytes, crls_from_bytes, signature_der, InputLimits};
+use qoltanba::revocation::CrlSnapshot;
+use qoltanba::{Status, Verifier, VerifyOptions};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn read(relative: &str) -> Vec<u8> {
+    let path = fixtures().join(relative);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn verifier() -> Verifier {
+    let limits = InputLimits::default();
+    let anchors = certificates_from_bytes(&read("pki/trust.pem"), &limits).expect("trust.pem");
+    let intermediates =
+        certificates_from_bytes(&read("pki/intermediates.pem"), &limits).expect("intermediates");
+    let crls = crls_from_bytes(&read("crl/all-current.pem"), &limits).expect("all-current.pem");
+    Verifier::new(anchors, intermediates, CrlSnapshot::new(crls)).expect("verifier")
+}
+
+/// The signed-attributes bytes, the signature value and the signer's raw public key of the
+/// (single) signer of a CMS sample: exactly what the full verification checks the signature over.
+struct RawSignature {
+    message: Vec<u8>,
+    signature: Vec<u8>,
+    public_key: Vec<u8>,
+}
+
+fn raw_signature(cms: &[u8], verifier: &Verifier) -> RawSignature {
+    let der = signature_der(cms).expect("signature encoding");
+    let message = SignedMessage::from_der(&der, CmsLimits::default()).expect("CMS");
+    let signer = &message.signers[0];
+    let cert: Arc<Certificate> = message
+        .certificates
+        .iter()
+        .chain(verifier.intermediates().iter())
+        .find(|c| signer.id.matches(c))
+        .cloned()
+        .expect("the signer's certificate");
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(&cert.spki).expect("SPKI");
+    RawSignature {
+        message: signer
+            .signed_attributes
+            .as_ref()
+            .expect("signed attributes")
+            .der
+            .clone(),
+        signature: signer.signature.clone(),
+        public_key: spki.subject_public_key.raw_bytes().to_vec(),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let verifier = verifier();
+    let options = VerifyOptions {
+        at: Some(datetime!(2026-06-01 12:00:00 UTC)),
+        ..Default::default()
+    };
+    let samples = [
+        (
+            "rsa2048",
+            "samples/individual-attached.cms",
+            &ring_sig::RSA_PKCS1_2048_8192_SHA256 as &'static dyn ring_sig::VerificationAlgorithm,
+            "rsa2048_pkcs1_sha256",
+        ),
+        (
+            "p256",
+            "samples/ec-attached.cms",
+            &ring_sig::ECDSA_P256_SHA256_ASN1,
+            "p256_sha256",
+        ),
+    ];
+
+    let mut full = c.benchmark_group("full");
+    full.throughput(Throughput::Elements(1));
+    for (name, file, _, _) in &samples {
+        let cms = read(file);
+        let verdict = verifier
+            .verify_signature(&cms, None, &options)
+            .expect("verification");
+        assert_eq!(verdict.status, Status::Valid, "{file}: {}", verdict.message);
+        full.bench_function(*name, |b| {
+            b.iter(|| {
+                verifier
+                    .verify_signature(black_box(&cms), None, &options)
+                    .expect("verification")
+            })
+        });
+    }
+    full.finish();
+
+    let mut raw = c.benchmark_group("raw_ring");
+    raw.throughput(Throughput::Elements(1));
+    for (_, file, algorithm, name) in &samples {
+        let sig = raw_signature(&read(file), &verifier);
+        let key = UnparsedPublicKey::new(*algorithm, sig.public_key.as_slice());
+        key.verify(&sig.message, &sig.signature)
+            .expect("the raw signature verifies");
+        raw.bench_function(*name, |b| {
+            b.iter(|| {
+                key.verify(black_box(&sig.message), black_box(&sig.signature))
+                    .expect("verifies")
+            })
+        });
+    }
+    raw.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
