@@ -43,6 +43,12 @@ enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Run the HTTP verification service (without --config: the bundled demo PKI, not for production).
+    Serve {
+        /// The TOML configuration file; every key can be overridden by a QOLTANBA_* variable.
+        #[arg(long, value_name = "FILE", env = "QOLTANBA_CONFIG")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -71,6 +77,7 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     let json = match &cli.command {
         Command::Verify { common, .. } | Command::VerifyCert { common, .. } => common.json,
+        Command::Serve { config } => return qoltanba::serve::run(config.clone()),
     };
     match execute(cli.command) {
         Ok(verdict) => {
@@ -131,6 +138,10 @@ fn execute(command: Command) -> Result<Verdict, UsageError> {
             };
             Ok(verifier.verify_certificate(leaf, &options))
         }
+        Command::Serve { .. } => Err(UsageError::new(
+            UsageReason::BadRequest,
+            "serve is not a verification",
+        )),
     }
 }
 

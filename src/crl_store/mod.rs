@@ -1,0 +1,722 @@
+//! The live CRL store of `qoltanba serve`.
+//!
+//! Sources (local files, directories, HTTP URLs, bytes built into the binary) are read on every
+//! refresh. Each CRL a source yields must be issued and signed by a configured CA
+//! ([`crate::crl_check::crl_signer`]) and be newer than the one that source holds for the same
+//! issuer and kind; otherwise the held CRL stays ("last good wins") and the failure is logged and
+//! counted. A refresh then builds a new immutable [`CrlSnapshot`] from every source's held CRLs and
+//! swaps it into the [`Verifier`] atomically: verifications in flight keep the snapshot they began
+//! with, and no request ever waits for a refresh.
+//!
+//! A CRL whose nextUpdate has passed stays in the snapshot: the verifier then answers
+//! `indeterminate`/`revocation_unknown` for the certificates it covers, never `valid`.
+
+pub mod cache;
+pub mod fetch;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use time::OffsetDateTime;
+
+use crate::cert::Certificate;
+use crate::config::{self, ServeConfig};
+use crate::crl::Crl;
+use crate::crl_check::{self, CrlIssuerError};
+use crate::input::{self, InputLimits};
+use crate::name::NameKey;
+use crate::revocation::CrlSnapshot;
+use crate::verifier::Verifier;
+
+use cache::CacheDir;
+use fetch::{Fetched, Validator};
+
+/// Where CRLs come from.
+#[derive(Debug, Clone)]
+pub enum CrlSource {
+    /// A CRL file (DER or PEM bundle), or a directory of them (`*.crl`, `*.pem`, `*.der`).
+    Path(PathBuf),
+    /// An HTTP(S) URL.
+    Url(String),
+    /// Bytes given at start-up (the demo configuration's bundled CRLs).
+    Bytes { name: String, bytes: Arc<[u8]> },
+}
+
+#[derive(Debug, Clone)]
+pub struct CrlStoreSettings {
+    pub sources: Vec<CrlSource>,
+    pub fetch_timeout: Duration,
+    pub max_crl_bytes: u64,
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl CrlStoreSettings {
+    /// The sources and limits of a configuration. `intermediates` supply distribution point URLs
+    /// when `crl.use_distribution_points` is set; `demo` adds the bundled CRLs.
+    pub fn from_config(
+        config: &ServeConfig,
+        intermediates: &[Arc<Certificate>],
+        demo: bool,
+    ) -> Self {
+        let mut sources = Vec::new();
+        if demo {
+            sources.push(CrlSource::Bytes {
+                name: config::demo::CRL_SOURCE_NAME.into(),
+                bytes: Arc::from(config::demo::CRLS_PEM),
+            });
+        }
+        sources.extend(config.crl.paths.iter().cloned().map(CrlSource::Path));
+        let mut urls: Vec<String> = config.crl.urls.clone();
+        if config.crl.use_distribution_points {
+            for cert in intermediates {
+                for url in &cert.crl_urls {
+                    if config::is_http_url(url) && !urls.contains(url) {
+                        urls.push(url.clone());
+                    }
+                }
+            }
+        }
+        sources.extend(urls.into_iter().map(CrlSource::Url));
+        CrlStoreSettings {
+            sources,
+            fetch_timeout: config.fetch_timeout(),
+            max_crl_bytes: config.crl.max_bytes,
+            cache_dir: config.crl.cache_dir.clone(),
+        }
+    }
+}
+
+/// Why a source's answer was not taken. Codes are the `reason` label of the refresh-failure metric.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceFailure {
+    #[error("connection failed: {0}")]
+    Connect(String),
+    #[error("no complete answer within {0} ms")]
+    Timeout(u64),
+    #[error("HTTP status {0}")]
+    HttpStatus(u16),
+    #[error("empty body")]
+    Empty,
+    #[error("over the size limit of {0} bytes")]
+    TooLarge(u64),
+    #[error("the body ended early: {0}")]
+    Truncated(String),
+    #[error("cannot read it: {0}")]
+    Io(String),
+    #[error("not a CRL: {0}")]
+    Unparsable(String),
+    #[error("{0}")]
+    Issuer(#[from] CrlIssuerError),
+    #[error("CRL {offered} of {issuer} is not newer than the held CRL {held}")]
+    NotNewer {
+        issuer: String,
+        offered: String,
+        held: String,
+    },
+}
+
+impl SourceFailure {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SourceFailure::Connect(_) => "connect",
+            SourceFailure::Timeout(_) => "timeout",
+            SourceFailure::HttpStatus(_) => "http_status",
+            SourceFailure::Empty => "empty",
+            SourceFailure::TooLarge(_) => "too_large",
+            SourceFailure::Truncated(_) => "truncated",
+            SourceFailure::Io(_) => "io",
+            SourceFailure::Unparsable(_) => "unparsable",
+            SourceFailure::Issuer(e) => e.code(),
+            SourceFailure::NotNewer { .. } => "not_newer",
+        }
+    }
+}
+
+/// What one refresh did.
+#[derive(Debug, Default, Clone)]
+pub struct RefreshReport {
+    /// "issuer #number (source)" of each CRL taken.
+    pub accepted: Vec<String>,
+    /// Sources (or CRLs in them) whose held version is still current.
+    pub unchanged: usize,
+    /// (source, failure) for every answer refused.
+    pub failures: Vec<(String, SourceFailure)>,
+    /// Whether a new snapshot was swapped in.
+    pub swapped: bool,
+    /// CRLs in the snapshot after the refresh.
+    pub crls: usize,
+}
+
+impl RefreshReport {
+    pub fn failure_codes(&self) -> Vec<&'static str> {
+        self.failures.iter().map(|(_, f)| f.code()).collect()
+    }
+}
+
+/// One CRL slot of a source: a complete or a delta CRL of one issuer and scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CrlKey {
+    issuer: NameKey,
+    delta: bool,
+    scope: Vec<String>,
+    only_ca: bool,
+    only_user: bool,
+}
+
+impl CrlKey {
+    fn of(crl: &Crl) -> Self {
+        CrlKey {
+            issuer: crl.issuer.key().clone(),
+            delta: crl.is_delta(),
+            scope: crl.scope.distribution_point_urls.clone(),
+            only_ca: crl.scope.only_ca_certs,
+            only_user: crl.scope.only_user_certs,
+        }
+    }
+}
+
+fn is_newer(offered: &Crl, held: &Crl) -> bool {
+    match (&offered.number, &held.number) {
+        (Some(a), Some(b)) => a > b,
+        _ => offered.this_update > held.this_update,
+    }
+}
+
+fn label(crl: &Crl) -> String {
+    format!(
+        "{} #{}",
+        crl.issuer,
+        crl.number_string().unwrap_or_else(|| "-".into())
+    )
+}
+
+/// One file, URL or byte string and what it last gave.
+#[derive(Default)]
+struct Unit {
+    held: HashMap<CrlKey, Arc<Crl>>,
+    validator: Validator,
+    /// (modification time, length) of a file when last read.
+    file_stamp: Option<(SystemTime, u64)>,
+    loaded: bool,
+}
+
+/// How a unit's bytes are obtained.
+#[derive(Clone)]
+enum UnitKind {
+    File(PathBuf),
+    Url(String),
+    Bytes(Arc<[u8]>),
+}
+
+/// Counters read by `/metrics`.
+#[derive(Debug, Default, Clone)]
+pub struct StoreStats {
+    /// (source, reason code) → failures.
+    pub failures: BTreeMap<(String, &'static str), u64>,
+    pub refreshes: u64,
+    pub accepted: u64,
+    pub last_refresh: Option<OffsetDateTime>,
+}
+
+/// The state of one configured CA's CRL, for `/readyz` and `/metrics`.
+#[derive(Debug, Clone)]
+pub struct IssuerStatus {
+    pub issuer: String,
+    /// The newest complete CRL held, if any.
+    pub number: Option<String>,
+    pub this_update: Option<OffsetDateTime>,
+    pub next_update: Option<OffsetDateTime>,
+    pub entries: usize,
+    /// Entries of the newest delta CRL, when one is held.
+    pub delta_entries: Option<usize>,
+    /// A complete CRL is held whose nextUpdate is in the future.
+    pub current: bool,
+}
+
+pub struct CrlStore {
+    verifier: Arc<Verifier>,
+    cas: Vec<Arc<Certificate>>,
+    settings: CrlStoreSettings,
+    client: reqwest::Client,
+    cache: Option<CacheDir>,
+    limits: InputLimits,
+    units: tokio::sync::Mutex<BTreeMap<String, Unit>>,
+    stats: Mutex<StoreStats>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("HTTP client: {0}")]
+    Client(String),
+    #[error("cache directory {path}: {why}")]
+    CacheDir { path: PathBuf, why: String },
+}
+
+impl CrlStore {
+    /// A store that feeds `verifier`. CRLs are accepted from the issuers in `cas` only (the
+    /// configured anchors and intermediates). Nothing is loaded until [`CrlStore::start`] or
+    /// [`CrlStore::refresh_now`].
+    pub fn new(
+        verifier: Arc<Verifier>,
+        cas: Vec<Arc<Certificate>>,
+        settings: CrlStoreSettings,
+    ) -> Result<Self, StoreError> {
+        let client = fetch::client(settings.fetch_timeout).map_err(StoreError::Client)?;
+        let cache = settings
+            .cache_dir
+            .as_deref()
+            .map(|dir| {
+                CacheDir::open(dir).map_err(|e| StoreError::CacheDir {
+                    path: dir.to_owned(),
+                    why: e.to_string(),
+                })
+            })
+            .transpose()?;
+        let limits = InputLimits {
+            max_crl_bytes: settings.max_crl_bytes,
+            ..InputLimits::default()
+        };
+        Ok(CrlStore {
+            verifier,
+            cas,
+            settings,
+            client,
+            cache,
+            limits,
+            units: tokio::sync::Mutex::new(BTreeMap::new()),
+            stats: Mutex::new(StoreStats::default()),
+        })
+    }
+
+    pub fn verifier(&self) -> &Arc<Verifier> {
+        &self.verifier
+    }
+
+    pub fn settings(&self) -> &CrlStoreSettings {
+        &self.settings
+    }
+
+    /// Loads the cache directory, then refreshes every source once.
+    pub async fn start(&self) -> RefreshReport {
+        self.load_cache().await;
+        self.refresh_now().await
+    }
+
+    /// Takes the last good CRLs of the URL sources from the cache directory (still checked for
+    /// issuer and signature; their nextUpdate is judged by the verifier as always).
+    pub async fn load_cache(&self) {
+        let Some(cache) = self.cache.clone() else {
+            return;
+        };
+        let mut units = self.units.lock().await;
+        for source in &self.settings.sources {
+            let CrlSource::Url(url) = source else {
+                continue;
+            };
+            let id = unit_id_url(url);
+            let cache = cache.clone();
+            let (url2, max) = (url.clone(), self.settings.max_crl_bytes);
+            let Ok(Some((body, validator))) =
+                tokio::task::spawn_blocking(move || cache.load(&url2, max)).await
+            else {
+                continue;
+            };
+            let unit = units.entry(id.clone()).or_default();
+            let mut report = RefreshReport::default();
+            if let Taken::All { .. } = self.take_body(&id, unit, Arc::new(body), &mut report).await
+            {
+                unit.validator = validator;
+                tracing::info!(source = %id, crls = unit.held.len(), "CRLs loaded from the cache directory");
+            }
+            self.record(&report);
+        }
+        self.swap_snapshot(&units, &mut RefreshReport::default());
+    }
+
+    /// Reads every source once and swaps in a new snapshot if anything changed. Refreshes never
+    /// overlap: a second caller waits for the first to finish.
+    pub async fn refresh_now(&self) -> RefreshReport {
+        let mut units = self.units.lock().await;
+        let mut report = RefreshReport::default();
+        let kinds = self.enumerate_units(&mut report).await;
+
+        // Fetch every URL at once; files and bytes are read in turn below.
+        let urls: Vec<(String, String, Option<Validator>)> = kinds
+            .iter()
+            .filter_map(|(id, kind)| match kind {
+                UnitKind::Url(url) => {
+                    let unit = units.get(id);
+                    let validator = unit
+                        .filter(|u| !u.held.is_empty() && !u.validator.is_empty())
+                        .map(|u| u.validator.clone());
+                    Some((id.clone(), url.clone(), validator))
+                }
+                _ => None,
+            })
+            .collect();
+        let fetched = futures_util::future::join_all(urls.into_iter().map(
+            |(id, url, validator)| async move {
+                let result = fetch::fetch(
+                    &self.client,
+                    &url,
+                    validator.as_ref(),
+                    self.settings.max_crl_bytes,
+                    self.settings.fetch_timeout,
+                )
+                .await;
+                (id, url, result)
+            },
+        ))
+        .await;
+        let mut fetched: HashMap<String, (String, Result<Fetched, SourceFailure>)> = fetched
+            .into_iter()
+            .map(|(id, url, r)| (id, (url, r)))
+            .collect();
+
+        for (id, kind) in kinds {
+            let unit = units.entry(id.clone()).or_default();
+            match kind {
+                UnitKind::Url(_) => {
+                    let Some((url, result)) = fetched.remove(&id) else {
+                        continue;
+                    };
+                    match result {
+                        Ok(Fetched::NotModified) => report.unchanged += 1,
+                        Ok(Fetched::Body { bytes, validator }) => {
+                            let fresh_validator = validator != unit.validator;
+                            let body = Arc::new(bytes);
+                            // Only a body whose every CRL is taken (or already held) becomes the
+                            // cached copy and the base of the next conditional request; a body
+                            // with an older CRL is fetched again, and counted again, next time.
+                            if let Taken::All { accepted } =
+                                self.take_body(&id, unit, body.clone(), &mut report).await
+                            {
+                                unit.validator = validator.clone();
+                                if accepted > 0 || fresh_validator {
+                                    self.write_cache(&url, body, validator).await;
+                                }
+                            }
+                        }
+                        Err(failure) => report.failures.push((id.clone(), failure)),
+                    }
+                }
+                UnitKind::File(path) => {
+                    let stamp = file_stamp(&path);
+                    if unit.loaded && stamp.is_some() && stamp == unit.file_stamp {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    let max = self.settings.max_crl_bytes;
+                    let read = tokio::task::spawn_blocking(move || read_file(&path, max))
+                        .await
+                        .unwrap_or_else(|e| Err(SourceFailure::Io(e.to_string())));
+                    match read {
+                        Ok(bytes) => {
+                            let taken = self
+                                .take_body(&id, unit, Arc::new(bytes), &mut report)
+                                .await;
+                            if matches!(taken, Taken::All { .. }) {
+                                unit.file_stamp = stamp;
+                            }
+                        }
+                        Err(failure) => report.failures.push((id.clone(), failure)),
+                    }
+                }
+                UnitKind::Bytes(bytes) => {
+                    if unit.loaded {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    self.take_body(&id, unit, Arc::new(bytes.to_vec()), &mut report)
+                        .await;
+                }
+            }
+        }
+
+        self.swap_snapshot(&units, &mut report);
+        for (source, failure) in &report.failures {
+            tracing::warn!(source = %source, reason = failure.code(), "CRL source refused, keeping the last good CRLs: {failure}");
+        }
+        self.record(&report);
+        report
+    }
+
+    /// Spawns the periodic refresh on the current tokio runtime.
+    pub fn spawn_refresher(self: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {
+        let store = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(store) = store.upgrade() else {
+                    return;
+                };
+                let report = store.refresh_now().await;
+                tracing::debug!(
+                    accepted = report.accepted.len(),
+                    unchanged = report.unchanged,
+                    failures = report.failures.len(),
+                    crls = report.crls,
+                    "CRL refresh done"
+                );
+            }
+        })
+    }
+
+    pub fn stats(&self) -> StoreStats {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Every configured CA and the CRL the current snapshot holds for it.
+    pub fn issuer_statuses(&self, now: OffsetDateTime) -> Vec<IssuerStatus> {
+        let snapshot = self.verifier.crls();
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for ca in &self.cas {
+            if !seen.insert(ca.subject.key().clone()) {
+                continue;
+            }
+            let crls = snapshot.for_issuer(ca.subject.key());
+            let full = crls
+                .iter()
+                .filter(|c| !c.is_delta())
+                .max_by_key(|c| (c.this_update, c.number.clone()));
+            let delta = crls
+                .iter()
+                .filter(|c| c.is_delta())
+                .max_by_key(|c| (c.this_update, c.number.clone()));
+            out.push(IssuerStatus {
+                issuer: ca.subject.to_string(),
+                number: full.and_then(|c| c.number_string()),
+                this_update: full.map(|c| c.this_update),
+                next_update: full.and_then(|c| c.next_update),
+                entries: full.map_or(0, |c| c.entry_count()),
+                delta_entries: delta.map(|c| c.entry_count()),
+                current: crls
+                    .iter()
+                    .any(|c| !c.is_delta() && !matches!(c.next_update, Some(n) if n <= now)),
+            });
+        }
+        out
+    }
+
+    fn record(&self, report: &RefreshReport) {
+        if let Ok(mut stats) = self.stats.lock() {
+            stats.refreshes += 1;
+            stats.accepted += report.accepted.len() as u64;
+            stats.last_refresh = Some(OffsetDateTime::now_utc());
+            for (source, failure) in &report.failures {
+                *stats
+                    .failures
+                    .entry((source.clone(), failure.code()))
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    /// The units of this refresh: each file (directories listed anew), URL and byte source.
+    async fn enumerate_units(&self, report: &mut RefreshReport) -> Vec<(String, UnitKind)> {
+        let mut kinds: Vec<(String, UnitKind)> = Vec::new();
+        for source in &self.settings.sources {
+            match source {
+                CrlSource::Url(url) => kinds.push((unit_id_url(url), UnitKind::Url(url.clone()))),
+                CrlSource::Bytes { name, bytes } => {
+                    kinds.push((format!("bytes:{name}"), UnitKind::Bytes(bytes.clone())))
+                }
+                CrlSource::Path(path) => {
+                    let p = path.clone();
+                    let listed = tokio::task::spawn_blocking(move || {
+                        config::files_in(&p, &["crl", "pem", "der"])
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                    match listed {
+                        Ok(files) => kinds.extend(
+                            files
+                                .into_iter()
+                                .map(|f| (format!("file:{}", f.display()), UnitKind::File(f))),
+                        ),
+                        Err(why) => report
+                            .failures
+                            .push((format!("file:{}", path.display()), SourceFailure::Io(why))),
+                    }
+                }
+            }
+        }
+        // The same file or URL named twice is read once.
+        let mut seen = std::collections::HashSet::new();
+        kinds.retain(|(id, _)| seen.insert(id.clone()));
+        kinds
+    }
+
+    /// Parses and checks a unit's bytes off the async threads and takes what is acceptable.
+    async fn take_body(
+        &self,
+        id: &str,
+        unit: &mut Unit,
+        bytes: Arc<Vec<u8>>,
+        report: &mut RefreshReport,
+    ) -> Taken {
+        let cas = self.cas.clone();
+        let held = unit.held.clone();
+        let limits = self.limits;
+        let checked = tokio::task::spawn_blocking(move || examine(&bytes, &cas, &held, &limits))
+            .await
+            .unwrap_or_else(|e| Err(SourceFailure::Io(e.to_string())));
+        match checked {
+            Ok(outcome) => {
+                unit.loaded = true;
+                report.unchanged += outcome.unchanged;
+                let taken = if outcome.refused.is_empty() {
+                    Taken::All {
+                        accepted: outcome.accepted.len(),
+                    }
+                } else {
+                    Taken::Some
+                };
+                for (key, crl) in outcome.accepted {
+                    tracing::info!(source = %id, crl = %label(&crl), entries = crl.entry_count(), "CRL accepted");
+                    report.accepted.push(format!("{} ({id})", label(&crl)));
+                    unit.held.insert(key, crl);
+                }
+                for failure in outcome.refused {
+                    report.failures.push((id.to_owned(), failure));
+                }
+                taken
+            }
+            Err(failure) => {
+                report.failures.push((id.to_owned(), failure));
+                Taken::Nothing
+            }
+        }
+    }
+
+    async fn write_cache(&self, url: &str, body: Arc<Vec<u8>>, validator: Validator) {
+        let Some(cache) = self.cache.clone() else {
+            return;
+        };
+        let url = url.to_owned();
+        let written =
+            tokio::task::spawn_blocking(move || cache.store(&url, &body, &validator)).await;
+        if let Ok(Err(e)) | Err(e) = written.map_err(std::io::Error::other) {
+            tracing::warn!("could not write the CRL cache: {e}");
+        }
+    }
+
+    /// Builds the snapshot from every unit's held CRLs (per slot, the newest across sources) and
+    /// swaps it in when it differs from the current one.
+    fn swap_snapshot(&self, units: &BTreeMap<String, Unit>, report: &mut RefreshReport) {
+        let mut best: HashMap<&CrlKey, &Arc<Crl>> = HashMap::new();
+        for unit in units.values() {
+            for (key, crl) in &unit.held {
+                match best.get(key) {
+                    Some(current) if !is_newer(crl, current) => {}
+                    _ => {
+                        best.insert(key, crl);
+                    }
+                }
+            }
+        }
+        let mut chosen: Vec<Arc<Crl>> = best.into_values().cloned().collect();
+        chosen.sort_by_key(|c| c.sha256);
+        let current = self.verifier.crls();
+        let mut held_now: Vec<[u8; 32]> = current.iter().map(|c| c.sha256).collect();
+        held_now.sort();
+        let wanted: Vec<[u8; 32]> = chosen.iter().map(|c| c.sha256).collect();
+        report.crls = chosen.len();
+        if held_now != wanted {
+            self.verifier
+                .replace_crls(Arc::new(CrlSnapshot::new(chosen)));
+            report.swapped = true;
+        }
+    }
+}
+
+fn unit_id_url(url: &str) -> String {
+    format!("url:{}", fetch::redact(url))
+}
+
+fn file_stamp(path: &std::path::Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+fn read_file(path: &std::path::Path, max: u64) -> Result<Vec<u8>, SourceFailure> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| SourceFailure::Io(e.to_string()))?
+        .len();
+    if len > max {
+        return Err(SourceFailure::TooLarge(max));
+    }
+    let bytes = std::fs::read(path).map_err(|e| SourceFailure::Io(e.to_string()))?;
+    if bytes.is_empty() {
+        return Err(SourceFailure::Empty);
+    }
+    Ok(bytes)
+}
+
+/// What became of a body.
+enum Taken {
+    /// Every CRL in it was taken or is the one already held; `accepted` were new.
+    All { accepted: usize },
+    /// Some CRLs were refused (not newer than the held ones), the others taken.
+    Some,
+    /// Refused whole: unreadable, or a CRL of a foreign issuer or with a bad signature.
+    Nothing,
+}
+
+struct Examined {
+    accepted: Vec<(CrlKey, Arc<Crl>)>,
+    refused: Vec<SourceFailure>,
+    unchanged: usize,
+}
+
+/// Parses a body and decides, CRL by CRL, against what the unit holds. A body that cannot be
+/// read, or holds a CRL of a foreign issuer or with a bad signature, is refused whole.
+fn examine(
+    bytes: &[u8],
+    cas: &[Arc<Certificate>],
+    held: &HashMap<CrlKey, Arc<Crl>>,
+    limits: &InputLimits,
+) -> Result<Examined, SourceFailure> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(SourceFailure::Empty);
+    }
+    let crls = input::crls_from_bytes(bytes, limits).map_err(SourceFailure::Unparsable)?;
+    if crls.is_empty() {
+        return Err(SourceFailure::Unparsable("no CRL inside".into()));
+    }
+    for crl in &crls {
+        crl_check::crl_signer(crl, cas)?;
+    }
+    let mut out = Examined {
+        accepted: Vec::new(),
+        refused: Vec::new(),
+        unchanged: 0,
+    };
+    let mut offered: HashMap<CrlKey, Arc<Crl>> = HashMap::new();
+    for crl in crls {
+        let key = CrlKey::of(&crl);
+        match offered.get(&key) {
+            Some(other) if !is_newer(&crl, other) => {}
+            _ => {
+                offered.insert(key, crl);
+            }
+        }
+    }
+    for (key, crl) in offered {
+        match held.get(&key) {
+            Some(old) if old.sha256 == crl.sha256 => out.unchanged += 1,
+            Some(old) if !is_newer(&crl, old) => out.refused.push(SourceFailure::NotNewer {
+                issuer: crl.issuer.to_string(),
+                offered: crl.number_string().unwrap_or_else(|| "-".into()),
+                held: old.number_string().unwrap_or_else(|| "-".into()),
+            }),
+            _ => out.accepted.push((key, crl)),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,96 @@
+//! Errors of the HTTP layer and their JSON bodies. A bad call is a `usage_error` (CONTRACT.md §1):
+//! `{"status":"usage_error","reason":…,"message":…}`, with HTTP 400 (413 when over the size
+//! limit). Nothing internal (panic messages, file paths, stack traces) is ever put in a body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::usage::{UsageError, UsageReason};
+
+use super::metrics::Outcome;
+use super::RequestId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Usage(#[from] UsageError),
+    #[error("content type {0:?} is not accepted here")]
+    MediaType(String),
+    #[error("no such route")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("the verification did not finish within the request timeout")]
+    Timeout,
+    #[error("internal error")]
+    Internal,
+}
+
+/// The JSON body of every error answer.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    pub status: &'static str,
+    pub reason: &'static str,
+    pub message: String,
+    pub request_id: &'a str,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::Usage(UsageError::new(UsageReason::BadRequest, message))
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Usage(e) if e.reason == UsageReason::TooLarge => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::Usage(_) => StatusCode::BAD_REQUEST,
+            ApiError::MediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// (status, reason) of the body and the request counter.
+    pub fn codes(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::Usage(e) => ("usage_error", e.reason.as_str()),
+            ApiError::MediaType(_) => ("usage_error", "unsupported_media_type"),
+            ApiError::NotFound => ("not_found", "not_found"),
+            ApiError::MethodNotAllowed => ("method_not_allowed", "method_not_allowed"),
+            ApiError::Timeout => ("unavailable", "timeout"),
+            ApiError::Internal => ("internal_error", "internal_error"),
+        }
+    }
+
+    pub fn respond(&self, id: &RequestId) -> Response {
+        let (status, reason) = self.codes();
+        let message = match self {
+            ApiError::Internal => {
+                "internal error: the service logged it under this request id".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = ErrorBody {
+            status,
+            reason,
+            message,
+            request_id: id.as_str(),
+        };
+        let mut response = (
+            self.status_code(),
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            serde_json::to_vec(&body).unwrap_or_default(),
+        )
+            .into_response();
+        response.extensions_mut().insert(Outcome {
+            outcome: status,
+            reason,
+        });
+        response
+    }
+}

@@ -1,0 +1,559 @@
+//! The endpoints. Each one only translates HTTP to a call of the core (`Verifier`, `Certificate`)
+//! and the answer back: no signature question is decided here.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::cert::Certificate;
+use crate::input::{self, InputLimits};
+use crate::usage::{self, UsageError, UsageReason};
+use crate::verdict::{rfc3339, Verdict};
+use crate::verifier::{KeyUsagePolicy, Verifier, VerifyOptions};
+
+use super::error::ApiError;
+use super::metrics::Outcome;
+use super::{AppState, RequestId};
+
+/// `POST /v1/verify` JSON body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    /// The CMS SignedData: base64 of the DER (or PEM text).
+    signature: String,
+    /// Base64 of the signed content, for a detached signature.
+    #[serde(default)]
+    data: Option<String>,
+    #[serde(default)]
+    expected_id: Option<String>,
+    #[serde(default)]
+    at: Option<String>,
+}
+
+/// `POST /v1/certificates/verify` and `/info` JSON body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertificateRequest {
+    /// Base64 of the DER, or PEM text.
+    certificate: String,
+    #[serde(default)]
+    expected_id: Option<String>,
+    #[serde(default)]
+    at: Option<String>,
+    #[serde(default)]
+    any_key_usage: bool,
+}
+
+/// Query parameters of the raw-body forms.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParams {
+    expected_id: Option<String>,
+    at: Option<String>,
+    any_key_usage: Option<bool>,
+}
+
+enum Media {
+    Json,
+    Raw,
+}
+
+const RAW_TYPES: [&str; 10] = [
+    "application/pkcs7-signature",
+    "application/pkcs7-mime",
+    "application/x-pkcs7-signature",
+    "application/x-pkcs7-mime",
+    "application/cms",
+    "application/octet-stream",
+    "application/pkix-cert",
+    "application/x-x509-ca-cert",
+    "application/x-pem-file",
+    "text/plain",
+];
+
+/// JSON or a raw signature/certificate body, by content type. Without one, a body that starts
+/// with `{` is JSON.
+fn media(headers: &HeaderMap, body: &[u8]) -> Result<Media, ApiError> {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return Ok(match body.trim_ascii_start().first() {
+            Some(b'{') => Media::Json,
+            _ => Media::Raw,
+        });
+    };
+    let text = value.to_str().unwrap_or_default();
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        Ok(Media::Json)
+    } else if RAW_TYPES.contains(&essence.as_str()) {
+        Ok(Media::Raw)
+    } else {
+        Err(ApiError::MediaType(essence))
+    }
+}
+
+async fn read_body(body: Body, headers: &HeaderMap, limit: u64) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::Usage(UsageError::new(
+            UsageReason::TooLarge,
+            format!("the request body is over the limit of {limit} bytes"),
+        ))
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    match Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect()
+        .await
+    {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(_) => Err(ApiError::bad_request("the request body could not be read")),
+    }
+}
+
+fn json_body<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde would also read a struct from a JSON array of its fields in order: refuse that.
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(ApiError::bad_request(
+            "the request body is not the expected JSON: it must be a JSON object",
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!("the request body is not the expected JSON: {e}"))
+    })
+}
+
+fn raw_params(query: Option<&str>) -> Result<RawParams, ApiError> {
+    match query {
+        None | Some("") => Ok(RawParams::default()),
+        Some(q) => serde_urlencoded::from_str(q)
+            .map_err(|e| ApiError::bad_request(format!("query parameters: {e}"))),
+    }
+}
+
+fn no_query_with_json(query: Option<&str>) -> Result<(), ApiError> {
+    if query.is_some_and(|q| !q.is_empty()) {
+        return Err(ApiError::bad_request(
+            "query parameters are only for raw bodies: put expected_id and at in the JSON body",
+        ));
+    }
+    Ok(())
+}
+
+fn options(
+    expected_id: Option<&str>,
+    at: Option<&str>,
+    key_usage: KeyUsagePolicy,
+) -> Result<VerifyOptions, UsageError> {
+    Ok(VerifyOptions {
+        at: at.map(usage::parse_time).transpose()?,
+        expected_id: expected_id.map(usage::parse_expected_id).transpose()?,
+        key_usage,
+        extra_intermediates: Vec::new(),
+    })
+}
+
+/// Base64 text (or PEM text, kept as it is) to bytes.
+fn decode_field(field: &str, text: &str, allow_pem: bool) -> Result<Vec<u8>, ApiError> {
+    if allow_pem && text.contains("-----BEGIN ") {
+        return Ok(text.as_bytes().to_vec());
+    }
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request(format!("\"{field}\" is empty")));
+    }
+    input::decode_base64(text)
+        .ok_or_else(|| ApiError::bad_request(format!("\"{field}\" is not valid base64")))
+}
+
+/// Runs a verification on the blocking pool, within the concurrency limit and the request timeout.
+async fn run_verification<F>(state: &AppState, job: F) -> Result<Verdict, ApiError>
+where
+    F: FnOnce(&Verifier) -> Result<Verdict, UsageError> + Send + 'static,
+{
+    let deadline = tokio::time::Instant::now() + state.limits.request_timeout;
+    let permit = tokio::time::timeout_at(deadline, state.slots.clone().acquire_owned())
+        .await
+        .map_err(|_| ApiError::Timeout)?
+        .map_err(|_| ApiError::Internal)?;
+    let verifier = state.verifier.clone();
+    let metrics = state.metrics.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let _counted = metrics.verification_started();
+        job(&verifier)
+    });
+    match tokio::time::timeout_at(deadline, task).await {
+        Err(_) => Err(ApiError::Timeout),
+        Ok(Err(join)) => {
+            if join.is_panic() {
+                let payload = join.into_panic();
+                tracing::error!(
+                    "verification panicked: {}",
+                    super::middleware::panic_message(payload.as_ref())
+                );
+            }
+            Err(ApiError::Internal)
+        }
+        Ok(Ok(result)) => result.map_err(ApiError::Usage),
+    }
+}
+
+fn verdict_response(verdict: &Verdict) -> Response {
+    let outcome = Outcome {
+        outcome: verdict.status.as_str(),
+        reason: verdict.reason.map_or("", |r| r.as_str()),
+    };
+    let mut response = (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "application/json")],
+        serde_json::to_vec(verdict).unwrap_or_default(),
+    )
+        .into_response();
+    response.extensions_mut().insert(outcome);
+    response
+}
+
+fn reply(id: &RequestId, result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(|e| e.respond(id))
+}
+
+/// `POST /v1/verify`
+pub async fn verify(
+    State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let bytes = read_body(body, &headers, state.limits.max_body_bytes).await?;
+        let (signature, data, opts) = match media(&headers, &bytes)? {
+            Media::Json => {
+                no_query_with_json(query.as_deref())?;
+                let req: VerifyRequest = json_body(&bytes)?;
+                let signature = decode_field("signature", &req.signature, true)?;
+                let data = match req.data.as_deref() {
+                    None => None,
+                    Some("") => Some(Vec::new()),
+                    Some(text) => Some(decode_field("data", text, false)?),
+                };
+                let opts = options(
+                    req.expected_id.as_deref(),
+                    req.at.as_deref(),
+                    KeyUsagePolicy::DocumentSigning,
+                )?;
+                (signature, data, opts)
+            }
+            Media::Raw => {
+                let params = raw_params(query.as_deref())?;
+                if params.any_key_usage.is_some() {
+                    return Err(ApiError::bad_request(
+                        "any_key_usage is only for /v1/certificates/verify",
+                    ));
+                }
+                let opts = options(
+                    params.expected_id.as_deref(),
+                    params.at.as_deref(),
+                    KeyUsagePolicy::DocumentSigning,
+                )?;
+                (bytes.to_vec(), None, opts)
+            }
+        };
+        let verdict = run_verification(&state, move |v| {
+            v.verify_signature(&signature, data.as_deref(), &opts)
+        })
+        .await?;
+        Ok(verdict_response(&verdict))
+    }
+    .await;
+    reply(&id, result)
+}
+
+struct CertificateCall {
+    certificate: Arc<Certificate>,
+    expected_id: Option<String>,
+    at: Option<String>,
+    any_key_usage: bool,
+}
+
+async fn certificate_call(
+    state: &AppState,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+    with_options: bool,
+) -> Result<CertificateCall, ApiError> {
+    let bytes = read_body(body, headers, state.limits.max_body_bytes).await?;
+    let (der_or_pem, expected_id, at, any_key_usage) = match media(headers, &bytes)? {
+        Media::Json => {
+            no_query_with_json(query)?;
+            let req: CertificateRequest = json_body(&bytes)?;
+            let cert = decode_field("certificate", &req.certificate, true)?;
+            (cert, req.expected_id, req.at, req.any_key_usage)
+        }
+        Media::Raw => {
+            let params = raw_params(query)?;
+            let any = params.any_key_usage.unwrap_or(false);
+            (bytes.to_vec(), params.expected_id, params.at, any)
+        }
+    };
+    if !with_options && (expected_id.is_some() || at.is_some() || any_key_usage) {
+        return Err(ApiError::bad_request(
+            "/v1/certificates/info takes the certificate only",
+        ));
+    }
+    let certs = input::certificates_from_bytes(&der_or_pem, &InputLimits::default())
+        .map_err(|why| ApiError::bad_request(format!("not a certificate: {why}")))?;
+    let [certificate] = <[Arc<Certificate>; 1]>::try_from(certs).map_err(|certs| {
+        ApiError::bad_request(format!("give exactly one certificate, not {}", certs.len()))
+    })?;
+    Ok(CertificateCall {
+        certificate,
+        expected_id,
+        at,
+        any_key_usage,
+    })
+}
+
+/// `POST /v1/certificates/verify`
+pub async fn verify_certificate(
+    State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let call = certificate_call(&state, query.as_deref(), &headers, body, true).await?;
+        let policy = if call.any_key_usage {
+            KeyUsagePolicy::Any
+        } else {
+            KeyUsagePolicy::DocumentSigning
+        };
+        let opts = options(call.expected_id.as_deref(), call.at.as_deref(), policy)?;
+        let cert = call.certificate;
+        let verdict =
+            run_verification(&state, move |v| Ok(v.verify_certificate(&cert, &opts))).await?;
+        Ok(verdict_response(&verdict))
+    }
+    .await;
+    reply(&id, result)
+}
+
+/// What `/v1/certificates/info` says about a certificate, without judging it.
+#[derive(Debug, Serialize)]
+pub struct CertificateInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub iin: Option<String>,
+    pub bin: Option<String>,
+    pub common_name: Option<String>,
+    pub surname: Option<String>,
+    pub given_name: Option<String>,
+    pub organization: Option<String>,
+    pub role: Option<&'static str>,
+    pub key_usage: Vec<&'static str>,
+    pub extended_key_usage: Vec<String>,
+    pub is_ca: bool,
+    pub crl_distribution_points: Vec<String>,
+    pub subject_key_id: Option<String>,
+    pub authority_key_id: Option<String>,
+    pub sha256: String,
+}
+
+impl CertificateInfo {
+    pub fn of(cert: &Certificate) -> Self {
+        let id = &cert.identity;
+        CertificateInfo {
+            subject: cert.subject.to_string(),
+            issuer: cert.issuer.to_string(),
+            serial: cert.serial_hex(),
+            not_before: rfc3339(cert.not_before),
+            not_after: rfc3339(cert.not_after),
+            iin: id.iin.clone(),
+            bin: id.bin.clone(),
+            common_name: id.common_name.clone(),
+            surname: id.surname.clone(),
+            given_name: id.given_name.clone(),
+            organization: id.organization.clone(),
+            role: id.role.map(|r| r.as_str()),
+            key_usage: cert.key_usage.map(|k| k.names()).unwrap_or_default(),
+            extended_key_usage: cert.ext_key_usage.clone(),
+            is_ca: cert.is_ca(),
+            crl_distribution_points: cert.crl_urls.clone(),
+            subject_key_id: cert.subject_key_id.as_deref().map(hex::encode),
+            authority_key_id: cert.authority_key_id.as_deref().map(hex::encode),
+            sha256: cert.fingerprint_hex(),
+        }
+    }
+}
+
+/// `POST /v1/certificates/info`
+pub async fn certificate_info(
+    State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        let call = certificate_call(&state, query.as_deref(), &headers, body, false).await?;
+        let info = CertificateInfo::of(&call.certificate);
+        Ok(json_response(StatusCode::OK, &info, "ok"))
+    }
+    .await;
+    reply(&id, result)
+}
+
+fn json_response<T: Serialize>(status: StatusCode, body: &T, outcome: &'static str) -> Response {
+    let mut response = (
+        status,
+        [(CONTENT_TYPE, "application/json")],
+        serde_json::to_vec(body).unwrap_or_default(),
+    )
+        .into_response();
+    response.extensions_mut().insert(Outcome {
+        outcome,
+        reason: "",
+    });
+    response
+}
+
+/// `GET /healthz`: the process answers.
+pub async fn healthz() -> Response {
+    json_response(StatusCode::OK, &serde_json::json!({"status": "ok"}), "ok")
+}
+
+#[derive(Serialize)]
+struct IssuerReadiness {
+    issuer: String,
+    current: bool,
+    number: Option<String>,
+    this_update: Option<String>,
+    next_update: Option<String>,
+    entries: usize,
+}
+
+/// `GET /readyz`: 200 while every configured CA has a complete CRL whose nextUpdate is in the
+/// future; 503 with the issuers lacking one otherwise.
+pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let statuses = state.store.issuer_statuses(OffsetDateTime::now_utc());
+    let missing: Vec<&str> = statuses
+        .iter()
+        .filter(|s| !s.current)
+        .map(|s| s.issuer.as_str())
+        .collect();
+    let issuers: Vec<IssuerReadiness> = statuses
+        .iter()
+        .map(|s| IssuerReadiness {
+            issuer: s.issuer.clone(),
+            current: s.current,
+            number: s.number.clone(),
+            this_update: s.this_update.map(rfc3339),
+            next_update: s.next_update.map(rfc3339),
+            entries: s.entries,
+        })
+        .collect();
+    let ready = missing.is_empty();
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "missing": missing,
+        "issuers": issuers,
+    });
+    if ready {
+        json_response(StatusCode::OK, &body, "ready")
+    } else {
+        json_response(StatusCode::SERVICE_UNAVAILABLE, &body, "not_ready")
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let text = state
+        .metrics
+        .render(&state.store.issuer_statuses(now), &state.store.stats(), now);
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+/// `GET /openapi.json`
+pub async fn openapi() -> Response {
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "application/json")],
+        super::openapi::document(),
+    )
+        .into_response()
+}
+
+pub async fn not_found(Extension(id): Extension<RequestId>) -> Response {
+    ApiError::NotFound.respond(&id)
+}
+
+pub async fn method_not_allowed(Extension(id): Extension<RequestId>) -> Response {
+    ApiError::MethodNotAllowed.respond(&id)
+}
+
+/// Test-only routes (enabled by `RouterOptions::debug_routes`, never by configuration).
+pub async fn debug_panic() -> Response {
+    panic!("debug route: deliberate panic in a handler");
+}
+
+pub async fn debug_panic_blocking(
+    State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
+) -> Response {
+    let result = run_verification(&state, |_| {
+        panic!("debug route: deliberate panic in a verification")
+    })
+    .await;
+    reply(&id, result.map(|v| verdict_response(&v)))
+}
+
+/// Test-only: occupies a verification slot for `?ms=N` milliseconds (tests of the request timeout
+/// and the concurrency limit), then answers a usage error.
+pub async fn debug_sleep(
+    State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let ms: u64 = query
+        .as_deref()
+        .and_then(|q| q.strip_prefix("ms="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    let result = run_verification(&state, move |_| {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        Err(UsageError::new(
+            UsageReason::BadRequest,
+            "debug route: slept",
+        ))
+    })
+    .await;
+    reply(&id, result.map(|v| verdict_response(&v)))
+}

@@ -1,0 +1,333 @@
+//! Prometheus text exposition of the service's counters: requests by route, HTTP code, outcome
+//! (verdict status or error kind) and reason; request latency; verifications in flight; the CRL
+//! held for each configured CA (age, time to nextUpdate, entries); CRL refresh failures.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use crate::crl_store::{IssuerStatus, StoreStats};
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// What a response was, for the request counter: set by handlers as a response extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// `valid`, `invalid`, `indeterminate`, `usage_error`, `not_found`, `internal_error`, `ok`…
+    pub outcome: &'static str,
+    /// The verdict or error reason code, empty when there is none.
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct RequestKey {
+    route: String,
+    code: u16,
+    outcome: &'static str,
+    reason: &'static str,
+}
+
+#[derive(Default, Clone)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: BTreeMap<RequestKey, u64>,
+    latency: BTreeMap<String, Histogram>,
+}
+
+pub struct Metrics {
+    counters: Mutex<Counters>,
+    in_flight: AtomicI64,
+    started: Instant,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            counters: Mutex::default(),
+            in_flight: AtomicI64::new(0),
+            started: Instant::now(),
+        }
+    }
+}
+
+/// Counts one verification in flight while it lives.
+pub struct InFlight<'a>(&'a AtomicI64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Metrics {
+    pub fn observe(&self, route: &str, code: u16, outcome: &Outcome, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let Ok(mut c) = self.counters.lock() else {
+            return;
+        };
+        *c.requests
+            .entry(RequestKey {
+                route: route.to_owned(),
+                code,
+                outcome: outcome.outcome,
+                reason: outcome.reason,
+            })
+            .or_default() += 1;
+        let h = c.latency.entry(route.to_owned()).or_default();
+        if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
+            h.counts[i] += 1;
+        }
+        h.sum += seconds;
+        h.count += 1;
+    }
+
+    pub fn verification_started(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(&self.in_flight)
+    }
+
+    /// The whole exposition, given the CRL store's state.
+    pub fn render(
+        &self,
+        issuers: &[IssuerStatus],
+        store: &StoreStats,
+        now: OffsetDateTime,
+    ) -> String {
+        let (requests, latency) = match self.counters.lock() {
+            Ok(c) => (c.requests.clone(), c.latency.clone()),
+            Err(_) => Default::default(),
+        };
+        let mut out = String::with_capacity(4096);
+        header(&mut out, "qoltanba_http_requests_total", "counter", "HTTP requests by route, status code, outcome (verdict status or error kind) and reason.");
+        for (k, n) in &requests {
+            let _ = writeln!(
+                out,
+                "qoltanba_http_requests_total{{route=\"{}\",code=\"{}\",outcome=\"{}\",reason=\"{}\"}} {n}",
+                escape(&k.route),
+                k.code,
+                k.outcome,
+                k.reason
+            );
+        }
+        header(
+            &mut out,
+            "qoltanba_http_request_duration_seconds",
+            "histogram",
+            "Time from request to response, by route.",
+        );
+        for (route, h) in &latency {
+            let route = escape(route);
+            let mut cumulative = 0;
+            for (bound, count) in BUCKETS.iter().zip(h.counts) {
+                cumulative += count;
+                let _ = writeln!(
+                    out,
+                    "qoltanba_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "qoltanba_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "qoltanba_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "qoltanba_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
+        }
+        header(
+            &mut out,
+            "qoltanba_verifications_in_flight",
+            "gauge",
+            "Verifications running now.",
+        );
+        let _ = writeln!(
+            out,
+            "qoltanba_verifications_in_flight {}",
+            self.in_flight.load(Ordering::Relaxed)
+        );
+
+        header(&mut out, "qoltanba_crl_current", "gauge", "1 when a complete CRL whose nextUpdate is in the future is held for the configured CA.");
+        for s in issuers {
+            let _ = writeln!(
+                out,
+                "qoltanba_crl_current{{issuer=\"{}\"}} {}",
+                escape(&s.issuer),
+                u8::from(s.current)
+            );
+        }
+        header(
+            &mut out,
+            "qoltanba_crl_age_seconds",
+            "gauge",
+            "Seconds since thisUpdate of the newest complete CRL held per issuer.",
+        );
+        for s in issuers {
+            if let Some(t) = s.this_update {
+                let _ = writeln!(
+                    out,
+                    "qoltanba_crl_age_seconds{{issuer=\"{}\"}} {}",
+                    escape(&s.issuer),
+                    (now - t).whole_seconds()
+                );
+            }
+        }
+        header(
+            &mut out,
+            "qoltanba_crl_next_update_seconds",
+            "gauge",
+            "Seconds until nextUpdate of the newest complete CRL held per issuer (negative: past).",
+        );
+        for s in issuers {
+            if let Some(t) = s.next_update {
+                let _ = writeln!(
+                    out,
+                    "qoltanba_crl_next_update_seconds{{issuer=\"{}\"}} {}",
+                    escape(&s.issuer),
+                    (t - now).whole_seconds()
+                );
+            }
+        }
+        header(
+            &mut out,
+            "qoltanba_crl_entries",
+            "gauge",
+            "Entries of the newest CRL held per issuer and kind (full or delta).",
+        );
+        for s in issuers {
+            if s.this_update.is_some() {
+                let _ = writeln!(
+                    out,
+                    "qoltanba_crl_entries{{issuer=\"{}\",kind=\"full\"}} {}",
+                    escape(&s.issuer),
+                    s.entries
+                );
+            }
+            if let Some(n) = s.delta_entries {
+                let _ = writeln!(
+                    out,
+                    "qoltanba_crl_entries{{issuer=\"{}\",kind=\"delta\"}} {n}",
+                    escape(&s.issuer)
+                );
+            }
+        }
+        header(
+            &mut out,
+            "qoltanba_crl_refresh_failures_total",
+            "counter",
+            "CRL source answers refused (the last good CRL was kept), by source and reason.",
+        );
+        for ((source, reason), n) in &store.failures {
+            let _ = writeln!(
+                out,
+                "qoltanba_crl_refresh_failures_total{{source=\"{}\",reason=\"{reason}\"}} {n}",
+                escape(source)
+            );
+        }
+        header(
+            &mut out,
+            "qoltanba_crl_refreshes_total",
+            "counter",
+            "CRL refreshes run (including the start-up load).",
+        );
+        let _ = writeln!(out, "qoltanba_crl_refreshes_total {}", store.refreshes);
+        header(
+            &mut out,
+            "qoltanba_crl_accepted_total",
+            "counter",
+            "CRLs taken from sources.",
+        );
+        let _ = writeln!(out, "qoltanba_crl_accepted_total {}", store.accepted);
+        if let Some(t) = store.last_refresh {
+            header(
+                &mut out,
+                "qoltanba_crl_last_refresh_timestamp_seconds",
+                "gauge",
+                "When the last CRL refresh ended (Unix time).",
+            );
+            let _ = writeln!(
+                out,
+                "qoltanba_crl_last_refresh_timestamp_seconds {}",
+                t.unix_timestamp()
+            );
+        }
+        header(
+            &mut out,
+            "qoltanba_uptime_seconds",
+            "gauge",
+            "Seconds since the service started.",
+        );
+        let _ = writeln!(
+            out,
+            "qoltanba_uptime_seconds {}",
+            self.started.elapsed().as_secs()
+        );
+        out
+    }
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// Label values: backslash, double quote and line feed escaped.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_buckets_and_escapes() {
+        let m = Metrics::default();
+        let valid = Outcome {
+            outcome: "valid",
+            reason: "",
+        };
+        m.observe("/v1/verify", 200, &valid, Duration::from_micros(700));
+        m.observe("/v1/verify", 200, &valid, Duration::from_millis(30));
+        let issuers = vec![IssuerStatus {
+            issuer: "CN=\"A\"".into(),
+            number: Some("1".into()),
+            this_update: Some(OffsetDateTime::UNIX_EPOCH),
+            next_update: None,
+            entries: 7,
+            delta_entries: Some(2),
+            current: true,
+        }];
+        let text = m.render(&issuers, &StoreStats::default(), OffsetDateTime::UNIX_EPOCH);
+        assert!(text.contains("qoltanba_http_requests_total{route=\"/v1/verify\",code=\"200\",outcome=\"valid\",reason=\"\"} 2"), "{text}");
+        assert!(text.contains("le=\"0.001\"} 1"), "{text}");
+        assert!(text.contains("le=\"0.05\"} 2"), "{text}");
+        assert!(
+            text.contains("qoltanba_crl_entries{issuer=\"CN=\\\"A\\\"\",kind=\"full\"} 7"),
+            "{text}"
+        );
+        assert!(text.contains("kind=\"delta\"} 2"), "{text}");
+    }
+}

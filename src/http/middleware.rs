@@ -1,0 +1,99 @@
+//! Around every request: the request id (the caller's `x-request-id`, or a new one), a panic
+//! barrier (a panic becomes a logged 500 with the request id; the server keeps serving), the
+//! request counter and latency histogram, and one log line.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use futures_util::FutureExt;
+
+use super::error::ApiError;
+use super::metrics::Outcome;
+use super::{AppState, RequestId, REQUEST_ID_HEADER};
+
+pub async fn observe(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(RequestId::from_caller)
+        .unwrap_or_else(RequestId::generate);
+    request.extensions_mut().insert(id.clone());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().clone();
+
+    let mut response = match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            tracing::error!(
+                request_id = %id,
+                route = %route,
+                "handler panicked: {}",
+                panic_message(panic.as_ref())
+            );
+            ApiError::Internal.respond(&id)
+        }
+    };
+
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    let status = response.status();
+    let outcome = response
+        .extensions()
+        .get::<Outcome>()
+        .cloned()
+        .unwrap_or_else(|| default_outcome(status));
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .observe(&route, status.as_u16(), &outcome, elapsed);
+
+    let micros = elapsed.as_micros() as u64;
+    // The path and the query are not logged: a query may carry an IIN.
+    if status.is_server_error() {
+        tracing::error!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
+    } else if status.is_client_error() {
+        tracing::info!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
+    } else {
+        tracing::debug!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
+    }
+    response
+}
+
+fn default_outcome(status: StatusCode) -> Outcome {
+    let outcome = match status.as_u16() {
+        200..=299 => "ok",
+        413 => "usage_error",
+        400..=499 => "client_error",
+        _ => "server_error",
+    };
+    Outcome {
+        outcome,
+        reason: "",
+    }
+}
+
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_owned()
+    }
+}

@@ -1,0 +1,135 @@
+//! The HTTP API of `qoltanba serve` (axum): routes, shared state, request ids.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `POST /v1/verify` | verify a CMS signature (JSON, or the raw signature as the body) |
+//! | `POST /v1/certificates/verify` | validate a bare certificate |
+//! | `POST /v1/certificates/info` | read a certificate without judging it |
+//! | `GET /healthz`, `GET /readyz` | liveness; readiness (every configured CA has a current CRL) |
+//! | `GET /metrics` | Prometheus text |
+//! | `GET /openapi.json` | OpenAPI 3 description |
+
+pub mod error;
+pub mod handlers;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::sync::Semaphore;
+
+use crate::crl_store::CrlStore;
+use crate::verifier::Verifier;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The request id of one request: the caller's `x-request-id` when it is 1–128 visible ASCII
+/// characters, else a new random one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(Arc<str>);
+
+impl RequestId {
+    pub fn from_caller(value: &str) -> Option<Self> {
+        let ok = (1..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic());
+        ok.then(|| RequestId(Arc::from(value)))
+    }
+
+    pub fn generate() -> Self {
+        use ring::rand::SecureRandom;
+        let mut bytes = [0u8; 16];
+        if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
+            // No system randomness: still unique within this process.
+            static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            bytes[..8].copy_from_slice(&t.to_be_bytes());
+            bytes[8..].copy_from_slice(&n.to_be_bytes());
+        }
+        RequestId(Arc::from(hex::encode(bytes)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    pub max_body_bytes: u64,
+    pub request_timeout: Duration,
+    pub max_concurrent: usize,
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub verifier: Arc<Verifier>,
+    pub store: Arc<CrlStore>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub limits: HttpLimits,
+    /// Free verification slots (the concurrency limit).
+    pub slots: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<CrlStore>, limits: HttpLimits) -> Self {
+        AppState {
+            verifier: store.verifier().clone(),
+            store,
+            metrics: Arc::new(metrics::Metrics::default()),
+            slots: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
+            limits,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RouterOptions {
+    /// Adds `GET /v1/debug/panic` and `/v1/debug/panic-blocking`, which panic on purpose (tests of
+    /// the panic barrier), and `GET /v1/debug/sleep?ms=N`, which holds a verification slot (tests
+    /// of the request timeout). Only settable from code, never from configuration.
+    pub debug_routes: bool,
+}
+
+pub fn router(state: Arc<AppState>, options: RouterOptions) -> Router {
+    let mut router = Router::new()
+        .route("/v1/verify", post(handlers::verify))
+        .route(
+            "/v1/certificates/verify",
+            post(handlers::verify_certificate),
+        )
+        .route("/v1/certificates/info", post(handlers::certificate_info))
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .route("/metrics", get(handlers::metrics))
+        .route("/openapi.json", get(handlers::openapi));
+    if options.debug_routes {
+        router = router
+            .route("/v1/debug/panic", get(handlers::debug_panic))
+            .route(
+                "/v1/debug/panic-blocking",
+                get(handlers::debug_panic_blocking),
+            )
+            .route("/v1/debug/sleep", get(handlers::debug_sleep));
+    }
+    router
+        .merge(crate::web::routes())
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe,
+        ))
+        .with_state(state)
+}

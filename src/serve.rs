@@ -1,0 +1,332 @@
+//! `qoltanba serve`: assembles the verifier, the live CRL store and the HTTP API from a
+//! configuration, and runs them until SIGINT/SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use crate::cert::Certificate;
+use crate::config::{self, CertSource, ConfigError, LogFormat, ServeConfig};
+use crate::crl_store::{CrlStore, CrlStoreSettings, RefreshReport, StoreError};
+use crate::http::{self, AppState, HttpLimits, RouterOptions};
+use crate::revocation::CrlSnapshot;
+use crate::verifier::Verifier;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {why}")]
+    Bind { addr: SocketAddr, why: String },
+    #[error("{0}")]
+    Runtime(String),
+}
+
+/// Everything `serve` needs, read and checked: certificates loaded, CRL sources listed.
+pub struct ServiceSetup {
+    pub config: ServeConfig,
+    pub demo: bool,
+    pub anchors: Vec<Arc<Certificate>>,
+    pub intermediates: Vec<Arc<Certificate>>,
+    pub crl: CrlStoreSettings,
+}
+
+impl ServiceSetup {
+    pub fn from_config(config: ServeConfig) -> Result<Self, ConfigError> {
+        let demo = config.is_demo();
+        let (anchor_sources, intermediate_sources) = if demo {
+            let mut intermediates = vec![CertSource::Embedded {
+                name: "demo:intermediates.pem",
+                bytes: config::demo::INTERMEDIATES_PEM,
+            }];
+            intermediates.extend(
+                config
+                    .trust
+                    .intermediates
+                    .iter()
+                    .cloned()
+                    .map(CertSource::Path),
+            );
+            (
+                vec![CertSource::Embedded {
+                    name: "demo:trust.pem",
+                    bytes: config::demo::TRUST_PEM,
+                }],
+                intermediates,
+            )
+        } else {
+            (
+                config
+                    .trust
+                    .anchors
+                    .iter()
+                    .cloned()
+                    .map(CertSource::Path)
+                    .collect(),
+                config
+                    .trust
+                    .intermediates
+                    .iter()
+                    .cloned()
+                    .map(CertSource::Path)
+                    .collect(),
+            )
+        };
+        let anchors = config::load_cert_sources(&anchor_sources, "trust anchor")?;
+        if anchors.is_empty() {
+            return Err(ConfigError::Invalid(
+                "trust.anchors names no certificate".into(),
+            ));
+        }
+        let intermediates = config::load_cert_sources(&intermediate_sources, "intermediate")?;
+        let crl = CrlStoreSettings::from_config(&config, &intermediates, demo);
+        Ok(ServiceSetup {
+            config,
+            demo,
+            anchors,
+            intermediates,
+            crl,
+        })
+    }
+}
+
+/// A running service: its address, its state, and the means to stop it.
+pub struct RunningServer {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    refresher: tokio::task::JoinHandle<()>,
+    initial_refresh: RefreshReport,
+}
+
+impl RunningServer {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn store(&self) -> &Arc<CrlStore> {
+        &self.state.store
+    }
+
+    pub fn verifier(&self) -> &Arc<Verifier> {
+        &self.state.verifier
+    }
+
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// What the start-up load of the CRL sources did.
+    pub fn initial_refresh(&self) -> &RefreshReport {
+        &self.initial_refresh
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, stops the refresh loop.
+    pub async fn shutdown(mut self) -> Result<(), ServeError> {
+        self.refresher.abort();
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match (&mut self.server).await {
+            Ok(result) => result.map_err(|e| ServeError::Runtime(e.to_string())),
+            Err(e) => Err(ServeError::Runtime(e.to_string())),
+        }
+    }
+
+    /// Waits until the server stops by itself (it does not, unless it fails).
+    pub async fn stopped(&mut self) -> Result<(), ServeError> {
+        match (&mut self.server).await {
+            Ok(result) => result.map_err(|e| ServeError::Runtime(e.to_string())),
+            Err(e) => Err(ServeError::Runtime(e.to_string())),
+        }
+    }
+}
+
+/// Builds the service, loads the CRL cache and every source once, binds, and starts serving and
+/// refreshing. Returns once the service answers.
+pub async fn start(
+    setup: ServiceSetup,
+    options: RouterOptions,
+) -> Result<RunningServer, ServeError> {
+    let config = &setup.config;
+    let addr = config.listen_addr()?;
+    let cas: Vec<Arc<Certificate>> = setup
+        .anchors
+        .iter()
+        .chain(&setup.intermediates)
+        .cloned()
+        .collect();
+    let verifier = Verifier::new(
+        setup.anchors.clone(),
+        setup.intermediates.clone(),
+        CrlSnapshot::default(),
+    )
+    .map_err(|e| ConfigError::Invalid(e.message))?;
+    let store = Arc::new(CrlStore::new(Arc::new(verifier), cas, setup.crl.clone())?);
+    let initial_refresh = store.start().await;
+    tracing::info!(
+        crls = initial_refresh.crls,
+        failures = initial_refresh.failures.len(),
+        "CRL store loaded"
+    );
+
+    let limits = HttpLimits {
+        max_body_bytes: config.limits.max_body_bytes,
+        request_timeout: config.request_timeout(),
+        max_concurrent: config.max_concurrent(),
+    };
+    let state = Arc::new(AppState::new(store.clone(), limits));
+    let app = http::router(state.clone(), options);
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| ServeError::Bind {
+            addr,
+            why: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| ServeError::Bind {
+        addr,
+        why: e.to_string(),
+    })?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    let refresher = store.spawn_refresher(config.refresh_period());
+    tracing::info!(%addr, demo = setup.demo, "qoltanba serve is listening");
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown: Some(tx),
+        server,
+        refresher,
+        initial_refresh,
+    })
+}
+
+fn init_logging(config: &ServeConfig) {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let spec = std::env::var("RUST_LOG").unwrap_or_else(|_| config.log.level.clone());
+    let filter: Targets = spec.parse().unwrap_or_else(|_| {
+        eprintln!("log.level {spec:?} is not understood; using info");
+        Targets::new().with_default(tracing::Level::INFO)
+    });
+    let registry = tracing_subscriber::registry().with(filter);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let result = match config.log.format {
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
+        LogFormat::Human => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(ansi)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
+    };
+    let _ = result;
+}
+
+async fn terminated() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// The `serve` subcommand. Exit codes: 0 after a clean stop, 2 for a configuration error,
+/// 1 when the service cannot start or fails.
+pub fn run(config_file: Option<PathBuf>) -> i32 {
+    let config = match ServeConfig::load(config_file.as_deref(), config::process_env()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("qoltanba serve: {e}");
+            return 2;
+        }
+    };
+    init_logging(&config);
+    let setup = match ServiceSetup::from_config(config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("qoltanba serve: {e}");
+            return 2;
+        }
+    };
+    if setup.demo {
+        eprintln!("{}", config::demo::WARNING);
+        tracing::warn!("running on the bundled DEMO PKI (test keys): not for production use");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("qoltanba")
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("qoltanba serve: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    runtime.block_on(async move {
+        let mut server = match start(setup, RouterOptions::default()).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("{e}");
+                eprintln!("qoltanba serve: {e}");
+                return 1;
+            }
+        };
+        eprintln!("qoltanba serve: listening on http://{}", server.addr());
+        let failed = tokio::select! {
+            _ = terminated() => None,
+            result = server.stopped() => Some(result),
+        };
+        match failed {
+            None => {
+                tracing::info!("stopping");
+                match server.shutdown().await {
+                    Ok(()) => 0,
+                    Err(e) => {
+                        tracing::error!("{e}");
+                        1
+                    }
+                }
+            }
+            Some(result) => {
+                tracing::error!("the server stopped: {result:?}");
+                1
+            }
+        }
+    })
+}
