@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::cert::Certificate;
 use crate::crl::Crl;
+use crate::sigcache::SigCache;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CrlIssuerError {
@@ -32,7 +33,12 @@ impl CrlIssuerError {
 /// Finds the configured CA that issued and signed `crl`: same subject name as the CRL issuer, the
 /// key identifier the CRL names (when both carry one), cRLSign allowed, and a signature that
 /// verifies with its key.
-pub fn crl_signer(crl: &Crl, cas: &[Arc<Certificate>]) -> Result<Arc<Certificate>, CrlIssuerError> {
+/// The check goes through `cache`, so the verifier that later uses the CRL finds it done.
+pub fn crl_signer(
+    crl: &Crl,
+    cas: &[Arc<Certificate>],
+    cache: &SigCache,
+) -> Result<Arc<Certificate>, CrlIssuerError> {
     let named: Vec<&Arc<Certificate>> = cas
         .iter()
         .filter(|ca| ca.subject.key() == crl.issuer.key())
@@ -51,7 +57,7 @@ pub fn crl_signer(crl: &Crl, cas: &[Arc<Certificate>]) -> Result<Arc<Certificate
             why = "the CA's key usage lacks cRLSign".into();
             continue;
         }
-        match crl.signed.verify_with(&ca.spki) {
+        match cache.verify(&crl.sha256, &crl.signed, &ca.spki, &ca.spki_sha256) {
             Ok(()) => return Ok(ca.clone()),
             Err(e) => why = e.to_string(),
         }
@@ -100,7 +106,8 @@ mod tests {
             "nca-ec",
             "nca-revoked-ca",
         ] {
-            let signer = crl_signer(&crl(&format!("crl/{name}.crl")), &cas).unwrap();
+            let signer =
+                crl_signer(&crl(&format!("crl/{name}.crl")), &cas, &SigCache::default()).unwrap();
             assert!(signer.is_ca(), "{name}");
         }
     }
@@ -108,13 +115,14 @@ mod tests {
     #[test]
     fn forged_and_foreign_crls_are_refused() {
         let cas = cas();
-        let e = crl_signer(&crl("crl/nca-rsa-wrongkey.crl"), &cas).unwrap_err();
+        let e =
+            crl_signer(&crl("crl/nca-rsa-wrongkey.crl"), &cas, &SigCache::default()).unwrap_err();
         assert_eq!(e.code(), "bad_signature", "{e}");
         // evil-root's name is nca-rsa's, but its key is not.
-        let e = crl_signer(&crl("crl/evil-root.crl"), &cas).unwrap_err();
+        let e = crl_signer(&crl("crl/evil-root.crl"), &cas, &SigCache::default()).unwrap_err();
         assert_eq!(e.code(), "bad_signature", "{e}");
         let only_root = vec![cas[0].clone()];
-        let e = crl_signer(&crl("crl/nca-ec.crl"), &only_root).unwrap_err();
+        let e = crl_signer(&crl("crl/nca-ec.crl"), &only_root, &SigCache::default()).unwrap_err();
         assert_eq!(e.code(), "wrong_issuer", "{e}");
     }
 }

@@ -26,8 +26,9 @@ fn utc(secs: u64) -> Result<Time> {
     Ok(Time::UtcTime(UtcTime::from_date_time(dt)?))
 }
 
-/// Writes a DER CRL of `entries` random serials, signed by the fixture nca-rsa key in `fixtures`.
-pub fn write(fixtures: &Path, out: &Path, entries: usize) -> Result<()> {
+/// Writes a DER CRL of `entries` random serials with CRL number `number`, signed by the fixture
+/// nca-rsa key in `fixtures`.
+pub fn write(fixtures: &Path, out: &Path, entries: usize, number: u32) -> Result<()> {
     let issuer = Certificate::from_der(&std::fs::read(fixtures.join("pki/nca-rsa.der"))?)?;
     let key_pem = std::fs::read_to_string(fixtures.join("pki/keys/nca-rsa.key.pem"))?;
     let key = rsa::RsaPrivateKey::from_pkcs8_pem(&key_pem)?;
@@ -70,7 +71,7 @@ pub fn write(fixtures: &Path, out: &Path, entries: usize) -> Result<()> {
             extn_id: ID_CE_CRL_NUMBER,
             critical: false,
             extn_value: OctetString::new(
-                CrlNumber(der::asn1::Uint::new(&[0x03, 0xe8])?).to_der()?,
+                CrlNumber(der::asn1::Uint::new(&number.to_be_bytes())?).to_der()?,
             )?,
         },
     ];

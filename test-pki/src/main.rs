@@ -2,7 +2,7 @@
 //! CRLs (crl/), signed CMS samples (samples/), manifest.json and README.md.
 //!
 //! Usage: `cargo run -p test-pki --release -- fixtures`
-//!        `cargo run -p test-pki --release -- big-crl OUT.crl [ENTRIES] [FIXTURES]` (a large CRL)
+//!        `cargo run -p test-pki --release -- big-crl OUT.crl [ENTRIES] [FIXTURES] [CRL_NUMBER]` (a large CRL)
 
 mod bigcrl;
 mod certs;
@@ -53,13 +53,17 @@ fn main() -> ExitCode {
 fn big_crl(args: &[String]) -> Result<()> {
     let out = args
         .first()
-        .ok_or("usage: big-crl OUT.crl [ENTRIES] [FIXTURES]")?;
+        .ok_or("usage: big-crl OUT.crl [ENTRIES] [FIXTURES] [CRL_NUMBER]")?;
     let entries = match args.get(1) {
         Some(n) => n.parse()?,
         None => 1_000_000,
     };
     let fixtures = PathBuf::from(args.get(2).map(String::as_str).unwrap_or("fixtures"));
-    bigcrl::write(&fixtures, Path::new(out), entries)?;
+    let number = match args.get(3) {
+        Some(n) => n.parse()?,
+        None => 1000,
+    };
+    bigcrl::write(&fixtures, Path::new(out), entries, number)?;
     eprintln!("wrote {out}: {entries} entries");
     Ok(())
 }
@@ -129,6 +133,8 @@ fn run(out: &Path) -> Result<()> {
     let mut json = serde_json::to_string_pretty(&manifest)?;
     json.push('\n');
     fs::write(out.join("manifest.json"), json)?;
+    // The officers' keystores hold the new keys.
+    officers::generate(out)?;
     eprintln!("done: {}", out.display());
     Ok(())
 }
