@@ -78,7 +78,13 @@ fn trim_ascii(input: &[u8]) -> &[u8] {
 
 /// Standard or URL-safe base64, with or without padding and line breaks.
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let bytes = text.as_bytes();
+    // Portals usually send one unbroken line: decode it in place, copy only to drop line breaks.
+    let compact: Cow<'_, [u8]> = if bytes.iter().any(u8::is_ascii_whitespace) {
+        Cow::Owned(bytes.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect())
+    } else {
+        Cow::Borrowed(bytes)
+    };
     if compact.is_empty() {
         return None;
     }
