@@ -81,7 +81,13 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
     // Portals usually send one unbroken line: decode it in place, copy only to drop line breaks.
     let compact: Cow<'_, [u8]> = if bytes.iter().any(u8::is_ascii_whitespace) {
-        Cow::Owned(bytes.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect())
+        Cow::Owned(
+            bytes
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect(),
+        )
     } else {
         Cow::Borrowed(bytes)
     };
