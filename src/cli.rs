@@ -49,6 +49,8 @@ enum Command {
         #[arg(long, value_name = "FILE", env = "QOLTANBA_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Sign a document as a configured officer, if the officer may sign now (CMS SignedData, DER).
+    Sign(qoltanba::sign::cli::SignArgs),
 }
 
 #[derive(Args)]
@@ -78,6 +80,12 @@ pub fn run() -> i32 {
     let json = match &cli.command {
         Command::Verify { common, .. } | Command::VerifyCert { common, .. } => common.json,
         Command::Serve { config } => return qoltanba::serve::run(config.clone()),
+        Command::Sign(_) => {
+            let Command::Sign(args) = cli.command else {
+                unreachable!()
+            };
+            return qoltanba::sign::cli::run(args);
+        }
     };
     match execute(cli.command) {
         Ok(verdict) => {
@@ -138,9 +146,9 @@ fn execute(command: Command) -> Result<Verdict, UsageError> {
             };
             Ok(verifier.verify_certificate(leaf, &options))
         }
-        Command::Serve { .. } => Err(UsageError::new(
+        Command::Serve { .. } | Command::Sign(_) => Err(UsageError::new(
             UsageReason::BadRequest,
-            "serve is not a verification",
+            "serve and sign are not verifications",
         )),
     }
 }

@@ -75,6 +75,10 @@ pub struct ServeConfig {
     pub crl: CrlConfig,
     pub limits: LimitsConfig,
     pub log: LogConfig,
+    /// Officers who sign issued results (`qoltanba sign`, `POST /v1/sign`): `crate::sign::config`.
+    pub officers: Vec<crate::sign::OfficerConfig>,
+    /// Bearer tokens of the HTTP API (`[auth]`): `crate::http::auth`.
+    pub auth: crate::http::auth::AuthConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -134,6 +138,8 @@ impl Default for ServeConfig {
             crl: CrlConfig::default(),
             limits: LimitsConfig::default(),
             log: LogConfig::default(),
+            officers: Vec::new(),
+            auth: Default::default(),
         }
     }
 }
@@ -217,6 +223,10 @@ impl ServeConfig {
                 "size limits must be at least 1 byte".into(),
             ));
         }
+        let officers = crate::sign::config::check_all(&self.officers)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let ids: Vec<&str> = officers.iter().map(|o| o.id.as_str()).collect();
+        crate::http::auth::check_config(&self.auth, &ids).map_err(ConfigError::Invalid)?;
         for url in &self.crl.urls {
             if !is_http_url(url) {
                 return Err(ConfigError::Invalid(format!(

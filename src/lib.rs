@@ -18,6 +18,7 @@ pub mod name;
 pub mod revocation;
 pub mod serve;
 pub mod sigcache;
+pub mod sign;
 pub mod usage;
 pub mod verdict;
 pub mod verifier;

@@ -155,6 +155,8 @@ pub async fn start(
 ) -> Result<RunningServer, ServeError> {
     let config = &setup.config;
     let addr = config.listen_addr()?;
+    // The officers' keys are opened first: a key that cannot be used stops the start.
+    let signing = Arc::new(http::sign::Signing::load(config)?);
     let cas: Vec<Arc<Certificate>> = setup
         .anchors
         .iter()
@@ -180,7 +182,7 @@ pub async fn start(
         request_timeout: config.request_timeout(),
         max_concurrent: config.max_concurrent(),
     };
-    let state = Arc::new(AppState::new(store.clone(), limits));
+    let state = Arc::new(AppState::new(store.clone(), limits).with_signing(signing));
     let app = http::router(state.clone(), options);
 
     let listener = tokio::net::TcpListener::bind(addr)

@@ -8,12 +8,15 @@
 //! | `GET /healthz`, `GET /readyz` | liveness; readiness (every configured CA has a current CRL) |
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /openapi.json` | OpenAPI 3 description |
+//! | `POST /v1/sign` | an officer signs a document (officer's bearer token; [`sign`], [`auth`]) |
 
+pub mod auth;
 pub mod error;
 pub mod handlers;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod sign;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +83,8 @@ pub struct AppState {
     pub limits: HttpLimits,
     /// Free verification slots (the concurrency limit).
     pub slots: Arc<Semaphore>,
+    /// Officers and bearer tokens (none unless configured: see [`AppState::with_signing`]).
+    pub signing: Arc<sign::Signing>,
 }
 
 impl AppState {
@@ -90,7 +95,13 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             slots: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             limits,
+            signing: Arc::new(sign::Signing::default()),
         }
+    }
+
+    pub fn with_signing(mut self, signing: Arc<sign::Signing>) -> Self {
+        self.signing = signing;
+        self
     }
 }
 
@@ -113,7 +124,8 @@ pub fn router(state: Arc<AppState>, options: RouterOptions) -> Router {
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))
-        .route("/openapi.json", get(handlers::openapi));
+        .route("/openapi.json", get(handlers::openapi))
+        .route("/v1/sign", post(sign::sign));
     if options.debug_routes {
         router = router
             .route("/v1/debug/panic", get(handlers::debug_panic))
@@ -123,10 +135,20 @@ pub fn router(state: Arc<AppState>, options: RouterOptions) -> Router {
             )
             .route("/v1/debug/sleep", get(handlers::debug_sleep));
     }
-    router
+    let router = router
         .merge(crate::web::routes())
         .fallback(handlers::not_found)
-        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .method_not_allowed_fallback(handlers::method_not_allowed);
+    // The verification routes ask for a token only when configured to (no layer otherwise).
+    let router = if state.signing.auth.verify_requires_token() {
+        router.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::gate,
+        ))
+    } else {
+        router
+    };
+    router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe,

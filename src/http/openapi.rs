@@ -92,7 +92,7 @@ fn spec() -> Value {
         "timeout",
         "internal_error",
     ];
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "qoltanba",
@@ -112,7 +112,9 @@ fn spec() -> Value {
             },
             "schemas": schemas(&reasons, &usage_reasons)
         }
-    })
+    });
+    super::sign::describe(&mut doc);
+    doc
 }
 
 fn verdict_schemas(reasons: &[&str]) -> Value {

@@ -51,6 +51,8 @@ pub enum Role {
     FirstHead,
     /// 1.2.398.3.3.4.1.2.2
     SigningRight,
+    /// 1.2.398.3.3.4.1.2.5 (employee without signing right; only in fixtures/officers/)
+    Employee,
 }
 
 impl Role {
@@ -60,6 +62,7 @@ impl Role {
             Role::LegalEntity => &[1, 2, 398, 3, 3, 4, 1, 2],
             Role::FirstHead => &[1, 2, 398, 3, 3, 4, 1, 2, 1],
             Role::SigningRight => &[1, 2, 398, 3, 3, 4, 1, 2, 2],
+            Role::Employee => &[1, 2, 398, 3, 3, 4, 1, 2, 5],
         }
     }
 
@@ -69,6 +72,7 @@ impl Role {
             Role::LegalEntity => "legal_entity",
             Role::FirstHead => "first_head",
             Role::SigningRight => "signing_right",
+            Role::Employee => "employee",
         }
     }
 }
@@ -79,6 +83,7 @@ pub fn expected_role(roles: &[Role]) -> Option<Role> {
     [
         Role::FirstHead,
         Role::SigningRight,
+        Role::Employee,
         Role::LegalEntity,
         Role::Individual,
     ]
@@ -374,7 +379,11 @@ fn serial_bytes(serial: u64) -> Vec<u8> {
     bytes[first..].to_vec()
 }
 
-fn params_for(spec: &CertSpec, serial: u64, key: &rcgen::KeyPair) -> Result<CertificateParams> {
+pub(crate) fn params_for(
+    spec: &CertSpec,
+    serial: u64,
+    key: &rcgen::KeyPair,
+) -> Result<CertificateParams> {
     let mut params = CertificateParams::default();
     params.distinguished_name = spec.subject.to_rcgen()?;
     params.serial_number = Some(SerialNumber::from_slice(&serial_bytes(serial)));

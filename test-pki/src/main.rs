@@ -3,6 +3,8 @@
 //!
 //! Usage: `cargo run -p test-pki --release -- fixtures`
 //!        `cargo run -p test-pki --release -- big-crl OUT.crl [ENTRIES] [FIXTURES] [CRL_NUMBER]` (a large CRL)
+//!        `cargo run -p test-pki --release -- officers [FIXTURES]` (only fixtures/officers/, from
+//!        the existing pki/)
 
 mod bigcrl;
 mod certs;
@@ -10,6 +12,7 @@ mod crls;
 mod keys;
 mod manifest;
 mod names;
+mod officers;
 mod readme;
 mod samples;
 mod times;
@@ -39,6 +42,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
         Some("big-crl") => big_crl(&args[1..]),
+        Some("officers") => officers::generate(Path::new(
+            args.get(1).map(String::as_str).unwrap_or("fixtures"),
+        )),
         first => run(Path::new(first.unwrap_or("fixtures"))),
     };
     match outcome {

@@ -50,6 +50,7 @@ tests/verify_fixtures.rs checks every expectation below against the verifier.
 | `samples/request-legal.json` | content of the legal-entity samples (`"bin":"050340001235"`) |
 | `samples/*.cms` etc. | signed requests, see below |
 | `manifest.json` | machine-readable list of every certificate, CRL and sample |
+| `officers/` | officers' keystores (PKCS#12, encrypted PKCS#8) for the signing tests: `officers/README.md` |
 
 ## Profile
 

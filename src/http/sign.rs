@@ -1,0 +1,388 @@
+//! `POST /v1/sign`: an officer signs a document, with the officer's bearer token.
+//!
+//! Request (JSON): `{"document": base64, "content_type": "application/pdf", "detached": false}`,
+//! optionally `"officer": ID` (it must then be the token's officer). The officer is the one the
+//! token names (`officer:ID`); a `portal` or `auditor` token may not sign (403 `forbidden`), an
+//! officer's token may not sign as another officer (403 `wrong_officer`).
+//!
+//! Answers: 200 `{"status": "signed", "signature": base64 DER, "verdict": …}` with the verdict of
+//! the officer's certificate at signing time; 409 `{"status": "refused", "reason": …}` when the
+//! officer may not sign now (the verifier's code for the certificate, or `provider_mismatch`,
+//! `role_not_allowed`), nothing signed; 400/413/415 for a wrong request; 401/403 for the token.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use base64::Engine;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::{Deserialize, Serialize};
+
+use super::auth::{Auth, AuthFailure, Role};
+use super::error::ApiError;
+use super::metrics::Outcome;
+use super::{AppState, RequestId};
+use crate::config::{ConfigError, ServeConfig};
+use crate::sign::officer::{OfficerInfo, Officers, RuleCheck};
+use crate::sign::{SignError, Signature};
+use crate::usage::{UsageError, UsageReason};
+use crate::verdict::{rfc3339, Verdict};
+
+/// The officers and tokens of the service.
+#[derive(Default)]
+pub struct Signing {
+    pub officers: Officers,
+    pub auth: Auth,
+}
+
+impl Signing {
+    /// Loads every configured officer's key (reading its password from its source) and the
+    /// tokens. A key that cannot be loaded stops the service from starting.
+    pub fn load(config: &ServeConfig) -> Result<Signing, ConfigError> {
+        let settings = crate::sign::config::check_all(&config.officers)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let officers = Officers::load(&settings)
+            .map_err(|e| ConfigError::Invalid(format!("officer keys: {e} ({})", e.code())))?;
+        let ids: Vec<&str> = settings.iter().map(|s| s.id.as_str()).collect();
+        let auth = Auth::from_config(&config.auth, &ids).map_err(ConfigError::Invalid)?;
+        Ok(Signing { officers, auth })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignRequest {
+    /// Base64 of the document.
+    document: String,
+    /// The document's media type (`application/pdf`, `application/json`, …), reported back.
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    detached: bool,
+    /// The officer to sign as: the token's own (optional).
+    #[serde(default)]
+    officer: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SignAnswer {
+    status: &'static str,
+    /// Base64 of the DER CMS SignedData.
+    signature: String,
+    signature_sha256: String,
+    detached: bool,
+    content_type: String,
+    content_bytes: usize,
+    signing_time: String,
+    officer: OfficerInfo,
+    /// The verdict of the officer's certificate at signing time.
+    verdict: Verdict,
+    rules: Vec<RuleCheck>,
+}
+
+#[derive(Debug, Serialize)]
+struct RefusalAnswer<'a> {
+    status: &'static str,
+    reason: &'static str,
+    message: &'a str,
+    officer: &'a str,
+    verdict: &'a Verdict,
+    rules: &'a [RuleCheck],
+    request_id: &'a str,
+}
+
+async fn read_body(body: Body, headers: &HeaderMap, limit: u64) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::Usage(UsageError::new(
+            UsageReason::TooLarge,
+            format!("the request body is over the limit of {limit} bytes"),
+        ))
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    match Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect()
+        .await
+    {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(_) => Err(ApiError::bad_request("the request body could not be read")),
+    }
+}
+
+fn parse_request(headers: &HeaderMap, bytes: &[u8]) -> Result<SignRequest, ApiError> {
+    if let Some(value) = headers.get(CONTENT_TYPE) {
+        let essence = value
+            .to_str()
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if essence != "application/json" && !essence.ends_with("+json") {
+            return Err(ApiError::MediaType(essence));
+        }
+    }
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(ApiError::bad_request(
+            "the request body must be a JSON object: {\"document\": base64, \"content_type\": …, \"detached\": bool}",
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!("the request body is not the expected JSON: {e}"))
+    })
+}
+
+/// A media type such as `application/pdf`: `type/subtype`, visible ASCII, no spaces.
+fn check_media_type(text: &str) -> Result<String, ApiError> {
+    let t = text.trim();
+    let ok = t.len() <= 127
+        && t.split_once('/')
+            .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+        && t.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(t.to_ascii_lowercase())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "\"content_type\" {:?} is not a media type such as application/pdf",
+            t.chars().take(40).collect::<String>()
+        )))
+    }
+}
+
+fn json(status: StatusCode, body: &impl Serialize, outcome: Outcome) -> Response {
+    let mut response = (
+        status,
+        [(CONTENT_TYPE, "application/json")],
+        serde_json::to_vec(body).unwrap_or_default(),
+    )
+        .into_response();
+    response.extensions_mut().insert(outcome);
+    response
+}
+
+/// `POST /v1/sign`
+pub async fn sign(
+    State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    // The token first: nothing about the request is looked at without it.
+    let officer_id = match state.signing.auth.authenticate(&headers) {
+        Ok((Role::Officer(officer), _)) => officer,
+        Ok(_) => return AuthFailure::Forbidden.respond(&id),
+        Err(failure) => return failure.respond(&id),
+    };
+    let result = async {
+        let bytes = read_body(body, &headers, state.limits.max_body_bytes).await?;
+        let request = parse_request(&headers, &bytes)?;
+        drop(bytes);
+        if request.officer.as_ref().is_some_and(|o| *o != officer_id) {
+            return Ok(AuthFailure::WrongOfficer.respond(&id));
+        }
+        let Some(officer) = state.signing.officers.get(&officer_id).cloned() else {
+            return Ok(AuthFailure::Forbidden.respond(&id));
+        };
+        let content_type = match request.content_type.as_deref() {
+            None | Some("") => "application/octet-stream".to_owned(),
+            Some(t) => check_media_type(t)?,
+        };
+        if request.document.trim().is_empty() {
+            return Err(ApiError::bad_request("\"document\" is empty"));
+        }
+        let document = crate::input::decode_base64(&request.document)
+            .ok_or_else(|| ApiError::bad_request("\"document\" is not valid base64"))?;
+        let detached = request.detached;
+
+        // Within the concurrency limit and the request timeout, on the blocking pool (an RSA
+        // signature takes about half a millisecond of CPU).
+        let deadline = tokio::time::Instant::now() + state.limits.request_timeout;
+        let permit = tokio::time::timeout_at(deadline, state.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| ApiError::Timeout)?
+            .map_err(|_| ApiError::Internal)?;
+        let verifier = state.verifier.clone();
+        let metrics = state.metrics.clone();
+        let signer = officer.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let _counted = metrics.verification_started();
+            let outcome = signer.sign(&verifier, &document, detached);
+            (outcome, document.len())
+        });
+        let (outcome, content_bytes) = match tokio::time::timeout_at(deadline, task).await {
+            Err(_) => return Err(ApiError::Timeout),
+            Ok(Err(join)) => {
+                if join.is_panic() {
+                    tracing::error!(
+                        request_id = %id,
+                        "signing panicked: {}",
+                        super::middleware::panic_message(join.into_panic().as_ref())
+                    );
+                }
+                return Err(ApiError::Internal);
+            }
+            Ok(Ok(done)) => done,
+        };
+        match outcome {
+            Ok(signature) => Ok(signed(&signature, &officer.info(), content_type, content_bytes)),
+            Err(SignError::Refused(refusal)) => {
+                let body = RefusalAnswer {
+                    status: "refused",
+                    reason: refusal.reason.as_str(),
+                    message: &refusal.message,
+                    officer: &refusal.officer,
+                    verdict: &refusal.verdict,
+                    rules: &refusal.rules,
+                    request_id: id.as_str(),
+                };
+                Ok(json(
+                    StatusCode::CONFLICT,
+                    &body,
+                    Outcome {
+                        outcome: "refused",
+                        reason: refusal.reason.as_str(),
+                    },
+                ))
+            }
+            Err(e) => {
+                tracing::error!(request_id = %id, officer = %officer_id, code = e.code(), "signing failed: {e}");
+                Err(ApiError::Internal)
+            }
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| e.respond(&id))
+}
+
+fn signed(
+    signature: &Signature,
+    officer: &OfficerInfo,
+    content_type: String,
+    content_bytes: usize,
+) -> Response {
+    let body = SignAnswer {
+        status: "signed",
+        signature: base64::engine::general_purpose::STANDARD.encode(&signature.der),
+        signature_sha256: hex::encode(crate::sigcache::sha256(&signature.der)),
+        detached: signature.detached,
+        content_type,
+        content_bytes,
+        signing_time: rfc3339(signature.signing_time),
+        officer: officer.clone(),
+        verdict: signature.verdict(),
+        rules: signature.approval.rules.clone(),
+    };
+    json(
+        StatusCode::OK,
+        &body,
+        Outcome {
+            outcome: "signed",
+            reason: "",
+        },
+    )
+}
+
+/// Adds `POST /v1/sign`, its schemas and the bearer scheme to the OpenAPI document.
+pub fn describe(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let error = |description: &str| {
+        json!({
+            "description": description,
+            "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        })
+    };
+    doc["paths"]["/v1/sign"] = json!({"post": {
+        "operationId": "sign",
+        "summary": "Sign a document as the officer of the bearer token (CMS SignedData)",
+        "description": "The officer is the one the token names (role officer:ID). Before the signature the officer's own certificate must pass the verifier's checks at the current time (chain, validity, revocation with a usable CRL, nonRepudiation), carry the provider's BIN and an allowed role. The signature has the signed attributes contentType, messageDigest, signingTime and signingCertificateV2, and the officer's certificate with its chain (without the root).",
+        "security": [{"bearer": []}],
+        "parameters": [{"$ref": "#/components/parameters/RequestId"}],
+        "requestBody": {"required": true, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/SignRequest"}}
+        }},
+        "responses": {
+            "200": {
+                "description": "Signed: the signature and the verdict of the officer's certificate at signing time.",
+                "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignAnswer"}}}
+            },
+            "400": error("A bad call: bad base64, empty document, bad content_type, unknown field (reason bad_request)."),
+            "401": error("No bearer token (reason missing_token) or an unknown one (invalid_token); WWW-Authenticate: Bearer."),
+            "403": error("The token may not sign (reason forbidden: a portal or auditor token) or names another officer (wrong_officer)."),
+            "409": {
+                "description": "Refused: the officer may not sign now; nothing was signed.",
+                "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignRefusal"}}}
+            },
+            "413": error("The body is over the configured limit (reason too_large)."),
+            "415": error("Not application/json (reason unsupported_media_type)."),
+            "500": error("An internal error (reason internal_error); logged under the request id."),
+            "503": error("Not signed within the request timeout (reason timeout).")
+        }
+    }});
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["SignRequest"] = json!({
+        "type": "object", "required": ["document"], "additionalProperties": false,
+        "properties": {
+            "document": {"type": "string", "format": "byte", "description": "Base64 of the document to sign."},
+            "content_type": {"type": "string", "description": "The document's media type (reported back); default application/octet-stream."},
+            "detached": {"type": "boolean", "default": false, "description": "Leave the document out of the signature."},
+            "officer": {"type": "string", "description": "The officer to sign as: must be the token's own."}
+        }
+    });
+    let rule = json!({"type": "object", "properties": {
+        "check": {"type": "string", "enum": ["provider", "role"]},
+        "result": {"type": "string", "enum": ["pass", "fail"]},
+        "detail": {"type": "string"},
+        "reason": {"type": "string", "nullable": true, "enum": ["provider_mismatch", "role_not_allowed", null]}
+    }});
+    schemas["SignAnswer"] = json!({
+        "type": "object",
+        "required": ["status", "signature", "detached", "signing_time", "officer", "verdict", "rules"],
+        "properties": {
+            "status": {"type": "string", "enum": ["signed"]},
+            "signature": {"type": "string", "format": "byte", "description": "Base64 of the DER CMS SignedData."},
+            "signature_sha256": {"type": "string"},
+            "detached": {"type": "boolean"},
+            "content_type": {"type": "string"},
+            "content_bytes": {"type": "integer"},
+            "signing_time": {"type": "string", "format": "date-time"},
+            "officer": {"type": "object", "properties": {
+                "id": {"type": "string"}, "provider_name": {"type": "string"}, "provider_bin": {"type": "string"},
+                "allowed_roles": {"type": "array", "items": {"type": "string"}},
+                "key": {"type": "string"}, "signature_algorithm": {"type": "string"}
+            }},
+            "verdict": {"$ref": "#/components/schemas/Verdict"},
+            "rules": {"type": "array", "items": rule.clone()}
+        }
+    });
+    schemas["SignRefusal"] = json!({
+        "type": "object", "required": ["status", "reason", "message", "officer", "verdict", "rules"],
+        "properties": {
+            "status": {"type": "string", "enum": ["refused"]},
+            "reason": {"type": "string", "description": "A reason code of the officer certificate's verdict (cert_expired, cert_revoked, key_usage_not_signing, revocation_unknown, …), or provider_mismatch, role_not_allowed."},
+            "message": {"type": "string"},
+            "officer": {"type": "string"},
+            "verdict": {"$ref": "#/components/schemas/Verdict"},
+            "rules": {"type": "array", "items": rule},
+            "request_id": {"type": "string"}
+        }
+    });
+    doc["components"]["securitySchemes"]["bearer"] = json!({
+        "type": "http", "scheme": "bearer",
+        "description": "A token of the configuration's [[auth.tokens]] (stored as its SHA-256): role officer:ID for /v1/sign; portal or auditor for the verification routes when auth.verify_requires_token is set."
+    });
+}

@@ -1,0 +1,288 @@
+//! CMS SignedData (RFC 5652) made by an officer: one SignerInfo (issuerAndSerialNumber, SHA-256)
+//! with the signed attributes contentType, messageDigest, signingTime and ESS
+//! signingCertificateV2 (RFC 5035), the officer's certificate and its chain (never the root) in
+//! `certificates`, attached or detached, in DER.
+//!
+//! Every structure is a typed value of the `cms`, `x509-cert` and `der` crates, encoded by `der`.
+//! The parts that are the same in every signature of an officer (signer identifier, algorithm
+//! identifiers, signingCertificateV2) are built once as `cms`/`x509-cert`/`spki` values and kept
+//! encoded; ContentInfo, SignedData, EncapsulatedContentInfo and SignerInfo are declared here with
+//! the ASN.1 of their `cms` crate twins but borrowing those encodings, the certificates' own DER
+//! and the document, so that a signature re-encodes nothing fixed and copies the document once.
+//! Tests read every signature back with the `cms` crate's types.
+
+use std::time::Duration;
+
+use cms::cert::IssuerAndSerialNumber;
+use cms::content_info::CmsVersion;
+use cms::signed_data::{DigestAlgorithmIdentifiers, SignerIdentifier};
+use const_oid::ObjectIdentifier;
+use der::asn1::{GeneralizedTime, OctetString, OctetStringRef, SetOf, SetOfVec, UtcTime};
+use der::{Any, AnyRef, Decode, Encode, Sequence, ValueOrd};
+use sha2::{Digest, Sha256};
+use spki::AlgorithmIdentifierOwned;
+use time::OffsetDateTime;
+use x509_cert::ext::pkix::name::{GeneralName, GeneralNames};
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Time;
+
+use super::keystore::{KeyAlgorithm, SigningKey};
+use crate::cert::Certificate;
+use crate::cms::oid as cms_oid;
+use crate::crypto::oid as alg_oid;
+
+pub mod oid {
+    use const_oid::ObjectIdentifier as Oid;
+    pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+    /// id-aa-signingCertificateV2 (RFC 5035).
+    pub const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
+}
+
+/// `ESSCertIDv2` (RFC 5035 §3). `hashAlgorithm` is `DEFAULT {algorithm id-sha256}`: DER leaves a
+/// default value out, and the hash here is always SHA-256, so the field is absent.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct EssCertIdV2 {
+    pub cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    pub issuer_serial: Option<IssuerSerial>,
+}
+
+/// `IssuerSerial` (RFC 5035 §3): the certificate's issuer as GeneralNames, and its serial.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct IssuerSerial {
+    pub issuer: GeneralNames,
+    pub serial_number: SerialNumber,
+}
+
+/// `SigningCertificateV2` (RFC 5035 §3), without policies.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SigningCertificateV2 {
+    pub certs: Vec<EssCertIdV2>,
+}
+
+/// `ContentInfo` (RFC 5652 §3) holding a SignedData: `cms::content_info::ContentInfo` with the
+/// content typed instead of `ANY`.
+#[derive(Sequence)]
+struct ContentInfoOut<'a> {
+    content_type: ObjectIdentifier,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    content: SignedDataOut<'a>,
+}
+
+/// `SignedData` (RFC 5652 §5.1), as `cms::signed_data::SignedData` without CRLs, the fixed parts
+/// as their DER: `digestAlgorithms` (one SET), each certificate (`CertificateChoices` of plain
+/// X.509 certificates).
+#[derive(Sequence)]
+struct SignedDataOut<'a> {
+    version: CmsVersion,
+    digest_algorithms: AnyRef<'a>,
+    encap_content_info: EncapsulatedContentOut<'a>,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    certificates: Option<SetOfVec<AnyRef<'a>>>,
+    signer_infos: SetOfVec<SignerInfoOut<'a>>,
+}
+
+/// `EncapsulatedContentInfo` (RFC 5652 §5.2), as `cms::signed_data::EncapsulatedContentInfo`
+/// with the content borrowed.
+#[derive(Sequence)]
+struct EncapsulatedContentOut<'a> {
+    econtent_type: ObjectIdentifier,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    econtent: Option<OctetStringRef<'a>>,
+}
+
+/// `SignerInfo` (RFC 5652 §5.3), as `cms::signed_data::SignerInfo` without unsigned attributes:
+/// the signer identifier and algorithms as the DER of their `cms`/`spki` values, the signed
+/// attributes as the DER SET that was signed (re-tagged `[0] IMPLICIT`).
+#[derive(Sequence, ValueOrd)]
+struct SignerInfoOut<'a> {
+    version: CmsVersion,
+    sid: AnyRef<'a>,
+    digest_alg: AnyRef<'a>,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT")]
+    signed_attrs: AnyRef<'a>,
+    signature_algorithm: AnyRef<'a>,
+    signature: OctetStringRef<'a>,
+}
+
+/// `Attribute` (RFC 5652 §5.3) with one value, as `x509_cert::attr::Attribute` but borrowing
+/// the value's DER.
+#[derive(Sequence, ValueOrd)]
+struct AttributeOut<'a> {
+    oid: ObjectIdentifier,
+    values: SetOf<AnyRef<'a>, 1>,
+}
+
+impl<'a> AttributeOut<'a> {
+    fn new(oid: ObjectIdentifier, value_der: &'a [u8]) -> Result<Self, der::Error> {
+        Ok(AttributeOut {
+            oid,
+            values: SetOf::try_from([AnyRef::from_der(value_der)?])?,
+        })
+    }
+}
+
+/// What to sign and how.
+pub struct SignInput<'a> {
+    pub content: &'a [u8],
+    /// Leave the content out of the SignedData (the verifier is given it separately).
+    pub detached: bool,
+    /// The signingTime attribute (whole seconds, UTC).
+    pub signing_time: OffsetDateTime,
+}
+
+/// What is the same in every signature of one certificate, built once from typed values of the
+/// `cms`, `x509-cert` and `spki` crates and kept encoded.
+pub struct SignerTemplate {
+    /// `SignerIdentifier::IssuerAndSerialNumber`.
+    sid: Vec<u8>,
+    /// The value of the `signingCertificateV2` attribute.
+    signing_certificate: Vec<u8>,
+    /// `certificates`: the signer's and the intermediates', each a strict DER X.509 certificate.
+    certificates: Vec<Vec<u8>>,
+    /// `DigestAlgorithmIdentifiers` (SET OF one SHA-256 identifier).
+    digest_algorithms: Vec<u8>,
+    /// SHA-256 `AlgorithmIdentifier`.
+    digest_algorithm: Vec<u8>,
+    /// sha256WithRSAEncryption or ecdsa-with-SHA256 `AlgorithmIdentifier`.
+    signature_algorithm: Vec<u8>,
+}
+
+impl SignerTemplate {
+    /// `chain` holds the intermediates to put in `certificates` besides the signer's own (the
+    /// caller leaves the root out; the signer's certificate, if there, is not repeated).
+    pub fn new(
+        signer: &Certificate,
+        chain: &[&Certificate],
+        algorithm: KeyAlgorithm,
+    ) -> Result<Self, der::Error> {
+        let parsed = x509_cert::Certificate::from_der(&signer.der)?;
+        let tbs = &parsed.tbs_certificate;
+        let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer.clone(),
+            serial_number: tbs.serial_number.clone(),
+        })
+        .to_der()?;
+        let ess = SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                cert_hash: OctetString::new(Sha256::digest(&signer.der).to_vec())?,
+                issuer_serial: Some(IssuerSerial {
+                    issuer: vec![GeneralName::DirectoryName(tbs.issuer.clone())],
+                    serial_number: tbs.serial_number.clone(),
+                }),
+            }],
+        };
+        let signing_certificate = ess.to_der()?;
+
+        let mut certificates = vec![signer.der.clone()];
+        for cert in chain {
+            if cert.fingerprint == signer.fingerprint {
+                continue;
+            }
+            // Strict DER X.509, as `CertificateChoices::Certificate` would hold it.
+            x509_cert::Certificate::from_der(&cert.der)?;
+            certificates.push(cert.der.clone());
+        }
+
+        let sha256 = AlgorithmIdentifierOwned {
+            oid: oid::SHA256,
+            parameters: None,
+        };
+        let digest_algorithms: DigestAlgorithmIdentifiers =
+            SetOfVec::try_from(vec![sha256.clone()])?;
+        let signature_algorithm = match algorithm {
+            // RFC 4055: sha256WithRSAEncryption with NULL parameters.
+            KeyAlgorithm::Rsa { .. } => AlgorithmIdentifierOwned {
+                oid: alg_oid::SHA256_WITH_RSA,
+                parameters: Some(Any::null()),
+            },
+            // RFC 5758: ecdsa-with-SHA256 without parameters.
+            KeyAlgorithm::EcdsaP256 => AlgorithmIdentifierOwned {
+                oid: alg_oid::ECDSA_SHA256,
+                parameters: None,
+            },
+        };
+        Ok(SignerTemplate {
+            sid,
+            signing_certificate,
+            certificates,
+            digest_algorithms: digest_algorithms.to_der()?,
+            digest_algorithm: sha256.to_der()?,
+            signature_algorithm: signature_algorithm.to_der()?,
+        })
+    }
+
+    /// Signs `input` with `key` (which must be the template certificate's key) and returns the
+    /// DER ContentInfo.
+    pub fn sign(&self, key: &SigningKey, input: &SignInput<'_>) -> Result<Vec<u8>, BuildError> {
+        let digest = Sha256::digest(input.content);
+        // The attribute values, encoded on the stack.
+        let mut content_type = [0u8; 16];
+        let content_type = cms_oid::DATA.encode_to_slice(&mut content_type)?;
+        let mut time = [0u8; 24];
+        let time = signing_time(input.signing_time)?.encode_to_slice(&mut time)?;
+        let mut message_digest = [0u8; 40];
+        let message_digest = OctetStringRef::new(&digest)?.encode_to_slice(&mut message_digest)?;
+        let signed_attrs = SetOf::try_from([
+            AttributeOut::new(cms_oid::CONTENT_TYPE, content_type)?,
+            AttributeOut::new(cms_oid::SIGNING_TIME, time)?,
+            AttributeOut::new(cms_oid::MESSAGE_DIGEST, message_digest)?,
+            AttributeOut::new(oid::SIGNING_CERTIFICATE_V2, &self.signing_certificate)?,
+        ])?;
+        // The signature covers the DER SET OF the signed attributes (RFC 5652 §5.4).
+        let to_sign = signed_attrs.to_der()?;
+        let signature = key.sign(&to_sign).map_err(BuildError::Sign)?;
+
+        let signer_info = SignerInfoOut {
+            version: CmsVersion::V1,
+            sid: AnyRef::from_der(&self.sid)?,
+            digest_alg: AnyRef::from_der(&self.digest_algorithm)?,
+            signed_attrs: AnyRef::from_der(&to_sign)?,
+            signature_algorithm: AnyRef::from_der(&self.signature_algorithm)?,
+            signature: OctetStringRef::new(&signature)?,
+        };
+        let econtent = if input.detached {
+            None
+        } else {
+            Some(OctetStringRef::new(input.content)?)
+        };
+        let certificates = self
+            .certificates
+            .iter()
+            .map(|der| AnyRef::from_der(der))
+            .collect::<Result<Vec<_>, _>>()?;
+        let info = ContentInfoOut {
+            content_type: cms_oid::SIGNED_DATA,
+            content: SignedDataOut {
+                version: CmsVersion::V1,
+                digest_algorithms: AnyRef::from_der(&self.digest_algorithms)?,
+                encap_content_info: EncapsulatedContentOut {
+                    econtent_type: cms_oid::DATA,
+                    econtent,
+                },
+                certificates: Some(SetOfVec::try_from(certificates)?),
+                signer_infos: SetOfVec::try_from(vec![signer_info])?,
+            },
+        };
+        Ok(info.to_der()?)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("DER encoding: {0}")]
+    Der(#[from] der::Error),
+    #[error("{0}")]
+    Sign(String),
+}
+
+/// RFC 5652 §11.3: UTCTime for 1950–2049, GeneralizedTime otherwise.
+fn signing_time(t: OffsetDateTime) -> Result<Time, der::Error> {
+    let seconds = u64::try_from(t.unix_timestamp()).map_err(|_| der::ErrorKind::DateTime)?;
+    let dt = der::DateTime::from_unix_duration(Duration::from_secs(seconds))?;
+    Ok(if dt.year() <= UtcTime::MAX_YEAR {
+        Time::UtcTime(UtcTime::from_date_time(dt)?)
+    } else {
+        Time::GeneralTime(GeneralizedTime::from_date_time(dt))
+    })
+}
