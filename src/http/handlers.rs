@@ -104,7 +104,12 @@ fn media(headers: &HeaderMap, body: &[u8]) -> Result<Media, ApiError> {
     }
 }
 
-async fn read_body(body: Body, headers: &HeaderMap, limit: u64) -> Result<Bytes, ApiError> {
+/// Reads a request body, refusing (413) one over `limit` whether declared or streamed.
+pub(super) async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: u64,
+) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::Usage(UsageError::new(
             UsageReason::TooLarge,

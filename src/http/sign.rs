@@ -12,14 +12,13 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use base64::Engine;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::{Deserialize, Serialize};
 
 use super::auth::{Auth, AuthFailure, Role};
@@ -29,7 +28,6 @@ use super::{AppState, RequestId};
 use crate::config::{ConfigError, ServeConfig};
 use crate::sign::officer::{OfficerInfo, Officers, RuleCheck};
 use crate::sign::{SignError, Signature};
-use crate::usage::{UsageError, UsageReason};
 use crate::verdict::{rfc3339, Verdict};
 
 /// The officers and tokens of the service.
@@ -93,30 +91,6 @@ struct RefusalAnswer<'a> {
     verdict: &'a Verdict,
     rules: &'a [RuleCheck],
     request_id: &'a str,
-}
-
-async fn read_body(body: Body, headers: &HeaderMap, limit: u64) -> Result<Bytes, ApiError> {
-    let too_large = || {
-        ApiError::Usage(UsageError::new(
-            UsageReason::TooLarge,
-            format!("the request body is over the limit of {limit} bytes"),
-        ))
-    };
-    let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    match Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect()
-        .await
-    {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(_) => Err(ApiError::bad_request("the request body could not be read")),
-    }
 }
 
 fn parse_request(headers: &HeaderMap, bytes: &[u8]) -> Result<SignRequest, ApiError> {
@@ -185,7 +159,7 @@ pub async fn sign(
         Err(failure) => return failure.respond(&id),
     };
     let result = async {
-        let bytes = read_body(body, &headers, state.limits.max_body_bytes).await?;
+        let bytes = super::handlers::read_body(body, &headers, state.limits.max_body_bytes).await?;
         let request = parse_request(&headers, &bytes)?;
         drop(bytes);
         if request.officer.as_ref().is_some_and(|o| *o != officer_id) {
