@@ -36,6 +36,24 @@ pub struct ServiceSetup {
 }
 
 impl ServiceSetup {
+    /// The verifier of this setup (no CRLs yet) and the store that will feed it from the CRL
+    /// sources; the CRLs of every configured CA (anchor or intermediate) are accepted.
+    pub fn crl_store(&self) -> Result<CrlStore, ServeError> {
+        let cas: Vec<Arc<Certificate>> = self
+            .anchors
+            .iter()
+            .chain(&self.intermediates)
+            .cloned()
+            .collect();
+        let verifier = Verifier::new(
+            self.anchors.clone(),
+            self.intermediates.clone(),
+            CrlSnapshot::default(),
+        )
+        .map_err(|e| ConfigError::Invalid(e.message))?;
+        Ok(CrlStore::new(Arc::new(verifier), cas, self.crl.clone())?)
+    }
+
     pub fn from_config(config: ServeConfig) -> Result<Self, ConfigError> {
         let demo = config.is_demo();
         let (anchor_sources, intermediate_sources) = if demo {
@@ -157,19 +175,7 @@ pub async fn start(
     let addr = config.listen_addr()?;
     // The officers' keys are opened first: a key that cannot be used stops the start.
     let signing = Arc::new(http::sign::Signing::load(config)?);
-    let cas: Vec<Arc<Certificate>> = setup
-        .anchors
-        .iter()
-        .chain(&setup.intermediates)
-        .cloned()
-        .collect();
-    let verifier = Verifier::new(
-        setup.anchors.clone(),
-        setup.intermediates.clone(),
-        CrlSnapshot::default(),
-    )
-    .map_err(|e| ConfigError::Invalid(e.message))?;
-    let store = Arc::new(CrlStore::new(Arc::new(verifier), cas, setup.crl.clone())?);
+    let store = Arc::new(setup.crl_store()?);
     let initial_refresh = store.start().await;
     tracing::info!(
         crls = initial_refresh.crls,

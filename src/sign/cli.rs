@@ -17,10 +17,7 @@ use serde::Serialize;
 
 use super::officer::{OfficerInfo, Officers, RuleCheck};
 use super::{Refusal, SignError};
-use crate::cert::Certificate;
 use crate::config::{self, ServeConfig};
-use crate::crl_store::CrlStore;
-use crate::revocation::CrlSnapshot;
 use crate::serve::ServiceSetup;
 use crate::verdict::{rfc3339, Verdict};
 use crate::verifier::Verifier;
@@ -248,31 +245,19 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
 /// The verifier of the configuration, with every CRL source (files, URLs, the cache directory)
 /// read once, as `qoltanba serve` does at start-up.
 fn load_verifier(setup: ServiceSetup) -> Result<Arc<Verifier>, Failure> {
-    let cas: Vec<Arc<Certificate>> = setup
-        .anchors
-        .iter()
-        .chain(&setup.intermediates)
-        .cloned()
-        .collect();
-    let verifier = Verifier::new(
-        setup.anchors.clone(),
-        setup.intermediates.clone(),
-        CrlSnapshot::default(),
-    )
-    .map_err(|e| Failure::new("config", e.message))?;
-    let verifier = Arc::new(verifier);
+    let store = setup
+        .crl_store()
+        .map_err(|e| Failure::new("config", e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::new("internal_error", e.to_string()))?;
-    let store = CrlStore::new(verifier.clone(), cas, setup.crl.clone())
-        .map_err(|e| Failure::new("config", e.to_string()))?;
     let report = runtime.block_on(store.start());
     for failure in &report.failures {
         tracing::warn!("CRL source: {failure:?}");
     }
     tracing::info!(crls = report.crls, "CRLs loaded");
-    Ok(verifier)
+    Ok(store.verifier().clone())
 }
 
 fn read_document(path: &Path) -> Result<Vec<u8>, Failure> {
