@@ -173,6 +173,7 @@ fn prepare(
         expected_id,
         key_usage,
         extra_intermediates: Vec::new(),
+        crls: None,
     };
     Ok((verifier, options))
 }

@@ -23,6 +23,14 @@ pub struct CrlSnapshot {
     evidence: HashMap<[u8; 32], CrlEvidence>,
 }
 
+impl std::fmt::Debug for CrlSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrlSnapshot")
+            .field("crls", &self.count)
+            .finish_non_exhaustive()
+    }
+}
+
 impl CrlSnapshot {
     pub fn new(crls: impl IntoIterator<Item = Arc<Crl>>) -> Self {
         let mut snapshot = CrlSnapshot::default();
@@ -46,6 +54,11 @@ impl CrlSnapshot {
             Some(known) => Cow::Borrowed(known),
             None => Cow::Owned(CrlEvidence::of(crl)),
         }
+    }
+
+    /// The CRL with this SHA-256 (of its DER), when the snapshot holds it.
+    pub fn by_sha256(&self, sha256: &[u8; 32]) -> Option<&Arc<Crl>> {
+        self.iter().find(|crl| &crl.sha256 == sha256)
     }
 
     pub fn for_issuer(&self, issuer: &NameKey) -> &[Arc<Crl>] {

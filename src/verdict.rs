@@ -1,6 +1,8 @@
 //! The verdict document of CONTRACT.md §1 and §5: statuses, reason codes in their fixed order,
 //! checks with their findings, and the evidence used.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -229,6 +231,10 @@ pub struct Evidence {
     /// Subjects from the signer's certificate up to the trust anchor.
     pub chain: Vec<String>,
     pub crls: Vec<CrlEvidence>,
+    /// The certificates behind `chain`, signer first, for callers that keep the evidence itself
+    /// (the archive stores them by SHA-256).
+    #[serde(skip)]
+    pub path: Vec<Arc<Certificate>>,
 }
 
 impl Evidence {

@@ -37,6 +37,9 @@ pub struct VerifyOptions {
     pub key_usage: KeyUsagePolicy,
     /// Extra untrusted certificates for path building (CLI `--intermediate` beyond configuration).
     pub extra_intermediates: Vec<Arc<Certificate>>,
+    /// CRLs to judge revocation with instead of the live snapshot: the stored evidence of an
+    /// archived document when it is re-verified as of its signing time.
+    pub crls: Option<Arc<CrlSnapshot>>,
 }
 
 impl VerifyOptions {
@@ -108,6 +111,13 @@ impl Verifier {
         &self.intermediates
     }
 
+    fn snapshot_for(&self, options: &VerifyOptions) -> Arc<CrlSnapshot> {
+        match &options.crls {
+            Some(given) => Arc::clone(given),
+            None => self.crls.load_full(),
+        }
+    }
+
     /// Verifies a signature in any accepted encoding. `detached` is the content of a detached
     /// signature. `Err` only for a wrong call (e.g. a detached signature without its content).
     pub fn verify_signature(
@@ -146,7 +156,7 @@ impl Verifier {
         };
         let content_mismatch = matches!((&message.content, detached), (Some(inside), Some(given)) if inside.as_slice() != given);
 
-        let snapshot = self.crls.load();
+        let snapshot = self.snapshot_for(options);
         let cms_pool = CertPool::from_certs(
             message
                 .certificates
@@ -192,6 +202,7 @@ impl Verifier {
                     signer_checks.extend(found.checks);
                     if index == 0 {
                         evidence.chain = found.evidence.chain;
+                        evidence.path = found.evidence.path;
                     }
                     for crl in found.evidence.crls {
                         if !evidence.crls.contains(&crl) {
@@ -245,7 +256,7 @@ impl Verifier {
     /// Validates a certificate alone: path, validity, revocation, key usage and identity.
     pub fn verify_certificate(&self, cert: &Arc<Certificate>, options: &VerifyOptions) -> Verdict {
         let at = options.validation_time();
-        let snapshot = self.crls.load();
+        let snapshot = self.snapshot_for(options);
         let extra = CertPool::from_certs(options.extra_intermediates.iter().cloned());
         let pools = [&extra, &self.intermediates];
         let paths = PathBuilder {
@@ -280,6 +291,7 @@ impl Verifier {
         match &path {
             Ok(p) => {
                 evidence.chain = p.certs.iter().map(|c| c.subject.to_string()).collect();
+                evidence.path = p.certs.clone();
                 checks.push(Check::pass(
                     "chain",
                     format!(

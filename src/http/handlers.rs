@@ -172,6 +172,7 @@ fn options(
         expected_id: expected_id.map(usage::parse_expected_id).transpose()?,
         key_usage,
         extra_intermediates: Vec::new(),
+        crls: None,
     })
 }
 

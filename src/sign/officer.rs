@@ -268,6 +268,7 @@ impl Officer {
             key_usage: KeyUsagePolicy::DocumentSigning,
             expected_id: None,
             extra_intermediates: self.keystore_chain.clone(),
+            crls: None,
         };
         let verdict = verifier.verify_certificate(&self.certificate, &options);
         let rules = self.rules();
