@@ -25,6 +25,14 @@ pub enum ApiError {
     Timeout,
     #[error("internal error")]
     Internal,
+    /// The archive could not store or read: nothing was acknowledged as stored.
+    #[error("the archive is unavailable: {0}")]
+    Archive(String),
+    /// A route that needs the archive on a service configured without one.
+    #[error("this service has no archive configured")]
+    NoArchive,
+    #[error("the archive has no document {0}")]
+    NoDocument(i64),
 }
 
 /// The JSON body of every error answer.
@@ -48,10 +56,11 @@ impl ApiError {
             }
             ApiError::Usage(_) => StatusCode::BAD_REQUEST,
             ApiError::MediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoDocument(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Archive(_) | ApiError::NoArchive => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -64,6 +73,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => ("method_not_allowed", "method_not_allowed"),
             ApiError::Timeout => ("unavailable", "timeout"),
             ApiError::Internal => ("internal_error", "internal_error"),
+            ApiError::Archive(_) => ("unavailable", "archive_unavailable"),
+            ApiError::NoArchive => ("unavailable", "no_archive"),
+            ApiError::NoDocument(_) => ("not_found", "no_such_document"),
         }
     }
 
@@ -92,5 +104,16 @@ impl ApiError {
             reason,
         });
         response
+    }
+}
+
+impl From<crate::archive::ArchiveError> for ApiError {
+    fn from(e: crate::archive::ArchiveError) -> Self {
+        // The cause goes to the log; the caller learns that nothing was stored or read.
+        tracing::error!(error = %e, "archive");
+        ApiError::Archive(match e {
+            crate::archive::ArchiveError::Closed => "it is shutting down".into(),
+            _ => "the database did not answer; retry later".into(),
+        })
     }
 }

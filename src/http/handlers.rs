@@ -36,6 +36,9 @@ struct VerifyRequest {
     expected_id: Option<String>,
     #[serde(default)]
     at: Option<String>,
+    /// Keep the signature, its verdict and evidence in the archive (answer 201).
+    #[serde(default)]
+    store: bool,
 }
 
 /// `POST /v1/certificates/verify` and `/info` JSON body.
@@ -59,6 +62,7 @@ struct RawParams {
     expected_id: Option<String>,
     at: Option<String>,
     any_key_usage: Option<bool>,
+    store: Option<bool>,
 }
 
 enum Media {
@@ -195,13 +199,10 @@ const INLINE_MAX_BYTES: usize = 64 * 1024;
 
 /// Runs a verification within the concurrency limit and the request timeout: inline for small
 /// inputs, on the blocking pool otherwise. A panic is logged and answered 500; the server lives on.
-async fn run_verification<F>(
-    state: &AppState,
-    input_len: usize,
-    job: F,
-) -> Result<Verdict, ApiError>
+async fn run_verification<F, T>(state: &AppState, input_len: usize, job: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&Verifier) -> Result<Verdict, UsageError> + Send + 'static,
+    F: FnOnce(&Verifier) -> Result<T, UsageError> + Send + 'static,
+    T: Send + 'static,
 {
     let deadline = tokio::time::Instant::now() + state.limits.request_timeout;
     let permit = tokio::time::timeout_at(deadline, state.slots.clone().acquire_owned())
@@ -266,7 +267,7 @@ pub async fn verify(
 ) -> Response {
     let result = async {
         let bytes = read_body(body, &headers, state.limits.max_body_bytes).await?;
-        let (signature, data, opts) = match media(&headers, &bytes)? {
+        let (signature, data, mut opts, store) = match media(&headers, &bytes)? {
             Media::Json => {
                 no_query_with_json(query.as_deref())?;
                 let req: VerifyRequest = json_body(&bytes)?;
@@ -281,10 +282,11 @@ pub async fn verify(
                     req.at.as_deref(),
                     KeyUsagePolicy::DocumentSigning,
                 )?;
-                (signature, data, opts)
+                (signature, data, opts, req.store)
             }
             Media::Raw => {
                 let params = raw_params(query.as_deref())?;
+                let store = params.store.unwrap_or(false);
                 if params.any_key_usage.is_some() {
                     return Err(ApiError::bad_request(
                         "any_key_usage is only for /v1/certificates/verify",
@@ -295,18 +297,62 @@ pub async fn verify(
                     params.at.as_deref(),
                     KeyUsagePolicy::DocumentSigning,
                 )?;
-                (bytes.to_vec(), None, opts)
+                (bytes.to_vec(), None, opts, store)
             }
         };
         let input_len = signature.len() + data.as_ref().map_or(0, Vec::len);
-        let verdict = run_verification(&state, input_len, move |v| {
-            v.verify_signature(&signature, data.as_deref(), &opts)
+        if !(store || state.store_verified) {
+            let verdict = run_verification(&state, input_len, move |v| {
+                v.verify_signature(&signature, data.as_deref(), &opts)
+            })
+            .await?;
+            return Ok(verdict_response(&verdict));
+        }
+        let archive = state.archive()?.clone();
+        let received_at = OffsetDateTime::now_utc();
+        let expected_id = opts.expected_id.as_ref().map(|i| i.as_string());
+        let document = run_verification(&state, input_len, move |v| {
+            // One snapshot for the verdict and the evidence stored with it.
+            let snapshot = v.crls();
+            opts.crls = Some(snapshot.clone());
+            let verdict = v.verify_signature(&signature, data.as_deref(), &opts)?;
+            Ok(crate::archive::evidence::request_document(
+                v,
+                &snapshot,
+                signature,
+                data,
+                expected_id,
+                verdict,
+                received_at,
+            ))
         })
         .await?;
-        Ok(verdict_response(&verdict))
+        let verdict = document.verdict.clone();
+        let receipt = archive.store(document).await?;
+        Ok(stored_response(&verdict, &receipt))
     }
     .await;
     reply(&id, result)
+}
+
+/// 201 with the verdict, the archive's receipt and `Location` of the stored document.
+fn stored_response(verdict: &Verdict, receipt: &crate::archive::Receipt) -> Response {
+    let mut body = serde_json::to_value(verdict).unwrap_or_default();
+    if let Some(map) = body.as_object_mut() {
+        map.insert(
+            "archived".into(),
+            serde_json::to_value(receipt).unwrap_or_default(),
+        );
+    }
+    let mut response = verdict_response(verdict);
+    *response.status_mut() = StatusCode::CREATED;
+    *response.body_mut() = Body::from(serde_json::to_vec(&body).unwrap_or_default());
+    if let Ok(location) = format!("/v1/documents/{}", receipt.id).parse() {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, location);
+    }
+    response
 }
 
 struct CertificateCall {

@@ -9,8 +9,10 @@
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /openapi.json` | OpenAPI 3 description |
 //! | `POST /v1/sign` | an officer signs a document (officer's bearer token; [`sign`], [`auth`]) |
+//! | `GET /v1/documents…`, `POST /v1/documents/{id}/reverify` | the archive, for auditors ([`documents`]) |
 
 pub mod auth;
+pub mod documents;
 pub mod error;
 pub mod handlers;
 pub mod metrics;
@@ -85,6 +87,12 @@ pub struct AppState {
     pub slots: Arc<Semaphore>,
     /// Officers and bearer tokens (none unless configured: see [`AppState::with_signing`]).
     pub signing: Arc<sign::Signing>,
+    /// Where verified requests (on request) and officer results are stored.
+    pub archive: Option<crate::archive::Archive>,
+    /// Store every verified request, asked or not.
+    pub store_verified: bool,
+    /// Stored certificates and CRLs already read, for re-verifications.
+    pub evidence_cache: Arc<crate::archive::evidence::EvidenceCache>,
 }
 
 impl AppState {
@@ -96,7 +104,21 @@ impl AppState {
             slots: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             limits,
             signing: Arc::new(sign::Signing::default()),
+            archive: None,
+            store_verified: false,
+            evidence_cache: Arc::default(),
         }
+    }
+
+    pub fn with_archive(mut self, archive: crate::archive::Archive, store_verified: bool) -> Self {
+        self.archive = Some(archive);
+        self.store_verified = store_verified;
+        self
+    }
+
+    /// The archive, or the answer for a service without one.
+    pub fn archive(&self) -> Result<&crate::archive::Archive, error::ApiError> {
+        self.archive.as_ref().ok_or(error::ApiError::NoArchive)
     }
 
     pub fn with_signing(mut self, signing: Arc<sign::Signing>) -> Self {
@@ -125,7 +147,17 @@ pub fn router(state: Arc<AppState>, options: RouterOptions) -> Router {
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))
         .route("/openapi.json", get(handlers::openapi))
-        .route("/v1/sign", post(sign::sign));
+        .route("/v1/sign", post(sign::sign))
+        .route("/v1/documents", get(documents::list_documents))
+        .route("/v1/documents/{id}", get(documents::get_document))
+        .route(
+            "/v1/documents/{id}/signature",
+            get(documents::get_signature),
+        )
+        .route(
+            "/v1/documents/{id}/reverify",
+            post(documents::reverify_document),
+        );
     if options.debug_routes {
         router = router
             .route("/v1/debug/panic", get(handlers::debug_panic))

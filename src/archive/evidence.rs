@@ -1,0 +1,242 @@
+//! The evidence of a verification — the certificates of the path and the CRLs that decided
+//! revocation — gathered from a verdict to be stored, and read back to judge a document as of its
+//! signing time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::cert::Certificate;
+use crate::crl::Crl;
+use crate::revocation::CrlSnapshot;
+use crate::verdict::Verdict;
+
+use time::OffsetDateTime;
+
+use super::record::{DocumentKind, EvidenceKind, EvidenceRef};
+use super::{Archive, ArchiveError, NewDocument};
+use crate::verifier::Verifier;
+
+/// A certificate or CRL to store, shared with the verifier that used it (a national CRL is tens of
+/// megabytes: it is not copied per document).
+#[derive(Debug, Clone)]
+pub enum EvidenceItem {
+    Certificate(Arc<Certificate>),
+    Crl(Arc<Crl>),
+}
+
+impl EvidenceItem {
+    pub fn kind(&self) -> EvidenceKind {
+        match self {
+            EvidenceItem::Certificate(_) => EvidenceKind::Certificate,
+            EvidenceItem::Crl(_) => EvidenceKind::Crl,
+        }
+    }
+
+    pub fn sha256(&self) -> [u8; 32] {
+        match self {
+            EvidenceItem::Certificate(c) => c.fingerprint,
+            EvidenceItem::Crl(c) => c.sha256,
+        }
+    }
+
+    pub fn der(&self) -> &[u8] {
+        match self {
+            EvidenceItem::Certificate(c) => &c.der,
+            EvidenceItem::Crl(c) => c.signed.der(),
+        }
+    }
+
+    pub fn reference(&self) -> EvidenceRef {
+        EvidenceRef {
+            kind: self.kind(),
+            sha256: self.sha256(),
+        }
+    }
+}
+
+/// The evidence behind `verdict`: its path certificates, and the CRLs it cites, taken from the
+/// snapshot it was judged with.
+pub fn of_verdict(verdict: &Verdict, crls: &CrlSnapshot) -> Vec<EvidenceItem> {
+    let mut items: Vec<EvidenceItem> = verdict
+        .evidence
+        .path
+        .iter()
+        .cloned()
+        .map(EvidenceItem::Certificate)
+        .collect();
+    for cited in &verdict.evidence.crls {
+        let mut sha = [0u8; 32];
+        if hex::decode_to_slice(&cited.sha256, &mut sha).is_err() {
+            continue;
+        }
+        if let Some(crl) = crls.by_sha256(&sha) {
+            items.push(EvidenceItem::Crl(Arc::clone(crl)));
+        }
+    }
+    items
+}
+
+/// An applicant's request as the archive keeps it: the signature as DER when it decodes (as
+/// received otherwise), its content, its verdict and that verdict's evidence from `crls`, the
+/// snapshot it was judged with.
+pub fn request_document(
+    verifier: &Verifier,
+    crls: &CrlSnapshot,
+    signature: Vec<u8>,
+    content: Option<Vec<u8>>,
+    expected_id: Option<String>,
+    verdict: Verdict,
+    received_at: OffsetDateTime,
+) -> NewDocument {
+    let signature = crate::input::signature_der(&signature)
+        .map(|der| der.into_owned())
+        .unwrap_or(signature);
+    let mut evidence = of_verdict(&verdict, crls);
+    evidence.extend(super::stamp::evidence(verifier, &signature, crls));
+    NewDocument {
+        kind: DocumentKind::Request,
+        received_at,
+        signature,
+        content,
+        expected_id,
+        verdict,
+        evidence,
+    }
+}
+
+/// A document's stored evidence, ready for the verifier.
+#[derive(Clone, Default)]
+pub struct LoadedEvidence {
+    pub certificates: Vec<Arc<Certificate>>,
+    pub crls: Arc<CrlSnapshot>,
+    /// References whose rows are missing or unreadable (reported, never fatal: the verdict then
+    /// says what could not be established).
+    pub problems: Vec<String>,
+}
+
+/// Reads evidence rows once per run: a CRL shared by every document is fetched and indexed once,
+/// and documents citing the same CRLs share one snapshot.
+pub struct EvidenceCache {
+    max_crl_entries: usize,
+    certificates: Mutex<HashMap<[u8; 32], Arc<Certificate>>>,
+    crls: Mutex<HashMap<[u8; 32], Arc<Crl>>>,
+    snapshots: Mutex<HashMap<Vec<[u8; 32]>, Arc<CrlSnapshot>>>,
+}
+
+impl Default for EvidenceCache {
+    fn default() -> Self {
+        EvidenceCache {
+            max_crl_entries: crate::input::InputLimits::default().max_crl_entries,
+            certificates: Mutex::default(),
+            crls: Mutex::default(),
+            snapshots: Mutex::default(),
+        }
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl EvidenceCache {
+    pub async fn load(
+        &self,
+        archive: &Archive,
+        refs: &[EvidenceRef],
+    ) -> Result<LoadedEvidence, ArchiveError> {
+        let mut loaded = LoadedEvidence::default();
+        let mut crl_keys = Vec::new();
+        let mut crls = Vec::new();
+        for r in refs {
+            match r.kind {
+                EvidenceKind::Certificate => match self.certificate(archive, r).await? {
+                    Ok(cert) => loaded.certificates.push(cert),
+                    Err(why) => loaded.problems.push(why),
+                },
+                EvidenceKind::Crl => match self.crl(archive, r).await? {
+                    Ok(crl) => {
+                        crl_keys.push(r.sha256);
+                        crls.push(crl);
+                    }
+                    Err(why) => loaded.problems.push(why),
+                },
+            }
+        }
+        crl_keys.sort_unstable();
+        let known = locked(&self.snapshots).get(&crl_keys).cloned();
+        loaded.crls = match known {
+            Some(snapshot) => snapshot,
+            None => {
+                let snapshot = Arc::new(CrlSnapshot::new(crls));
+                locked(&self.snapshots).insert(crl_keys, Arc::clone(&snapshot));
+                snapshot
+            }
+        };
+        Ok(loaded)
+    }
+
+    async fn certificate(
+        &self,
+        archive: &Archive,
+        r: &EvidenceRef,
+    ) -> Result<Result<Arc<Certificate>, String>, ArchiveError> {
+        if let Some(cert) = locked(&self.certificates).get(&r.sha256) {
+            return Ok(Ok(Arc::clone(cert)));
+        }
+        let Some(der) = self.row(archive, r).await? else {
+            return Ok(Err(format!(
+                "certificate {} is not in the archive",
+                r.sha256_hex()
+            )));
+        };
+        Ok(match Certificate::from_der(&der) {
+            Ok(cert) => {
+                let cert = Arc::new(cert);
+                locked(&self.certificates).insert(r.sha256, Arc::clone(&cert));
+                Ok(cert)
+            }
+            Err(e) => Err(format!("stored certificate {}: {e}", r.sha256_hex())),
+        })
+    }
+
+    async fn crl(
+        &self,
+        archive: &Archive,
+        r: &EvidenceRef,
+    ) -> Result<Result<Arc<Crl>, String>, ArchiveError> {
+        if let Some(crl) = locked(&self.crls).get(&r.sha256) {
+            return Ok(Ok(Arc::clone(crl)));
+        }
+        let Some(der) = self.row(archive, r).await? else {
+            return Ok(Err(format!("CRL {} is not in the archive", r.sha256_hex())));
+        };
+        let max = self.max_crl_entries;
+        // Indexing a national CRL takes a fraction of a second: off the async threads.
+        let parsed = tokio::task::spawn_blocking(move || Crl::from_der(der, max))
+            .await
+            .map_err(|e| ArchiveError::Database(format!("CRL indexing stopped: {e}")))?;
+        Ok(match parsed {
+            Ok(crl) => {
+                let crl = Arc::new(crl);
+                locked(&self.crls).insert(r.sha256, Arc::clone(&crl));
+                Ok(crl)
+            }
+            Err(e) => Err(format!("stored CRL {}: {e}", r.sha256_hex())),
+        })
+    }
+
+    /// The row's bytes, only if they still hash to the reference (stored evidence that was
+    /// altered is not evidence).
+    async fn row(
+        &self,
+        archive: &Archive,
+        r: &EvidenceRef,
+    ) -> Result<Option<Vec<u8>>, ArchiveError> {
+        use sha2::{Digest, Sha256};
+        Ok(archive
+            .evidence(&r.sha256)
+            .await?
+            .filter(|(kind, der)| *kind == r.kind && Sha256::digest(der).as_slice() == r.sha256)
+            .map(|(_, der)| der))
+    }
+}

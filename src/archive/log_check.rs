@@ -1,0 +1,204 @@
+//! `qoltanba audit log-check`: walks the hash chain from the first record to the last and names the
+//! first record that was altered, removed or reordered, then checks that every stored certificate
+//! and CRL still hashes to its name.
+//!
+//! The chain cannot show records cut from its end: the check prints the head (last id and hash) so
+//! that an auditor can note it and compare it next time (`--expect-head`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::record::{EvidenceKind, GENESIS_HASH};
+use super::{Archive, ArchiveError};
+
+const PAGE: u32 = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum ChainProblem {
+    /// The record's contents no longer match the hash stored with it.
+    Altered { id: i64, detail: String },
+    /// A record's stored link to its predecessor does not match the predecessor: the predecessor
+    /// was altered and re-hashed, or replaced, or records were reordered.
+    BrokenLink { id: i64, detail: String },
+    /// Ids jump: the records in between were removed.
+    Missing { from_id: i64, to_id: i64 },
+    /// A stored certificate or CRL no longer hashes to its name, or is gone.
+    Evidence { sha256: String, detail: String },
+    /// The last record is not the head the auditor noted.
+    Head { detail: String },
+}
+
+impl ChainProblem {
+    /// The record the problem is first seen at (evidence problems have none).
+    pub fn record(&self) -> Option<i64> {
+        match self {
+            ChainProblem::Altered { id, .. } | ChainProblem::BrokenLink { id, .. } => Some(*id),
+            ChainProblem::Missing { from_id, .. } => Some(*from_id),
+            ChainProblem::Evidence { .. } | ChainProblem::Head { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ChainProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainProblem::Altered { id, detail } => write!(f, "record {id} was altered: {detail}"),
+            ChainProblem::BrokenLink { id, detail } => {
+                write!(f, "the chain breaks at record {id}: {detail}")
+            }
+            ChainProblem::Missing { from_id, to_id } if from_id == to_id => {
+                write!(f, "record {from_id} was removed")
+            }
+            ChainProblem::Missing { from_id, to_id } => {
+                write!(f, "records {from_id} to {to_id} were removed")
+            }
+            ChainProblem::Evidence { sha256, detail } => write!(f, "evidence {sha256}: {detail}"),
+            ChainProblem::Head { detail } => f.write_str(detail),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogCheckReport {
+    pub records: u64,
+    pub evidence: u64,
+    pub head_id: Option<i64>,
+    pub head_hash: Option<String>,
+    /// The first problem in chain order; `None` when the whole archive is intact.
+    pub problem: Option<ChainProblem>,
+}
+
+impl LogCheckReport {
+    pub fn intact(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+/// Walks the chain. `expect_head` is an `ID:HASH` an auditor noted earlier.
+pub async fn check(
+    archive: &Archive,
+    expect_head: Option<(i64, String)>,
+) -> Result<LogCheckReport, ArchiveError> {
+    let mut report = LogCheckReport {
+        records: 0,
+        evidence: 0,
+        head_id: None,
+        head_hash: None,
+        problem: None,
+    };
+    let mut previous: Option<(i64, String)> = None;
+    // Distinct evidence is small (certificates and CRLs), however many documents cite it.
+    let mut referenced: BTreeMap<String, i64> = BTreeMap::new();
+    let mut after = 0i64;
+    'walk: loop {
+        let page = archive.raw_page(after, PAGE).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = *last;
+        for (id, decoded) in page {
+            report.records += 1;
+            let expected_id = previous.as_ref().map_or(1, |(p, _)| p + 1);
+            if id != expected_id {
+                report.problem = Some(ChainProblem::Missing {
+                    from_id: expected_id,
+                    to_id: id - 1,
+                });
+                break 'walk;
+            }
+            let document = match decoded {
+                Ok(d) => d,
+                Err(why) => {
+                    report.problem = Some(ChainProblem::Altered { id, detail: why });
+                    break 'walk;
+                }
+            };
+            let recomputed = document.fields.record_hash();
+            if recomputed != document.record_hash {
+                report.problem = Some(ChainProblem::Altered {
+                    id,
+                    detail: "its contents do not match its record hash".into(),
+                });
+                break 'walk;
+            }
+            let expected_prev = previous.as_ref().map_or(GENESIS_HASH, |(_, h)| h.as_str());
+            if document.fields.prev_hash != expected_prev {
+                let detail = match &previous {
+                    Some((p, _)) => format!(
+                        "it links to a record hash that record {p} does not have: record {p} was altered and re-hashed, replaced or moved"
+                    ),
+                    None => "the first record does not start the chain".into(),
+                };
+                report.problem = Some(ChainProblem::BrokenLink { id, detail });
+                break 'walk;
+            }
+            for r in &document.fields.evidence {
+                referenced.entry(r.sha256_hex()).or_insert(id);
+            }
+            previous = Some((id, document.record_hash));
+        }
+    }
+    if let Some((id, hash)) = &previous {
+        report.head_id = Some(*id);
+        report.head_hash = Some(hash.clone());
+    }
+    if report.problem.is_none() {
+        if let Some((id, hash)) = expect_head {
+            let holds = previous.as_ref().is_some_and(|(pid, _)| *pid >= id)
+                && archive
+                    .get(id)
+                    .await?
+                    .is_some_and(|d| d.record_hash == hash);
+            if !holds {
+                report.problem = Some(ChainProblem::Head {
+                    detail: format!("the noted head {id}:{hash} is no longer in the chain: records at or before it were removed or rewritten"),
+                });
+            }
+        }
+    }
+    if report.problem.is_none() {
+        report.problem = check_evidence(archive, &mut report.evidence, &mut referenced).await?;
+    }
+    if report.problem.is_none() {
+        if let Some((sha256, id)) = referenced.into_iter().next() {
+            report.problem = Some(ChainProblem::Evidence {
+                sha256,
+                detail: format!("cited by record {id} but gone from the archive"),
+            });
+        }
+    }
+    Ok(report)
+}
+
+/// Checks every evidence row, striking the ones present off `referenced`.
+async fn check_evidence(
+    archive: &Archive,
+    count: &mut u64,
+    referenced: &mut BTreeMap<String, i64>,
+) -> Result<Option<ChainProblem>, ArchiveError> {
+    let mut after = String::new();
+    loop {
+        let rows = archive.evidence_rows_after(&after, 64).await?;
+        let Some((last, _, _)) = rows.last() else {
+            return Ok(None);
+        };
+        after = last.clone();
+        for (sha, kind, der) in rows {
+            *count += 1;
+            referenced.remove(&sha);
+            if EvidenceKind::parse(&kind).is_none() {
+                return Ok(Some(ChainProblem::Evidence {
+                    sha256: sha,
+                    detail: format!("unknown kind {kind:?}"),
+                }));
+            }
+            if hex::encode(Sha256::digest(&der)) != sha {
+                return Ok(Some(ChainProblem::Evidence {
+                    sha256: sha,
+                    detail: "its bytes no longer hash to its name: the stored certificate or CRL was altered".into(),
+                }));
+            }
+        }
+    }
+}
