@@ -51,6 +51,8 @@ enum Command {
     },
     /// Sign a document as a configured officer, if the officer may sign now (CMS SignedData, DER).
     Sign(qoltanba::sign::cli::SignArgs),
+    /// Auditors: re-verify archived documents, check the archive's hash chain.
+    Audit(qoltanba::archive::cli::AuditArgs),
 }
 
 #[derive(Args)]
@@ -85,6 +87,12 @@ pub fn run() -> i32 {
                 unreachable!()
             };
             return qoltanba::sign::cli::run(args);
+        }
+        Command::Audit(_) => {
+            let Command::Audit(args) = cli.command else {
+                unreachable!()
+            };
+            return qoltanba::archive::cli::run(args);
         }
     };
     match execute(cli.command) {
@@ -146,7 +154,7 @@ fn execute(command: Command) -> Result<Verdict, UsageError> {
             };
             Ok(verifier.verify_certificate(leaf, &options))
         }
-        Command::Serve { .. } | Command::Sign(_) => Err(UsageError::new(
+        Command::Serve { .. } | Command::Sign(_) | Command::Audit(_) => Err(UsageError::new(
             UsageReason::BadRequest,
             "serve and sign are not verifications",
         )),

@@ -79,6 +79,48 @@ pub struct ServeConfig {
     pub officers: Vec<crate::sign::OfficerConfig>,
     /// Bearer tokens of the HTTP API (`[auth]`): `crate::http::auth`.
     pub auth: crate::http::auth::AuthConfig,
+    /// Where documents are kept for auditors (`[archive]`): `crate::archive`.
+    pub archive: ArchiveConfig,
+    /// The RFC 3161 time-stamping authority for officer results (`[timestamp]`).
+    pub timestamp: TimestampConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// `sqlite://PATH` (embedded, the default) or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`
+    /// (shared by many nodes).
+    pub url: String,
+    /// Store every verified request, not only those whose caller asks (`"store": true`).
+    pub store_verified: bool,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            url: "sqlite://qoltanba-archive.sqlite".into(),
+            store_verified: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimestampConfig {
+    /// URL of an RFC 3161 TSA (HTTP POST of `application/timestamp-query`); officer results get a
+    /// time-stamp from it. Empty: no time-stamps.
+    pub url: String,
+    /// Time allowed for one time-stamp request, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for TimestampConfig {
+    fn default() -> Self {
+        TimestampConfig {
+            url: String::new(),
+            timeout_ms: 10_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -140,6 +182,8 @@ impl Default for ServeConfig {
             log: LogConfig::default(),
             officers: Vec::new(),
             auth: Default::default(),
+            archive: ArchiveConfig::default(),
+            timestamp: TimestampConfig::default(),
         }
     }
 }
@@ -227,6 +271,19 @@ impl ServeConfig {
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let ids: Vec<&str> = officers.iter().map(|o| o.id.as_str()).collect();
         crate::http::auth::check_config(&self.auth, &ids).map_err(ConfigError::Invalid)?;
+        crate::archive::Backend::of_url(&self.archive.url)
+            .map_err(|e| ConfigError::Invalid(format!("archive.url: {e}")))?;
+        if !self.timestamp.url.is_empty() && !is_http_url(&self.timestamp.url) {
+            return Err(ConfigError::Invalid(format!(
+                "timestamp.url: {:?} is not an http:// or https:// URL",
+                self.timestamp.url
+            )));
+        }
+        if self.timestamp.timeout_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "timestamp.timeout_ms must be at least 1".into(),
+            ));
+        }
         for url in &self.crl.urls {
             if !is_http_url(url) {
                 return Err(ConfigError::Invalid(format!(

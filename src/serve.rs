@@ -24,6 +24,8 @@ pub enum ServeError {
     Bind { addr: SocketAddr, why: String },
     #[error("{0}")]
     Runtime(String),
+    #[error("{0}")]
+    Archive(String),
 }
 
 /// Everything `serve` needs, read and checked: certificates loaded, CRL sources listed.
@@ -188,7 +190,19 @@ pub async fn start(
         request_timeout: config.request_timeout(),
         max_concurrent: config.max_concurrent(),
     };
-    let state = Arc::new(AppState::new(store.clone(), limits).with_signing(signing));
+    let archive = crate::archive::Archive::open(&config.archive.url)
+        .await
+        .map_err(|e| ServeError::Archive(e.to_string()))?;
+    tracing::info!(
+        archive = archive.url(),
+        backend = archive.backend().name(),
+        "archive open"
+    );
+    let state = Arc::new(
+        AppState::new(store.clone(), limits)
+            .with_signing(signing)
+            .with_archive(archive, config.archive.store_verified),
+    );
     let app = http::router(state.clone(), options);
 
     let listener = tokio::net::TcpListener::bind(addr)

@@ -870,6 +870,10 @@ async fn the_binary_serves_the_demo_and_warns() {
         .arg("serve")
         .env("QOLTANBA_LISTEN", "127.0.0.1:0")
         .env("QOLTANBA_LOG__LEVEL", "warn")
+        .env(
+            "QOLTANBA_ARCHIVE__URL",
+            serve_support::archive_support::sqlite_url(),
+        )
         .env_remove("QOLTANBA_CONFIG")
         .env_remove("QOLTANBA_TRUST__ANCHORS")
         .stderr(std::process::Stdio::piped())

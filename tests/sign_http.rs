@@ -3,6 +3,7 @@
 //! checked (401/403 with a code, counted in the metrics), verification can require a token, and
 //! the service's logs carry no password, key byte or token.
 
+mod archive_support;
 mod sign_support;
 
 use std::io::{BufRead, BufReader};
@@ -63,6 +64,7 @@ fn config(verify_requires_token: bool, crls: bool) -> ServeConfig {
     };
     c.trust.anchors = vec![fixture("pki/trust.pem")];
     c.trust.intermediates = vec![fixture("pki/intermediates.pem")];
+    c.archive.url = archive_support::sqlite_url();
     if crls {
         c.crl.paths = vec![fixture("crl/all-current.pem")];
     }

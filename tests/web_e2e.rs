@@ -109,8 +109,14 @@ fn start_server() -> (Reaped, SocketAddr) {
             command.env_remove(key);
         }
     }
+    let archive =
+        std::env::temp_dir().join(format!("qoltanba_web_e2e_{}.sqlite", std::process::id()));
     let mut child = command
         .env("QOLTANBA_LISTEN", "127.0.0.1:0")
+        .env(
+            "QOLTANBA_ARCHIVE__URL",
+            format!("sqlite://{}", archive.display()),
+        )
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

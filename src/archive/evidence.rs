@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::record::{DocumentKind, EvidenceKind, EvidenceRef};
 use super::{Archive, ArchiveError, NewDocument};
-use crate::verifier::Verifier;
+use crate::verifier::{Verifier, VerifyOptions};
 
 /// A certificate or CRL to store, shared with the verifier that used it (a national CRL is tens of
 /// megabytes: it is not copied per document).
@@ -76,10 +76,12 @@ pub fn of_verdict(verdict: &Verdict, crls: &CrlSnapshot) -> Vec<EvidenceItem> {
     items
 }
 
-/// An applicant's request as the archive keeps it: the signature as DER when it decodes (as
-/// received otherwise), its content, its verdict and that verdict's evidence from `crls`, the
-/// snapshot it was judged with.
-pub fn request_document(
+/// A document as the archive keeps it: the signature as DER when it decodes (as received
+/// otherwise), its detached content, its verdict and that verdict's evidence from `crls`, the
+/// snapshot it was judged with (plus the evidence of its time-stamps).
+#[allow(clippy::too_many_arguments)]
+pub fn document(
+    kind: DocumentKind,
     verifier: &Verifier,
     crls: &CrlSnapshot,
     signature: Vec<u8>,
@@ -94,7 +96,7 @@ pub fn request_document(
     let mut evidence = of_verdict(&verdict, crls);
     evidence.extend(super::stamp::evidence(verifier, &signature, crls));
     NewDocument {
-        kind: DocumentKind::Request,
+        kind,
         received_at,
         signature,
         content,
@@ -102,6 +104,34 @@ pub fn request_document(
         verdict,
         evidence,
     }
+}
+
+/// An officer's result, verified by the core at `signed_at` with the live CRLs, ready to store.
+pub fn result_document(
+    verifier: &Verifier,
+    signature: Vec<u8>,
+    content: Option<Vec<u8>>,
+    signed_at: OffsetDateTime,
+) -> NewDocument {
+    let crls = verifier.crls();
+    let options = VerifyOptions {
+        at: Some(signed_at),
+        crls: Some(Arc::clone(&crls)),
+        ..VerifyOptions::default()
+    };
+    let verdict = verifier
+        .verify_signature(&signature, content.as_deref(), &options)
+        .unwrap_or_else(|usage| Verdict::malformed(signed_at, usage.message));
+    document(
+        DocumentKind::Result,
+        verifier,
+        &crls,
+        signature,
+        content,
+        None,
+        verdict,
+        signed_at,
+    )
 }
 
 /// A document's stored evidence, ready for the verifier.

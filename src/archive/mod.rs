@@ -13,6 +13,7 @@
 //! - Durability: [`Archive::store`] answers only after its transaction committed. One writer task
 //!   per process groups the stores that arrive together into one commit.
 
+pub mod cli;
 pub mod evidence;
 pub mod log_check;
 pub mod record;

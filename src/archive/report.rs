@@ -191,9 +191,9 @@ impl<W: Write> JsonReport<W> {
     }
 
     pub fn finish(mut self, summary: &Summary) -> io::Result<()> {
-        write!(
+        writeln!(
             self.out,
-            "],\"summary\":{}}}\n",
+            "],\"summary\":{}}}",
             serde_json::to_string(summary)?
         )?;
         self.out.flush()

@@ -72,7 +72,7 @@ pub fn reverify_document(
     });
     let signing_options = VerifyOptions {
         at: Some(fields.received_at),
-        expected_id: expected_id.clone(),
+        expected_id,
         key_usage: KeyUsagePolicy::DocumentSigning,
         extra_intermediates: evidence.certificates.clone(),
         crls: Some(Arc::clone(&evidence.crls)),

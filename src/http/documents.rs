@@ -27,11 +27,11 @@ use crate::usage::{self, UsageError, UsageReason};
 const MAX_PAGE: u32 = 1000;
 
 /// Only an auditor's token reads the archive.
-fn auditor(state: &AppState, headers: &HeaderMap, id: &RequestId) -> Result<(), Response> {
+fn auditor(state: &AppState, headers: &HeaderMap) -> Result<(), AuthFailure> {
     match state.signing.auth.authenticate(headers) {
         Ok((Role::Auditor, _)) => Ok(()),
-        Ok(_) => Err(AuthFailure::Forbidden.respond(id)),
-        Err(failure) => Err(failure.respond(id)),
+        Ok(_) => Err(AuthFailure::Forbidden),
+        Err(failure) => Err(failure),
     }
 }
 
@@ -118,8 +118,8 @@ pub async fn get_document(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = auditor(&state, &headers, &rid) {
-        return denied;
+    if let Err(denied) = auditor(&state, &headers) {
+        return denied.respond(&rid);
     }
     let result = async {
         let d = load(&state, &id).await?;
@@ -153,8 +153,8 @@ pub async fn get_signature(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = auditor(&state, &headers, &rid) {
-        return denied;
+    if let Err(denied) = auditor(&state, &headers) {
+        return denied.respond(&rid);
     }
     match load(&state, &id).await {
         Ok(d) => (
@@ -225,8 +225,8 @@ pub async fn list_documents(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = auditor(&state, &headers, &rid) {
-        return denied;
+    if let Err(denied) = auditor(&state, &headers) {
+        return denied.respond(&rid);
     }
     let result = async {
         let (query, after, limit) = list_query(query.as_deref())?;
@@ -251,8 +251,8 @@ pub async fn reverify_document(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = auditor(&state, &headers, &rid) {
-        return denied;
+    if let Err(denied) = auditor(&state, &headers) {
+        return denied.respond(&rid);
     }
     let result = async {
         let id = document_id(&id)?;

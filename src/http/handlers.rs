@@ -316,7 +316,8 @@ pub async fn verify(
             let snapshot = v.crls();
             opts.crls = Some(snapshot.clone());
             let verdict = v.verify_signature(&signature, data.as_deref(), &opts)?;
-            Ok(crate::archive::evidence::request_document(
+            Ok(crate::archive::evidence::document(
+                crate::archive::DocumentKind::Request,
                 v,
                 &snapshot,
                 signature,

@@ -5,8 +5,9 @@
 //! token names (`officer:ID`); a `portal` or `auditor` token may not sign (403 `forbidden`), an
 //! officer's token may not sign as another officer (403 `wrong_officer`).
 //!
-//! Answers: 200 `{"status": "signed", "signature": base64 DER, "verdict": …}` with the verdict of
-//! the officer's certificate at signing time; 409 `{"status": "refused", "reason": …}` when the
+//! Answers: 200 `{"status": "signed", "signature": base64 DER, "verdict": …, "archived": {"id": …}}`
+//! with the verdict of the officer's certificate at signing time, once the result is stored in the
+//! archive (503 `archive_unavailable`, nothing returned, when it cannot be); 409 `{"status": "refused", "reason": …}` when the
 //! officer may not sign now (the verifier's code for the certificate, or `provider_mismatch`,
 //! `role_not_allowed`), nothing signed; 400/413/415 for a wrong request; 401/403 for the token.
 
@@ -80,6 +81,8 @@ struct SignAnswer {
     /// The verdict of the officer's certificate at signing time.
     verdict: Verdict,
     rules: Vec<RuleCheck>,
+    /// The archive's receipt for the stored result (`GET /v1/documents/{id}`).
+    archived: Option<crate::archive::Receipt>,
 }
 
 #[derive(Debug, Serialize)]
@@ -189,11 +192,22 @@ pub async fn sign(
         let verifier = state.verifier.clone();
         let metrics = state.metrics.clone();
         let signer = officer.clone();
+        let archiving = state.archive.is_some();
         let task = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _counted = metrics.verification_started();
             let outcome = signer.sign(&verifier, &document, detached);
-            (outcome, document.len())
+            // The result as the archive keeps it: verified by the core, with its evidence.
+            let stored = match (&outcome, archiving) {
+                (Ok(signature), true) => Some(crate::archive::evidence::result_document(
+                    &verifier,
+                    signature.der.clone(),
+                    signature.detached.then(|| document.clone()),
+                    signature.signing_time,
+                )),
+                _ => None,
+            };
+            (outcome.map(|s| (s, stored)), document.len())
         });
         let (outcome, content_bytes) = match tokio::time::timeout_at(deadline, task).await {
             Err(_) => return Err(ApiError::Timeout),
@@ -210,7 +224,20 @@ pub async fn sign(
             Ok(Ok(done)) => done,
         };
         match outcome {
-            Ok(signature) => Ok(signed(&signature, &officer.info(), content_type, content_bytes)),
+            Ok((signature, stored)) => {
+                // No result leaves the service unarchived: a failed store refuses the answer.
+                let archived = match (stored, &state.archive) {
+                    (Some(document), Some(archive)) => Some(archive.store(document).await?),
+                    _ => None,
+                };
+                Ok(signed(
+                    &signature,
+                    &officer.info(),
+                    content_type,
+                    content_bytes,
+                    archived,
+                ))
+            }
             Err(SignError::Refused(refusal)) => {
                 let body = RefusalAnswer {
                     status: "refused",
@@ -245,6 +272,7 @@ fn signed(
     officer: &OfficerInfo,
     content_type: String,
     content_bytes: usize,
+    archived: Option<crate::archive::Receipt>,
 ) -> Response {
     let body = SignAnswer {
         status: "signed",
@@ -257,6 +285,7 @@ fn signed(
         officer: officer.clone(),
         verdict: signature.verdict(),
         rules: signature.approval.rules.clone(),
+        archived,
     };
     json(
         StatusCode::OK,

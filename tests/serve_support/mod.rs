@@ -2,6 +2,9 @@
 //! over HTTP, and run a CRL origin server whose answers each test controls.
 #![allow(dead_code)]
 
+#[path = "../archive_support/mod.rs"]
+pub mod archive_support;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,10 +39,12 @@ pub fn b64(bytes: &[u8]) -> String {
 
 /// The demo configuration (bundled test PKI) on a free loopback port.
 pub fn demo_config() -> ServeConfig {
-    ServeConfig {
+    let mut c = ServeConfig {
         listen: "127.0.0.1:0".into(),
         ..ServeConfig::default()
-    }
+    };
+    c.archive.url = archive_support::sqlite_url();
+    c
 }
 
 /// The fixtures' trust anchor and intermediates, with the given CRL files and URLs.
