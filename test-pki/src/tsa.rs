@@ -182,3 +182,16 @@ fn run(cmd: &mut Command) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_fixtures_readme_lists_the_tsa_certificates() {
+        let readme = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/README.md"),
+        )
+        .unwrap();
+        assert!(readme.contains(&super::readme_section()));
+        assert!(readme.contains("| `pki/tsa.pem`, `pki/tsa-noncritical.pem` |"));
+    }
+}
