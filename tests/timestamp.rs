@@ -101,6 +101,13 @@ fn a_token_from_openssl_ts_reply_verifies_with_ours() {
     let tsa = verdict.tsa.as_ref().expect("the TSA's summary");
     assert_eq!(tsa.serial, "0x3001");
     assert_eq!(verdict.token.at, verdict.gen_time, "judged at genTime");
+    // OpenSSL named its certificate with an ESS signingCertificate (SHA-1) attribute.
+    assert_eq!(
+        verdict.signing_certificate.result,
+        qoltanba::verdict::CheckResult::Pass,
+        "{}",
+        verdict.signing_certificate.detail
+    );
     assert!(verdict
         .token
         .checks
@@ -649,6 +656,11 @@ async fn the_client_obtains_a_token_from_an_openssl_tsa() {
     let verifier = verifier();
     let verdict = verify_token(&verifier, &token, &value, &VerifyOptions::default());
     assert!(verdict.verified, "{verdict:#?}");
+    // This one with signingCertificateV2 (SHA-256).
+    assert_eq!(
+        verdict.signing_certificate.result,
+        qoltanba::verdict::CheckResult::Pass
+    );
 
     // Attached: the signature still verifies and now has a proven time.
     let stamped = attach_token(&cms, 0, &token_der).unwrap();

@@ -23,9 +23,11 @@
 //!   must have the extended key usage id-kp-timeStamping, alone and critical, RFC 3161 §2.3;
 //!   otherwise `key_usage_not_signing`), using the CRLs and extra intermediates of the options;
 //!   then `messageImprint` must be the hash of `signature_value` (otherwise
-//!   `signature_invalid`). [`TimestampVerdict`] is serialisable: `verified`, `status`, `reason`,
-//!   `detail`, `gen_time`, the TSA's summary, `policy`, `serial`, the imprint check and the
-//!   token's full [`Verdict`](crate::Verdict).
+//!   `signature_invalid`), and the token's ESS signingCertificate(V2) attribute must name the
+//!   TSA's certificate (RFC 3161 §2.4.1, RFC 5816; another certificate: `signature_invalid`,
+//!   none: `malformed_signature`). [`TimestampVerdict`] is serialisable: `verified`, `status`,
+//!   `reason`, `detail`, `gen_time`, the TSA's summary, `policy`, `serial`, the imprint and
+//!   signing-certificate checks and the token's full [`Verdict`](crate::Verdict).
 //! - [`proven_time`]`(&Verifier, &SignerData, &VerifyOptions) -> Option<(OffsetDateTime,
 //!   TimestampVerdict)>`: the earliest `genTime` among the signer's tokens that verify — the time
 //!   the signature provably existed. [`verify_tokens`] gives every token's outcome for the

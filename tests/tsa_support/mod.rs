@@ -229,8 +229,9 @@ pub fn verifier() -> Verifier {
 }
 
 /// A `ts.cnf` for `openssl ts -reply` in `dir`, with a serial file. `digests` are the imprint
-/// algorithms the TSA accepts.
-fn write_openssl_config(dir: &Path, digests: &str) -> PathBuf {
+/// algorithms the TSA accepts; `ess_hash` is `sha1` (ESS signingCertificate, RFC 2634) or
+/// `sha256` (signingCertificateV2, RFC 5816).
+fn write_openssl_config(dir: &Path, digests: &str, ess_hash: &str) -> PathBuf {
     std::fs::write(dir.join("tsaserial"), "01\n").unwrap();
     let config = format!(
         "[ tsa ]\n\
@@ -247,7 +248,7 @@ fn write_openssl_config(dir: &Path, digests: &str) -> PathBuf {
          ordering = no\n\
          tsa_name = yes\n\
          ess_cert_id_chain = no\n\
-         ess_cert_id_alg = sha256\n",
+         ess_cert_id_alg = {ess_hash}\n",
         serial = dir.join("tsaserial").display(),
     );
     let path = dir.join("ts.cnf");
@@ -282,10 +283,11 @@ fn openssl_reply_with(config: &Path, work: &Path, query: &[u8]) -> Result<Vec<u8
 }
 
 /// One `openssl ts -reply` (a fresh configuration in a temporary directory): the DER
-/// TimeStampResp to `query`.
+/// TimeStampResp to `query`. Its token names the TSA certificate in an ESS signingCertificate
+/// (SHA-1) attribute; the loopback TSAs of [`spawn_tsa`] use signingCertificateV2 (SHA-256).
 pub fn openssl_reply(query: &[u8]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_openssl_config(dir.path(), "sha256, sha384, sha512");
+    let config = write_openssl_config(dir.path(), "sha256, sha384, sha512", "sha1");
     openssl_reply_with(&config, dir.path(), query).expect("openssl ts -reply")
 }
 
@@ -380,7 +382,7 @@ pub async fn spawn_tsa(behaviour: TsaBehaviour) -> (String, TsaGuard) {
         TsaBehaviour::OpenSslRejecting => "sha512",
         _ => "sha256, sha384, sha512",
     };
-    let config = write_openssl_config(dir.path(), digests);
+    let config = write_openssl_config(dir.path(), digests, "sha256");
     let requests = Arc::new(Mutex::new(Vec::new()));
     let state = Arc::new(TsaState {
         behaviour,
