@@ -147,6 +147,8 @@ pub struct Certificate {
     pub basic_constraints: Option<BasicConstraints>,
     pub key_usage: Option<KeyUsage>,
     pub ext_key_usage: Vec<String>,
+    /// Whether the extended key usage extension is marked critical (false when absent).
+    pub ext_key_usage_critical: bool,
     pub subject_key_id: Option<Vec<u8>>,
     pub authority_key_id: Option<Vec<u8>>,
     pub crl_urls: Vec<String>,
@@ -195,6 +197,7 @@ impl Certificate {
             basic_constraints: None,
             key_usage: None,
             ext_key_usage: Vec::new(),
+            ext_key_usage_critical: false,
             subject_key_id: None,
             authority_key_id: None,
             crl_urls: Vec::new(),
@@ -252,6 +255,7 @@ impl Certificate {
                     }
                     oids.extend(eku.other.iter().map(|o| o.to_id_string()));
                     self.ext_key_usage = oids;
+                    self.ext_key_usage_critical = ext.critical;
                 }
                 ParsedExtension::SubjectKeyIdentifier(ski) => {
                     self.subject_key_id = Some(ski.0.to_vec())

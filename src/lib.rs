@@ -20,6 +20,7 @@ pub mod revocation;
 pub mod serve;
 pub mod sigcache;
 pub mod sign;
+pub mod timestamp;
 pub mod usage;
 pub mod verdict;
 pub mod verifier;

@@ -19,12 +19,16 @@ use crate::verdict::{
     first_reason, rfc3339, Check, Evidence, Reason, SignerOutcome, SignerSummary, Verdict,
 };
 
-/// Whether the signer's certificate must be a document-signing (SIGN) certificate.
+/// What the signer's certificate must be for: a document-signing (SIGN) certificate, a
+/// time-stamping authority's, or anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyUsagePolicy {
     /// nonRepudiation required (CONTRACT.md reason 7).
     #[default]
     DocumentSigning,
+    /// A TSA's certificate (RFC 3161 §2.3): the extended key usage id-kp-timeStamping, alone and
+    /// critical, instead of nonRepudiation; failing it is `key_usage_not_signing` too.
+    TimeStamping,
     /// Any key usage (verify-cert `--any-key-usage`).
     Any,
 }
@@ -332,8 +336,10 @@ impl Verifier {
             ),
         }
 
-        if options.key_usage == KeyUsagePolicy::DocumentSigning {
-            checks.push(key_usage_check(cert));
+        match options.key_usage {
+            KeyUsagePolicy::DocumentSigning => checks.push(key_usage_check(cert)),
+            KeyUsagePolicy::TimeStamping => checks.push(time_stamping_check(cert)),
+            KeyUsagePolicy::Any => {}
         }
         if let Some(expected) = &options.expected_id {
             checks.push(identity_check(cert, expected));
@@ -428,6 +434,45 @@ fn key_usage_check(cert: &Certificate) -> Check {
             Reason::KeyUsageNotSigning,
             "the certificate has no key usage extension, so no nonRepudiation",
         ),
+    }
+    .about(cert)
+}
+
+/// RFC 3161 §2.3: "The corresponding certificate MUST contain only one instance of the extended
+/// key usage field extension [...] with KeyPurposeID having value id-kp-timeStamping. This
+/// extension MUST be critical." A key usage, when present, must allow signatures.
+fn time_stamping_check(cert: &Certificate) -> Check {
+    const TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+    let lacks = "the TSA certificate lacks the critical timeStamping extended key usage";
+    let ekus = &cert.ext_key_usage;
+    let failure = if ekus.is_empty() {
+        Some(format!("{lacks}: it has no extended key usage"))
+    } else if !ekus.iter().any(|e| e == TIME_STAMPING) {
+        Some(format!(
+            "{lacks}: its extended key usage is {}",
+            ekus.join(", ")
+        ))
+    } else if !cert.ext_key_usage_critical {
+        Some(format!(
+            "{lacks}: the extended key usage extension is not critical (RFC 3161 §2.3)"
+        ))
+    } else if ekus.len() > 1 {
+        Some(format!(
+            "the TSA certificate's extended key usage must be timeStamping alone (RFC 3161 §2.3), not {}",
+            ekus.join(", ")
+        ))
+    } else {
+        match cert.key_usage {
+            Some(ku) if !ku.digital_signature && !ku.non_repudiation => Some(format!(
+                "the TSA certificate's key usage ({}) allows no signature",
+                ku.names().join(", ")
+            )),
+            _ => None,
+        }
+    };
+    match failure {
+        Some(detail) => Check::fail("key_usage", Reason::KeyUsageNotSigning, detail),
+        None => Check::pass("key_usage", "time-stamping key (critical EKU timeStamping)"),
     }
     .about(cert)
 }

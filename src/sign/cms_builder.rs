@@ -129,6 +129,21 @@ pub struct SignInput<'a> {
     pub detached: bool,
     /// The signingTime attribute (whole seconds, UTC).
     pub signing_time: OffsetDateTime,
+    /// The eContentType and the value of the contentType attribute: id-data for documents,
+    /// id-ct-TSTInfo for an RFC 3161 time-stamp token.
+    pub content_type: ObjectIdentifier,
+}
+
+impl<'a> SignInput<'a> {
+    /// A document (`id-data`), the content of every officer's signature.
+    pub fn data(content: &'a [u8], detached: bool, signing_time: OffsetDateTime) -> Self {
+        SignInput {
+            content,
+            detached,
+            signing_time,
+            content_type: cms_oid::DATA,
+        }
+    }
 }
 
 /// What is the same in every signature of one certificate, built once from typed values of the
@@ -217,8 +232,8 @@ impl SignerTemplate {
     pub fn sign(&self, key: &SigningKey, input: &SignInput<'_>) -> Result<Vec<u8>, BuildError> {
         let digest = Sha256::digest(input.content);
         // The attribute values, encoded on the stack.
-        let mut content_type = [0u8; 16];
-        let content_type = cms_oid::DATA.encode_to_slice(&mut content_type)?;
+        let mut content_type = [0u8; 48];
+        let content_type = input.content_type.encode_to_slice(&mut content_type)?;
         let mut time = [0u8; 24];
         let time = signing_time(input.signing_time)?.encode_to_slice(&mut time)?;
         let mut message_digest = [0u8; 40];
@@ -254,10 +269,15 @@ impl SignerTemplate {
         let info = ContentInfoOut {
             content_type: cms_oid::SIGNED_DATA,
             content: SignedDataOut {
-                version: CmsVersion::V1,
+                // RFC 5652 §5.1: version 3 when the eContentType is not id-data.
+                version: if input.content_type == cms_oid::DATA {
+                    CmsVersion::V1
+                } else {
+                    CmsVersion::V3
+                },
                 digest_algorithms: AnyRef::from_der(&self.digest_algorithms)?,
                 encap_content_info: EncapsulatedContentOut {
-                    econtent_type: cms_oid::DATA,
+                    econtent_type: input.content_type,
                     econtent,
                 },
                 certificates: Some(SetOfVec::try_from(certificates)?),

@@ -201,11 +201,7 @@ impl Officer {
             );
             SignError::Refused(Box::new(refusal))
         })?;
-        let input = SignInput {
-            content,
-            detached,
-            signing_time: now,
-        };
+        let input = SignInput::data(content, detached, now);
         let der = approval
             .template
             .sign(&self.key, &input)

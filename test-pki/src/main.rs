@@ -5,6 +5,8 @@
 //!        `cargo run -p test-pki --release -- big-crl OUT.crl [ENTRIES] [FIXTURES] [CRL_NUMBER]` (a large CRL)
 //!        `cargo run -p test-pki --release -- officers [FIXTURES]` (only fixtures/officers/, from
 //!        the existing pki/)
+//!        `cargo run -p test-pki --release -- tsa [FIXTURES]` (only pki/tsa*, issued by the
+//!        existing nca-rsa key)
 
 mod bigcrl;
 mod certs;
@@ -16,6 +18,7 @@ mod officers;
 mod readme;
 mod samples;
 mod times;
+mod tsa;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,6 +46,9 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("big-crl") => big_crl(&args[1..]),
         Some("officers") => officers::generate(Path::new(
+            args.get(1).map(String::as_str).unwrap_or("fixtures"),
+        )),
+        Some("tsa") => tsa::generate(Path::new(
             args.get(1).map(String::as_str).unwrap_or("fixtures"),
         )),
         first => run(Path::new(first.unwrap_or("fixtures"))),
@@ -139,6 +145,8 @@ fn run(out: &Path) -> Result<()> {
     let mut json = serde_json::to_string_pretty(&manifest)?;
     json.push('\n');
     fs::write(out.join("manifest.json"), json)?;
+    // The TSA certificates are issued by the new nca-rsa key.
+    tsa::generate(out)?;
     // The officers' keystores hold the new keys.
     officers::generate(out)?;
     eprintln!("done: {}", out.display());

@@ -50,6 +50,7 @@ tests/verify_fixtures.rs checks every expectation below against the verifier.
 | `samples/request-legal.json` | content of the legal-entity samples (`"bin":"050340001235"`) |
 | `samples/*.cms` etc. | signed requests, see below |
 | `manifest.json` | machine-readable list of every certificate, CRL and sample |
+| `pki/tsa.pem`, `pki/tsa-noncritical.pem` | time-stamping authority certificates (RFC 3161), see below |
 | `officers/` | officers' keystores (PKCS#12, encrypted PKCS#8) for the signing tests: `officers/README.md` |
 
 ## Profile
@@ -209,6 +210,7 @@ pub fn render(certs: &[CertSpec], crls: &[CrlSpec], samples: &[SampleSpec]) -> S
             s.story.replace('|', "\\|"),
         );
     }
+    out.push_str(&crate::tsa::readme_section());
     out.push('\n');
     out.push_str(OPENSSL_NOTES);
     out
