@@ -201,7 +201,12 @@ pub async fn start(
     let state = Arc::new(
         AppState::new(store.clone(), limits)
             .with_signing(signing)
-            .with_archive(archive, config.archive.store_verified),
+            .with_archive(archive, config.archive.store_verified)
+            .with_tsa((!config.timestamp.url.is_empty()).then(|| {
+                let mut tsa = crate::timestamp::TsaClient::new(config.timestamp.url.clone());
+                tsa.timeout = std::time::Duration::from_millis(config.timestamp.timeout_ms);
+                tsa
+            })),
     );
     let app = http::router(state.clone(), options);
 

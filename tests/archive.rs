@@ -3,6 +3,7 @@
 //! re-verification as of signing and as of now, and the audit reports.
 
 mod archive_support;
+mod tsa_support;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,8 +62,18 @@ async fn store_sample(
     at: OffsetDateTime,
     received_at: OffsetDateTime,
 ) -> Receipt {
-    let signature = read(sample);
     let content = content.map(read);
+    store_signature(archive, verifier, read(sample), content, at, received_at).await
+}
+
+async fn store_signature(
+    archive: &Archive,
+    verifier: &Verifier,
+    signature: Vec<u8>,
+    content: Option<Vec<u8>>,
+    at: OffsetDateTime,
+    received_at: OffsetDateTime,
+) -> Receipt {
     let crls = verifier.crls();
     let options = VerifyOptions {
         at: Some(at),
@@ -170,6 +181,9 @@ on_both_backends!(
     concurrent_stores_form_one_chain,
     revoked_after_signing_no_timestamp,
     expired_after_signing_no_timestamp,
+    revoked_after_signing_with_timestamp,
+    expired_after_signing_with_timestamp,
+    failed_timestamp_falls_back_to_receipt,
     reverify_all_tallies_and_reports,
     reopening_keeps_everything,
 );
@@ -587,4 +601,109 @@ async fn reopening_keeps_everything(archive: Archive) {
     let fifth = again.get(5).await.unwrap().unwrap();
     assert_eq!(fifth.fields.prev_hash, receipts[3].record_hash);
     assert!(log_check::check(&again, None).await.unwrap().intact());
+}
+
+/// A time-stamp from before the revocation proves the signature existed then: valid as of signing
+/// although the archive received it after the revocation. One from after it does not help.
+async fn revoked_after_signing_with_timestamp(archive: Archive) {
+    let v = live();
+    let tsa = tsa_support::TestTsa::load();
+    let received = datetime!(2026-04-01 10:00 UTC);
+    let stamped_before = tsa.stamp(
+        &read("samples/revoked.cms"),
+        datetime!(2026-02-01 10:00 UTC),
+    );
+    let stamped_after = tsa.stamp(
+        &read("samples/revoked.cms"),
+        datetime!(2026-03-15 10:00 UTC),
+    );
+    let early = store_signature(&archive, &v, stamped_before, None, received, received).await;
+    let late = store_signature(&archive, &v, stamped_after, None, received, received).await;
+
+    let r = reverify(&archive, early.id).await;
+    assert_eq!(r.as_of_signing.basis, TimeBasis::Timestamp);
+    assert_eq!(r.as_of_signing.time, "2026-02-01T10:00:00Z");
+    let proof = r
+        .as_of_signing
+        .timestamp
+        .as_ref()
+        .expect("time-stamp reported");
+    assert!(proof.verified(), "{:?}", proof.verdict.detail);
+    assert_eq!(
+        r.as_of_signing.verdict.status,
+        Status::Valid,
+        "{}",
+        r.as_of_signing.verdict.message
+    );
+    assert_eq!(r.as_of_now.verdict.reason, Some(Reason::CertRevoked));
+
+    let r = reverify(&archive, late.id).await;
+    assert_eq!(r.as_of_signing.basis, TimeBasis::Timestamp);
+    assert_eq!(r.as_of_signing.verdict.reason, Some(Reason::CertRevoked));
+}
+
+/// Signed and time-stamped on 2025-05-20, received on 2025-05-25 (before the certificate
+/// expired on 2025-06-01): judged at the time-stamp, with the 2025 CRLs stored as evidence.
+async fn expired_after_signing_with_timestamp(archive: Archive) {
+    let then = verifier(&["crl/root-archive-2025.crl", "crl/nca-rsa-archive-2025.crl"]);
+    let tsa = tsa_support::TestTsa::load();
+    let signed = datetime!(2025-05-20 12:00 UTC);
+    let received = datetime!(2025-05-25 08:00 UTC);
+    let stamped = tsa.stamp(&read("samples/expired.cms"), signed);
+    let receipt = store_signature(&archive, &then, stamped, None, received, received).await;
+    let r = reverify(&archive, receipt.id).await;
+    assert_eq!(r.as_of_signing.basis, TimeBasis::Timestamp);
+    assert_eq!(r.as_of_signing.time, "2025-05-20T12:00:00Z");
+    assert_eq!(
+        r.as_of_signing.verdict.status,
+        Status::Valid,
+        "{}",
+        r.as_of_signing.verdict.message
+    );
+    assert!(r.as_of_signing.timestamp.as_ref().unwrap().verified());
+    assert_eq!(r.as_of_now.verdict.reason, Some(Reason::CertExpired));
+}
+
+/// A token that does not time-stamp this signature proves nothing: the receipt time is used and
+/// the failed time-stamp is reported.
+async fn failed_timestamp_falls_back_to_receipt(archive: Archive) {
+    let v = live();
+    let tsa = tsa_support::TestTsa::load();
+    let other = tsa_support::signature_value(&read("samples/head-attached.cms"), 0);
+    let token = tsa.token_for(&other, datetime!(2026-02-01 10:00 UTC));
+    // Attached by re-encoding with the cms crate, as a forger would (attach_token refuses it).
+    let forged = attach_unchecked(&read("samples/revoked.cms"), &token);
+    let received = datetime!(2026-04-01 10:00 UTC);
+    let receipt = store_signature(&archive, &v, forged, None, received, received).await;
+    let r = reverify(&archive, receipt.id).await;
+    assert_eq!(r.as_of_signing.basis, TimeBasis::Received);
+    let proof = r
+        .as_of_signing
+        .timestamp
+        .as_ref()
+        .expect("the failed time-stamp is reported");
+    assert!(!proof.verified());
+    assert_eq!(proof.verdict.reason, Some(Reason::SignatureInvalid));
+    assert_eq!(r.as_of_signing.verdict.reason, Some(Reason::CertRevoked));
+}
+
+fn attach_unchecked(cms_der: &[u8], token: &[u8]) -> Vec<u8> {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::{Decode, Encode};
+    let info = ContentInfo::from_der(cms_der).unwrap();
+    let mut sd: SignedData = info.content.decode_as().unwrap();
+    let mut infos: Vec<_> = sd.signer_infos.0.into_vec();
+    let attr = x509_cert::attr::Attribute {
+        oid: const_oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14"),
+        values: der::asn1::SetOfVec::try_from(vec![der::Any::from_der(token).unwrap()]).unwrap(),
+    };
+    infos[0].unsigned_attrs = Some(der::asn1::SetOfVec::try_from(vec![attr]).unwrap());
+    sd.signer_infos = cms::signed_data::SignerInfos(der::asn1::SetOfVec::try_from(infos).unwrap());
+    ContentInfo {
+        content_type: info.content_type,
+        content: der::Any::encode_from(&sd).unwrap(),
+    }
+    .to_der()
+    .unwrap()
 }

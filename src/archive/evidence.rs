@@ -83,7 +83,7 @@ pub fn of_verdict(verdict: &Verdict, crls: &CrlSnapshot) -> Vec<EvidenceItem> {
 pub fn document(
     kind: DocumentKind,
     verifier: &Verifier,
-    crls: &CrlSnapshot,
+    crls: &Arc<CrlSnapshot>,
     signature: Vec<u8>,
     content: Option<Vec<u8>>,
     expected_id: Option<String>,

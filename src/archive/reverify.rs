@@ -114,7 +114,7 @@ pub fn reverify_document(
         .first()
         .and_then(|signer| stamp::proven_time(verifier, signer, &signing_options));
     let (basis, at, stamp) = match stamp {
-        Some(found) if found.verified => (TimeBasis::Timestamp, found.gen_time, Some(found)),
+        Some(found) if found.verified() => (TimeBasis::Timestamp, found.gen_time, Some(found)),
         other => (TimeBasis::Received, fields.received_at, other),
     };
     let judge = |options: &VerifyOptions, at: OffsetDateTime| {

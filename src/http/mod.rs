@@ -91,6 +91,8 @@ pub struct AppState {
     pub archive: Option<crate::archive::Archive>,
     /// Store every verified request, asked or not.
     pub store_verified: bool,
+    /// The time-stamping authority that stamps officer results, when configured.
+    pub tsa: Option<crate::timestamp::TsaClient>,
     /// Stored certificates and CRLs already read, for re-verifications.
     pub evidence_cache: Arc<crate::archive::evidence::EvidenceCache>,
 }
@@ -107,12 +109,18 @@ impl AppState {
             archive: None,
             store_verified: false,
             evidence_cache: Arc::default(),
+            tsa: None,
         }
     }
 
     pub fn with_archive(mut self, archive: crate::archive::Archive, store_verified: bool) -> Self {
         self.archive = Some(archive);
         self.store_verified = store_verified;
+        self
+    }
+
+    pub fn with_tsa(mut self, tsa: Option<crate::timestamp::TsaClient>) -> Self {
+        self.tsa = tsa;
         self
     }
 

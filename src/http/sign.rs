@@ -83,6 +83,8 @@ struct SignAnswer {
     rules: Vec<RuleCheck>,
     /// The archive's receipt for the stored result (`GET /v1/documents/{id}`).
     archived: Option<crate::archive::Receipt>,
+    /// The RFC 3161 time-stamp of the result, when a TSA is configured.
+    timestamp: TimestampOutcome,
 }
 
 #[derive(Debug, Serialize)]
@@ -192,24 +194,13 @@ pub async fn sign(
         let verifier = state.verifier.clone();
         let metrics = state.metrics.clone();
         let signer = officer.clone();
-        let archiving = state.archive.is_some();
         let task = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _counted = metrics.verification_started();
             let outcome = signer.sign(&verifier, &document, detached);
-            // The result as the archive keeps it: verified by the core, with its evidence.
-            let stored = match (&outcome, archiving) {
-                (Ok(signature), true) => Some(crate::archive::evidence::result_document(
-                    &verifier,
-                    signature.der.clone(),
-                    signature.detached.then(|| document.clone()),
-                    signature.signing_time,
-                )),
-                _ => None,
-            };
-            (outcome.map(|s| (s, stored)), document.len())
+            (outcome, document)
         });
-        let (outcome, content_bytes) = match tokio::time::timeout_at(deadline, task).await {
+        let (outcome, document) = match tokio::time::timeout_at(deadline, task).await {
             Err(_) => return Err(ApiError::Timeout),
             Ok(Err(join)) => {
                 if join.is_panic() {
@@ -224,18 +215,47 @@ pub async fn sign(
             Ok(Ok(done)) => done,
         };
         match outcome {
-            Ok((signature, stored)) => {
+            Ok(mut signature) => {
+                let timestamp = match &state.tsa {
+                    None => TimestampOutcome::NotConfigured,
+                    Some(tsa) => match tsa.stamp_cms(&signature.der).await {
+                        Ok(stamped) => {
+                            signature.der = stamped;
+                            TimestampOutcome::Attached
+                        }
+                        // The result is still issued: the archive's receipt time then stands in
+                        // for the proven time. Logged and reported, never silent.
+                        Err(e) => {
+                            tracing::warn!(request_id = %id, code = e.code(), "time-stamp failed: {e}");
+                            TimestampOutcome::Failed { reason: e.code() }
+                        }
+                    },
+                };
+                let content_bytes = document.len();
                 // No result leaves the service unarchived: a failed store refuses the answer.
-                let archived = match (stored, &state.archive) {
-                    (Some(document), Some(archive)) => Some(archive.store(document).await?),
-                    _ => None,
+                let archived = match &state.archive {
+                    Some(archive) => {
+                        let verifier = state.verifier.clone();
+                        let (der, at) = (signature.der.clone(), signature.signing_time);
+                        let content = signature.detached.then_some(document);
+                        let stored = tokio::task::spawn_blocking(move || {
+                            crate::archive::evidence::result_document(&verifier, der, content, at)
+                        })
+                        .await
+                        .map_err(|_| ApiError::Internal)?;
+                        Some(archive.store(stored).await?)
+                    }
+                    None => None,
                 };
                 Ok(signed(
                     &signature,
                     &officer.info(),
-                    content_type,
-                    content_bytes,
-                    archived,
+                    SignedExtras {
+                        content_type,
+                        content_bytes,
+                        archived,
+                        timestamp,
+                    },
                 ))
             }
             Err(SignError::Refused(refusal)) => {
@@ -267,13 +287,29 @@ pub async fn sign(
     result.unwrap_or_else(|e| e.respond(&id))
 }
 
-fn signed(
-    signature: &Signature,
-    officer: &OfficerInfo,
+/// Whether the result carries a time-stamp from the configured TSA.
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+enum TimestampOutcome {
+    NotConfigured,
+    Attached,
+    Failed { reason: &'static str },
+}
+
+struct SignedExtras {
     content_type: String,
     content_bytes: usize,
     archived: Option<crate::archive::Receipt>,
-) -> Response {
+    timestamp: TimestampOutcome,
+}
+
+fn signed(signature: &Signature, officer: &OfficerInfo, extras: SignedExtras) -> Response {
+    let SignedExtras {
+        content_type,
+        content_bytes,
+        archived,
+        timestamp,
+    } = extras;
     let body = SignAnswer {
         status: "signed",
         signature: base64::engine::general_purpose::STANDARD.encode(&signature.der),
@@ -286,6 +322,7 @@ fn signed(
         verdict: signature.verdict(),
         rules: signature.approval.rules.clone(),
         archived,
+        timestamp,
     };
     json(
         StatusCode::OK,

@@ -126,3 +126,40 @@ fn classify(e: reqwest::Error, timeout_ms: u64) -> TsaError {
     }
     TsaError::Connect(why)
 }
+
+/// Why a signature could not be time-stamped.
+#[derive(Debug, thiserror::Error)]
+pub enum StampError {
+    #[error("the signature to time-stamp is not a CMS SignedData: {0}")]
+    NotCms(String),
+    #[error(transparent)]
+    Tsa(#[from] TsaError),
+    #[error(transparent)]
+    Attach(#[from] super::AttachError),
+}
+
+impl StampError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StampError::NotCms(_) => "not_cms",
+            StampError::Tsa(e) => e.code(),
+            StampError::Attach(_) => "attach_failed",
+        }
+    }
+}
+
+impl TsaClient {
+    /// Time-stamps the first signer of `cms_der` and returns the CMS with the token attached as
+    /// its signatureTimeStampToken.
+    pub async fn stamp_cms(&self, cms_der: &[u8]) -> Result<Vec<u8>, StampError> {
+        let message =
+            crate::cms::SignedMessage::from_der(cms_der, crate::cms::CmsLimits::default())
+                .map_err(|e| StampError::NotCms(e.to_string()))?;
+        let signer = message
+            .signers
+            .first()
+            .ok_or_else(|| StampError::NotCms("no signer".into()))?;
+        let token = self.stamp(&signer.signature).await?;
+        Ok(super::attach_token(cms_der, 0, &token)?)
+    }
+}

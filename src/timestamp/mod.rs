@@ -55,7 +55,7 @@ mod token;
 mod verify;
 
 pub use attach::{attach_token, AttachError};
-pub use client::{TsaClient, QUERY_TYPE, REPLY_TYPE};
+pub use client::{StampError, TsaClient, QUERY_TYPE, REPLY_TYPE};
 pub use request::{PkiStatus, TimeStampRequest};
 pub use token::{tokens_of, TimeStampToken};
 pub use verify::{proven_time, verify_token, verify_tokens, TimestampVerdict};
