@@ -24,7 +24,9 @@ use qoltanba::{Verifier, VerifyOptions};
 const BATCH: usize = 1000;
 
 fn fixture(rel: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -37,24 +39,31 @@ impl Signer {
     fn load(name: &str) -> Signer {
         let limits = InputLimits::default();
         let cert: Arc<Certificate> =
-            certificates_from_bytes(&fixture(&format!("pki/{name}.pem")), &limits).unwrap()[0].clone();
+            certificates_from_bytes(&fixture(&format!("pki/{name}.pem")), &limits).unwrap()[0]
+                .clone();
         let pem = String::from_utf8(fixture(&format!("pki/keys/{name}.key.pem"))).unwrap();
         let (_, der) = pem_rfc7468::decode_vec(pem.as_bytes()).unwrap();
         let key = SigningKey::from_pkcs8_der(&der).unwrap();
-        let intermediates = certificates_from_bytes(&fixture("pki/intermediates.pem"), &limits).unwrap();
+        let intermediates =
+            certificates_from_bytes(&fixture("pki/intermediates.pem"), &limits).unwrap();
         let chain: Vec<&Certificate> = intermediates.iter().map(|c| c.as_ref()).collect();
         let template = SignerTemplate::new(&cert, &chain, key.algorithm()).unwrap();
         Signer { template, key }
     }
 
     fn sign(&self, content: &[u8], at: OffsetDateTime) -> Vec<u8> {
-        self.template.sign(&self.key, &SignInput::data(content, false, at)).unwrap()
+        self.template
+            .sign(&self.key, &SignInput::data(content, false, at))
+            .unwrap()
     }
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (Some(url), Some(count)) = (args.next(), args.next().and_then(|n| n.parse::<usize>().ok())) else {
+    let (Some(url), Some(count)) = (
+        args.next(),
+        args.next().and_then(|n| n.parse::<usize>().ok()),
+    ) else {
         eprintln!("usage: archive_fill ARCHIVE_URL COUNT");
         std::process::exit(2);
     };
@@ -67,7 +76,10 @@ fn main() {
         )
         .unwrap(),
     );
-    let signers = Arc::new([Signer::load("individual-sign"), Signer::load("ec-individual-sign")]);
+    let signers = Arc::new([
+        Signer::load("individual-sign"),
+        Signer::load("ec-individual-sign"),
+    ]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async move {
         let archive = Archive::open(&url).await.unwrap();
@@ -88,7 +100,10 @@ fn main() {
                         .collect::<Vec<_>>()
                 }));
             }
-            let batch: Vec<NewDocument> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+            let batch: Vec<NewDocument> = handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect();
             archive.store_all(batch).await.unwrap();
             done += n;
             eprint!("\r{done}/{count} documents stored");
@@ -97,7 +112,12 @@ fn main() {
     });
 }
 
-fn document(signer: &Signer, verifier: &Verifier, i: usize, received: OffsetDateTime) -> NewDocument {
+fn document(
+    signer: &Signer,
+    verifier: &Verifier,
+    i: usize,
+    received: OffsetDateTime,
+) -> NewDocument {
     let at = received - time::Duration::seconds(i as i64 % 86_400);
     let content = format!(
         "{{\"service\":\"Мәдени құндылықтарды уақытша әкетуге куәлік\",\"request\":{i},\"date\":\"2026-06-01\"}}"
@@ -109,7 +129,15 @@ fn document(signer: &Signer, verifier: &Verifier, i: usize, received: OffsetDate
         crls: Some(crls.clone()),
         ..VerifyOptions::default()
     };
-    let verdict = verifier.verify_signature(&signature, None, &options).unwrap();
-    let kind = if i % 10 == 0 { DocumentKind::Result } else { DocumentKind::Request };
-    evidence::document(kind, verifier, &crls, signature, None, None, verdict, received)
+    let verdict = verifier
+        .verify_signature(&signature, None, &options)
+        .unwrap();
+    let kind = if i % 10 == 0 {
+        DocumentKind::Result
+    } else {
+        DocumentKind::Request
+    };
+    evidence::document(
+        kind, verifier, &crls, signature, None, None, verdict, received,
+    )
 }

@@ -829,6 +829,11 @@ async fn health_readiness_metrics_and_openapi() {
         "/readyz",
         "/metrics",
         "/openapi.json",
+        "/v1/sign",
+        "/v1/documents",
+        "/v1/documents/{id}",
+        "/v1/documents/{id}/signature",
+        "/v1/documents/{id}/reverify",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not described");
     }

@@ -262,6 +262,7 @@ async fn reverify_command(
         Err(code) => return code,
     };
     let now = OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(0).unwrap_or(now);
     let run = RunInfo {
         archive: archive.url().to_owned(),
         generated_at: rfc3339(now),

@@ -215,7 +215,8 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#111}\
+const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#111;\
+display:flex;flex-direction:column}.summary{order:-1}\
 h1{font-size:1.5em}table{border-collapse:collapse;margin:1em 0}\
 th,td{border:1px solid #999;padding:.25em .6em;text-align:left;vertical-align:top}\
 th{background:#eee}td.n{text-align:right}.valid{color:#0a5c1f}.invalid{color:#a00}\
@@ -227,10 +228,10 @@ impl<W: Write> HtmlReport<W> {
             out,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <title>qoltanba audit report</title><style>{STYLE}</style></head><body>\n\
-             <h1>Re-verification of archived documents</h1>\n<table>\
+             <section class=\"summary\"><h1>Re-verification of archived documents</h1>\n<table>\
              <tr><th>archive</th><td>{}</td></tr><tr><th>generated</th><td>{}</td></tr>\
              <tr><th>received from</th><td>{}</td></tr><tr><th>received before</th><td>{}</td></tr>\
-             <tr><th>signer</th><td>{}</td></tr></table>\n\
+             <tr><th>signer</th><td>{}</td></tr></table></section>\n\
              <h2>Documents not valid at both times</h2>\n<table><tr><th>id</th><th>kind</th>\
              <th>received</th><th>signer</th><th>as of signing</th><th>judged at</th>\
              <th>as of now</th></tr>\n",
@@ -286,7 +287,8 @@ impl<W: Write> HtmlReport<W> {
                 self.max_listed
             )?;
         }
-        writeln!(self.out, "<h2>Summary</h2>\n<table><tr><th>outcome</th><th>as of signing</th><th>as of now</th></tr>")?;
+        // Written last (the tallies are known only now) and shown first (CSS order).
+        writeln!(self.out, "<section class=\"summary\"><h2>Summary</h2>\n<table><tr><th>outcome</th><th>as of signing</th><th>as of now</th></tr>")?;
         let mut labels: Vec<String> = Vec::new();
         for (label, _) in summary
             .as_of_signing
@@ -317,7 +319,7 @@ impl<W: Write> HtmlReport<W> {
             self.out,
             "<tr><th>documents</th><th class=\"n\">{0}</th><th class=\"n\">{0}</th></tr></table>\n\
              <p>Judged at a verified time-stamp: {1}. Valid as of signing but not now (expired or \
-             revoked since): {2}.</p>\n</body></html>",
+             revoked since): {2}.</p></section>\n</body></html>",
             summary.documents, summary.timestamped, summary.valid_then_not_now
         )?;
         self.out.flush()

@@ -271,3 +271,90 @@ pub async fn reverify_document(
     .await;
     result.unwrap_or_else(|e: ApiError| e.respond(&rid))
 }
+
+/// The archive routes and `store` of `/v1/verify` in the OpenAPI document.
+pub fn describe(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let error = |description: &str| {
+        json!({
+            "description": description,
+            "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        })
+    };
+    let ok = |description: &str, schema: serde_json::Value| {
+        json!({
+            "description": description,
+            "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+            "content": {"application/json": {"schema": schema}}
+        })
+    };
+    let auth_errors = json!({
+        "401": error("No bearer token (missing_token) or an unknown one (invalid_token)."),
+        "403": error("Not an auditor's token (forbidden)."),
+        "503": error("The archive is unavailable (archive_unavailable) or not configured (no_archive).")
+    });
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
+    let with = |mut responses: serde_json::Value| {
+        if let (Some(r), Some(extra)) = (responses.as_object_mut(), auth_errors.as_object()) {
+            r.extend(extra.clone());
+        }
+        responses
+    };
+    doc["paths"]["/v1/verify"]["post"]["responses"]["201"] = json!({
+        "description": "Verified and stored (\"store\": true, ?store=true, or archive.store_verified): the verdict with `archived` {id, received_at, record_hash}; Location: /v1/documents/{id}.",
+        "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}
+    });
+    doc["paths"]["/v1/verify"]["post"]["responses"]["503"] = error(
+        "Not stored: the archive is unavailable (archive_unavailable); nothing was acknowledged.",
+    );
+    doc["paths"]["/v1/documents"] = json!({"get": {
+        "operationId": "listDocuments",
+        "summary": "A page of archived documents (auditor's token), in id order",
+        "security": [{"bearer": []}],
+        "parameters": [
+            {"name": "signer", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{12}$"}, "description": "IIN or BIN of the signer."},
+            {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Received at or after."},
+            {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Received before."},
+            {"name": "after", "in": "query", "schema": {"type": "integer"}, "description": "Continue after this id (next_after of the previous page)."},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100}}
+        ],
+        "responses": with(json!({
+            "200": ok("The documents (without their bytes) and next_after (null on the last page).", json!({"type": "object"})),
+            "400": error("A bad parameter: invalid_id, bad_time, bad_request.")
+        }))
+    }});
+    doc["paths"]["/v1/documents/{id}"] = json!({"get": {
+        "operationId": "getDocument",
+        "summary": "One archived document: signature, content, the verdict it got, evidence references, chain hashes",
+        "security": [{"bearer": []}],
+        "parameters": [id.clone()],
+        "responses": with(json!({
+            "200": ok("The document.", json!({"type": "object"})),
+            "400": error("Not a document id (bad_request)."),
+            "404": error("No such document (no_such_document).")
+        }))
+    }});
+    doc["paths"]["/v1/documents/{id}/signature"] = json!({"get": {
+        "operationId": "getDocumentSignature",
+        "summary": "The archived signature itself (DER CMS)",
+        "security": [{"bearer": []}],
+        "parameters": [id.clone()],
+        "responses": with(json!({
+            "200": {"description": "application/pkcs7-signature", "content": {"application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}}},
+            "404": error("No such document (no_such_document).")
+        }))
+    }});
+    doc["paths"]["/v1/documents/{id}/reverify"] = json!({"post": {
+        "operationId": "reverifyDocument",
+        "summary": "Re-verify an archived document as of its signing time and as of now",
+        "description": "as_of_signing: at the genTime of a verified RFC 3161 time-stamp (basis timestamp), else at the time the archive received the document (basis received), judged with the evidence stored with it. as_of_now: at the current time with the live CRLs.",
+        "security": [{"bearer": []}],
+        "parameters": [id],
+        "responses": with(json!({
+            "200": ok("Both verdicts side by side.", json!({"type": "object", "required": ["document_id", "as_of_signing", "as_of_now"]})),
+            "404": error("No such document (no_such_document).")
+        }))
+    }});
+}

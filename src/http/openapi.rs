@@ -114,6 +114,7 @@ fn spec() -> Value {
         }
     });
     super::sign::describe(&mut doc);
+    super::documents::describe(&mut doc);
     doc
 }
 
@@ -270,7 +271,8 @@ fn schemas(reasons: &[&str], usage_reasons: &[&str]) -> Value {
                 "signature": {"type": "string", "description": "Base64 of the CMS SignedData DER (PEM text is accepted too)."},
                 "data": {"type": "string", "nullable": true, "description": "Base64 of the signed content, for a detached signature."},
                 "expected_id": {"type": "string", "nullable": true, "description": "IIN or BIN the signer must have."},
-                "at": {"type": "string", "format": "date-time", "nullable": true, "description": "Validation time, RFC 3339; default now."}
+                "at": {"type": "string", "format": "date-time", "nullable": true, "description": "Validation time, RFC 3339; default now."},
+                "store": {"type": "boolean", "default": false, "description": "Keep the signature, its verdict and evidence in the archive: answered 201 with `archived` once committed."}
             }
         },
         "CertificateRequest": {
