@@ -627,6 +627,7 @@ fn no_password_or_key_byte_in_any_output_or_log_line() {
 fn the_demo_configuration_signs_in_one_command() {
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("result.cms");
+    let archive_url = format!("sqlite://{}", dir.path().join("archive.sqlite").display());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
@@ -641,10 +642,26 @@ fn the_demo_configuration_signs_in_one_command() {
         ])
         .arg(&out_file)
         .env_remove("QOLTANBA_CONFIG")
+        .env("QOLTANBA_ARCHIVE__URL", &archive_url)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("SIGNED"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("SIGNED"));
+    assert!(
+        stdout.contains("archived:  document 1 (time-stamp: not_configured)"),
+        "{stdout}"
+    );
+    // The result is in the archive, byte for byte, as a result.
+    let stored = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let archive = qoltanba::archive::Archive::open(&archive_url)
+            .await
+            .unwrap();
+        archive.get(1).await.unwrap().expect("archived")
+    });
+    assert_eq!(stored.fields.kind, qoltanba::archive::DocumentKind::Result);
+    assert_eq!(stored.fields.signature, std::fs::read(&out_file).unwrap());
+    assert_eq!(stored.fields.status, "valid");
     assert!(String::from_utf8_lossy(&out.stderr).contains("DEMO"));
     let (code, verdict) = qoltanba_verify(&out_file, None);
     assert_eq!((code, verdict["status"].as_str()), (0, Some("valid")));

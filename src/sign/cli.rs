@@ -75,6 +75,10 @@ pub struct SignReport {
     /// The verdict of the officer's certificate at signing time.
     pub verdict: Verdict,
     pub rules: Vec<RuleCheck>,
+    /// The archive's receipt for the stored result.
+    pub archived: crate::archive::Receipt,
+    /// `attached`, `failed` or `not_configured`.
+    pub timestamp: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -193,6 +197,12 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
     }
     let content = read_document(&args.input)?;
 
+    let archive_url = config.archive.url.clone();
+    let tsa = (!config.timestamp.url.is_empty()).then(|| {
+        let mut tsa = crate::timestamp::TsaClient::new(config.timestamp.url.clone());
+        tsa.timeout = std::time::Duration::from_millis(config.timestamp.timeout_ms);
+        tsa
+    });
     let setup =
         ServiceSetup::from_config(config).map_err(|e| Failure::new("config", e.to_string()))?;
     if setup.demo {
@@ -202,13 +212,44 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
     let officer = officers
         .get(&args.officer)
         .ok_or_else(|| Failure::from(SignError::UnknownOfficer(args.officer.clone())))?;
-    let verifier = load_verifier(setup)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new("internal_error", e.to_string()))?;
+    let verifier = runtime.block_on(load_verifier(setup))?;
 
-    let signature = match officer.sign(&verifier, &content, args.detached) {
+    let mut signature = match officer.sign(&verifier, &content, args.detached) {
         Ok(s) => s,
         Err(SignError::Refused(refusal)) => return Ok(Outcome::Refused(refusal)),
         Err(e) => return Err(e.into()),
     };
+    // As through the service: time-stamped when a TSA is configured, and archived before the
+    // signature is written anywhere.
+    let timestamp = match &tsa {
+        None => "not_configured",
+        Some(tsa) => match runtime.block_on(tsa.stamp_cms(&signature.der)) {
+            Ok(stamped) => {
+                signature.der = stamped;
+                "attached"
+            }
+            Err(e) => {
+                eprintln!("qoltanba sign: the time-stamp failed ({}): {e}", e.code());
+                "failed"
+            }
+        },
+    };
+    let document = crate::archive::evidence::result_document(
+        &verifier,
+        signature.der.clone(),
+        args.detached.then(|| content.clone()),
+        signature.signing_time,
+    );
+    let archived = runtime
+        .block_on(async {
+            let archive = crate::archive::Archive::open(&archive_url).await?;
+            archive.store(document).await
+        })
+        .map_err(|e| Failure::new(e.code(), format!("nothing was written: {e}")))?;
     let encoded = match args.format {
         OutputFormat::Der => signature.der.clone(),
         OutputFormat::Pem => {
@@ -239,20 +280,18 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
         signature_sha256: hex::encode(crate::sigcache::sha256(&signature.der)),
         verdict: signature.verdict(),
         rules: signature.approval.rules.clone(),
+        archived,
+        timestamp,
     })))
 }
 
 /// The verifier of the configuration, with every CRL source (files, URLs, the cache directory)
 /// read once, as `qoltanba serve` does at start-up.
-fn load_verifier(setup: ServiceSetup) -> Result<Arc<Verifier>, Failure> {
+async fn load_verifier(setup: ServiceSetup) -> Result<Arc<Verifier>, Failure> {
     let store = setup
         .crl_store()
         .map_err(|e| Failure::new("config", e.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new("internal_error", e.to_string()))?;
-    let report = runtime.block_on(store.start());
+    let report = store.start().await;
     for failure in &report.failures {
         tracing::warn!("CRL source: {failure:?}");
     }
@@ -332,6 +371,11 @@ fn text_report(r: &SignReport) -> String {
         r.officer.signature_algorithm
     );
     let _ = writeln!(out, "signed at: {}", r.signing_time);
+    let _ = writeln!(
+        out,
+        "archived:  document {} (time-stamp: {})",
+        r.archived.id, r.timestamp
+    );
     for rule in &r.rules {
         let _ = writeln!(
             out,

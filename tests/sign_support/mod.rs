@@ -136,6 +136,8 @@ pub fn pki_toml(crls: Crls) -> String {
 /// Writes a configuration file with these officers into `dir`.
 pub fn write_config(dir: &Path, crls: Crls, officers: &[OfficerSpec]) -> PathBuf {
     let mut text = pki_toml(crls);
+    let archive = format!("sqlite://{}", dir.join("archive.sqlite").display());
+    text.push_str(&format!("[archive]\nurl = {}\n\n", toml_string(&archive)));
     for o in officers {
         text.push_str(&o.toml());
         text.push('\n');
