@@ -25,6 +25,7 @@ pub mod usage;
 pub mod verdict;
 pub mod verifier;
 pub mod web;
+pub mod workflow;
 
 pub use verdict::{Reason, Status, Verdict};
 pub use verifier::{KeyUsagePolicy, Verifier, VerifyOptions};

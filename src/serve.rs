@@ -198,15 +198,35 @@ pub async fn start(
         backend = archive.backend().name(),
         "archive open"
     );
+    let tsa = (!config.timestamp.url.is_empty()).then(|| {
+        let mut tsa = crate::timestamp::TsaClient::new(config.timestamp.url.clone());
+        tsa.timeout = std::time::Duration::from_millis(config.timestamp.timeout_ms);
+        tsa
+    });
+    let catalogue =
+        crate::workflow::catalogue::Catalogue::load(config.workflow.catalogue.as_deref())
+            .map_err(|e| ConfigError::Invalid(format!("workflow.catalogue: {e}")))?;
+    let calendar = crate::workflow::calendar::Calendar::new(config.workflow.holiday_dates()?);
+    let workflow = crate::workflow::Workflow::new(
+        catalogue,
+        calendar,
+        store.verifier().clone(),
+        signing.officers.clone(),
+        crate::sign::issue::Issuer {
+            verifier: store.verifier().clone(),
+            archive: Some(archive.clone()),
+            tsa: tsa.clone(),
+        },
+        archive.clone(),
+    )
+    .await
+    .map_err(|e| ServeError::Archive(e.to_string()))?;
     let state = Arc::new(
         AppState::new(store.clone(), limits)
             .with_signing(signing)
             .with_archive(archive, config.archive.store_verified)
-            .with_tsa((!config.timestamp.url.is_empty()).then(|| {
-                let mut tsa = crate::timestamp::TsaClient::new(config.timestamp.url.clone());
-                tsa.timeout = std::time::Duration::from_millis(config.timestamp.timeout_ms);
-                tsa
-            })),
+            .with_tsa(tsa)
+            .with_workflow(Arc::new(workflow)),
     );
     let app = http::router(state.clone(), options);
 

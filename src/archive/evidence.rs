@@ -106,6 +106,34 @@ pub fn document(
     }
 }
 
+/// Verifies `signature` with `options` on the live CRL snapshot and returns the document with its
+/// verdict and that verdict's evidence, ready to store. `Err` only for a wrong call (a detached
+/// signature without its content).
+pub fn verified_document(
+    verifier: &Verifier,
+    kind: DocumentKind,
+    signature: Vec<u8>,
+    content: Option<Vec<u8>>,
+    mut options: VerifyOptions,
+    received_at: OffsetDateTime,
+) -> Result<NewDocument, crate::usage::UsageError> {
+    // One snapshot for the verdict and the evidence stored with it.
+    let crls = verifier.crls();
+    options.crls = Some(Arc::clone(&crls));
+    let verdict = verifier.verify_signature(&signature, content.as_deref(), &options)?;
+    let expected_id = options.expected_id.map(|id| id.as_string());
+    Ok(document(
+        kind,
+        verifier,
+        &crls,
+        signature,
+        content,
+        expected_id,
+        verdict,
+        received_at,
+    ))
+}
+
 /// An officer's result, verified by the core at `signed_at` with the live CRLs, ready to store.
 pub fn result_document(
     verifier: &Verifier,
@@ -113,25 +141,32 @@ pub fn result_document(
     content: Option<Vec<u8>>,
     signed_at: OffsetDateTime,
 ) -> NewDocument {
-    let crls = verifier.crls();
     let options = VerifyOptions {
         at: Some(signed_at),
-        crls: Some(Arc::clone(&crls)),
         ..VerifyOptions::default()
     };
-    let verdict = verifier
-        .verify_signature(&signature, content.as_deref(), &options)
-        .unwrap_or_else(|usage| Verdict::malformed(signed_at, usage.message));
-    document(
-        DocumentKind::Result,
+    let fallback = (signature.clone(), content.clone());
+    verified_document(
         verifier,
-        &crls,
+        DocumentKind::Result,
         signature,
         content,
-        None,
-        verdict,
+        options,
         signed_at,
     )
+    .unwrap_or_else(|usage| {
+        let verdict = Verdict::malformed(signed_at, usage.message);
+        document(
+            DocumentKind::Result,
+            verifier,
+            &verifier.crls(),
+            fallback.0,
+            fallback.1,
+            None,
+            verdict,
+            signed_at,
+        )
+    })
 }
 
 /// A document's stored evidence, ready for the verifier.

@@ -19,7 +19,7 @@ pub mod log_check;
 pub mod record;
 pub mod report;
 pub mod reverify;
-mod schema;
+pub mod schema;
 pub mod stamp;
 
 use std::collections::HashSet;
@@ -186,7 +186,7 @@ impl Archive {
             .connect(&connect_url)
             .await
             .map_err(|e| ArchiveError::Database(format!("{}: {e}", redact_url(url))))?;
-        schema::migrate(&pool, backend).await?;
+        schema::migrate(&pool, backend, "archive_migrations", schema::ARCHIVE).await?;
         let (writer, queue) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(write_loop(pool.clone(), backend, queue));
         Ok(Archive {

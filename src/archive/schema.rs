@@ -7,16 +7,17 @@ use sqlx::Row;
 
 use super::{ArchiveError, Backend};
 
-struct Migration {
-    version: i64,
-    name: &'static str,
-    sqlite: &'static [&'static str],
-    postgres: &'static [&'static str],
+/// One step of a schema, written for each back end.
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static [&'static str],
+    pub postgres: &'static [&'static str],
 }
 
 /// Records are never updated or deleted: the triggers refuse it, and the hash chain exposes whoever
 /// goes around them (see `log_check`).
-const MIGRATIONS: &[Migration] = &[Migration {
+pub(crate) const ARCHIVE: &[Migration] = &[Migration {
     version: 1,
     name: "documents, evidence, append-only triggers",
     sqlite: &[
@@ -84,7 +85,13 @@ const MIGRATIONS: &[Migration] = &[Migration {
 /// PostgreSQL advisory lock key that serialises migrations of nodes starting together.
 const MIGRATION_LOCK: i64 = 0x716f_6c74_616e_6261;
 
-pub(super) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), ArchiveError> {
+/// Applies the steps of `migrations` not yet recorded in the table `record` (created if needed).
+pub async fn migrate(
+    pool: &AnyPool,
+    backend: Backend,
+    record: &'static str,
+    migrations: &'static [Migration],
+) -> Result<(), ArchiveError> {
     let mut conn = pool.acquire().await?;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_lock($1)")
@@ -92,7 +99,7 @@ pub(super) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), Arch
             .execute(&mut *conn)
             .await?;
     }
-    let outcome = apply(&mut conn, backend).await;
+    let outcome = apply(&mut conn, backend, record, migrations).await;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(MIGRATION_LOCK)
@@ -102,26 +109,31 @@ pub(super) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), Arch
     outcome
 }
 
-async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<(), ArchiveError> {
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS archive_migrations (
-            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )
+async fn apply(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    record: &str,
+    migrations: &[Migration],
+) -> Result<(), ArchiveError> {
+    sqlx::query(&format!(
+        "CREATE TABLE IF NOT EXISTS {record} (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    ))
     .execute(&mut *conn)
     .await?;
-    let applied: Vec<i64> = sqlx::query("SELECT version FROM archive_migrations ORDER BY version")
+    let applied: Vec<i64> = sqlx::query(&format!("SELECT version FROM {record} ORDER BY version"))
         .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|row| row.try_get::<i64, _>(0))
         .collect::<Result<_, _>>()?;
-    let known = MIGRATIONS.last().map_or(0, |m| m.version);
+    let known = migrations.last().map_or(0, |m| m.version);
     if let Some(newer) = applied.iter().find(|v| **v > known) {
         return Err(ArchiveError::Schema(format!(
-            "the archive has schema version {newer}, newer than this qoltanba knows ({known}): upgrade qoltanba"
+            "{record}: schema version {newer} is newer than this qoltanba knows ({known}): upgrade qoltanba"
         )));
     }
-    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+    for migration in migrations.iter().filter(|m| !applied.contains(&m.version)) {
         let statements = match backend {
             Backend::Sqlite => migration.sqlite,
             Backend::Postgres => migration.postgres,
@@ -130,9 +142,9 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<(), A
         for statement in statements {
             sqlx::query(statement).execute(&mut *tx).await?;
         }
-        sqlx::query(
-            "INSERT INTO archive_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-        )
+        sqlx::query(&format!(
+            "INSERT INTO {record} (version, name, applied_at) VALUES ($1, $2, $3)"
+        ))
         .bind(migration.version)
         .bind(migration.name)
         .bind(crate::verdict::rfc3339(time::OffsetDateTime::now_utc()))

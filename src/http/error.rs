@@ -33,6 +33,14 @@ pub enum ApiError {
     NoArchive,
     #[error("the archive has no document {0}")]
     NoDocument(i64),
+    /// Any other answer with its own code: `http` status, body `status` and `reason`.
+    #[error("{message}")]
+    Other {
+        http: StatusCode,
+        status: &'static str,
+        reason: &'static str,
+        message: String,
+    },
 }
 
 /// The JSON body of every error answer.
@@ -61,6 +69,7 @@ impl ApiError {
             ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Archive(_) | ApiError::NoArchive => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Other { http, .. } => *http,
         }
     }
 
@@ -76,6 +85,7 @@ impl ApiError {
             ApiError::Archive(_) => ("unavailable", "archive_unavailable"),
             ApiError::NoArchive => ("unavailable", "no_archive"),
             ApiError::NoDocument(_) => ("not_found", "no_such_document"),
+            ApiError::Other { status, reason, .. } => (status, reason),
         }
     }
 

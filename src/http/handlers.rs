@@ -267,7 +267,7 @@ pub async fn verify(
 ) -> Response {
     let result = async {
         let bytes = read_body(body, &headers, state.limits.max_body_bytes).await?;
-        let (signature, data, mut opts, store) = match media(&headers, &bytes)? {
+        let (signature, data, opts, store) = match media(&headers, &bytes)? {
             Media::Json => {
                 no_query_with_json(query.as_deref())?;
                 let req: VerifyRequest = json_body(&bytes)?;
@@ -310,22 +310,15 @@ pub async fn verify(
         }
         let archive = state.archive()?.clone();
         let received_at = OffsetDateTime::now_utc();
-        let expected_id = opts.expected_id.as_ref().map(|i| i.as_string());
         let document = run_verification(&state, input_len, move |v| {
-            // One snapshot for the verdict and the evidence stored with it.
-            let snapshot = v.crls();
-            opts.crls = Some(snapshot.clone());
-            let verdict = v.verify_signature(&signature, data.as_deref(), &opts)?;
-            Ok(crate::archive::evidence::document(
-                crate::archive::DocumentKind::Request,
+            crate::archive::evidence::verified_document(
                 v,
-                &snapshot,
+                crate::archive::DocumentKind::Request,
                 signature,
                 data,
-                expected_id,
-                verdict,
+                opts,
                 received_at,
-            ))
+            )
         })
         .await?;
         let verdict = document.verdict.clone();

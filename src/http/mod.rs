@@ -10,7 +10,9 @@
 //! | `GET /openapi.json` | OpenAPI 3 description |
 //! | `POST /v1/sign` | an officer signs a document (officer's bearer token; [`sign`], [`auth`]) |
 //! | `GET /v1/documents…`, `POST /v1/documents/{id}/reverify` | the archive, for auditors ([`documents`]) |
+//! | `/v1/services`, `/v1/applications…`, `/v1/cabinet/…` | the state-service procedure ([`applications`]) |
 
+pub mod applications;
 pub mod auth;
 pub mod documents;
 pub mod error;
@@ -91,6 +93,8 @@ pub struct AppState {
     pub archive: Option<crate::archive::Archive>,
     /// Store every verified request, asked or not.
     pub store_verified: bool,
+    /// The state-service procedure (none in library tests that do not set it).
+    pub workflow: Option<Arc<crate::workflow::Workflow>>,
     /// The time-stamping authority that stamps officer results, when configured.
     pub tsa: Option<crate::timestamp::TsaClient>,
     /// Stored certificates and CRLs already read, for re-verifications.
@@ -110,6 +114,7 @@ impl AppState {
             store_verified: false,
             evidence_cache: Arc::default(),
             tsa: None,
+            workflow: None,
         }
     }
 
@@ -121,6 +126,11 @@ impl AppState {
 
     pub fn with_tsa(mut self, tsa: Option<crate::timestamp::TsaClient>) -> Self {
         self.tsa = tsa;
+        self
+    }
+
+    pub fn with_workflow(mut self, workflow: Arc<crate::workflow::Workflow>) -> Self {
+        self.workflow = Some(workflow);
         self
     }
 
@@ -165,6 +175,22 @@ pub fn router(state: Arc<AppState>, options: RouterOptions) -> Router {
         .route(
             "/v1/documents/{id}/reverify",
             post(documents::reverify_document),
+        )
+        .route("/v1/services", get(applications::services))
+        .route("/v1/applications", post(applications::submit))
+        .route("/v1/applications/{number}", get(applications::status))
+        .route(
+            "/v1/applications/{number}/payment",
+            post(applications::payment),
+        )
+        .route(
+            "/v1/applications/{number}/decision",
+            post(applications::decision),
+        )
+        .route("/v1/cabinet/{id}", get(applications::cabinet))
+        .route(
+            "/v1/cabinet/{id}/documents/{document}",
+            get(applications::cabinet_document),
         );
     if options.debug_routes {
         router = router

@@ -27,6 +27,7 @@ use super::error::ApiError;
 use super::metrics::Outcome;
 use super::{AppState, RequestId};
 use crate::config::{ConfigError, ServeConfig};
+use crate::sign::issue::TimestampOutcome;
 use crate::sign::officer::{OfficerInfo, Officers, RuleCheck};
 use crate::sign::{SignError, Signature};
 use crate::verdict::{rfc3339, Verdict};
@@ -34,7 +35,7 @@ use crate::verdict::{rfc3339, Verdict};
 /// The officers and tokens of the service.
 #[derive(Default)]
 pub struct Signing {
-    pub officers: Officers,
+    pub officers: Arc<Officers>,
     pub auth: Auth,
 }
 
@@ -48,7 +49,10 @@ impl Signing {
             .map_err(|e| ConfigError::Invalid(format!("officer keys: {e} ({})", e.code())))?;
         let ids: Vec<&str> = settings.iter().map(|s| s.id.as_str()).collect();
         let auth = Auth::from_config(&config.auth, &ids).map_err(ConfigError::Invalid)?;
-        Ok(Signing { officers, auth })
+        Ok(Signing {
+            officers: Arc::new(officers),
+            auth,
+        })
     }
 }
 
@@ -215,38 +219,23 @@ pub async fn sign(
             Ok(Ok(done)) => done,
         };
         match outcome {
-            Ok(mut signature) => {
-                let timestamp = match &state.tsa {
-                    None => TimestampOutcome::NotConfigured,
-                    Some(tsa) => match tsa.stamp_cms(&signature.der).await {
-                        Ok(stamped) => {
-                            signature.der = stamped;
-                            TimestampOutcome::Attached
-                        }
-                        // The result is still issued: the archive's receipt time then stands in
-                        // for the proven time. Logged and reported, never silent.
-                        Err(e) => {
-                            tracing::warn!(request_id = %id, code = e.code(), "time-stamp failed: {e}");
-                            TimestampOutcome::Failed { reason: e.code() }
-                        }
-                    },
-                };
+            Ok(signature) => {
                 let content_bytes = document.len();
                 // No result leaves the service unarchived: a failed store refuses the answer.
-                let archived = match &state.archive {
-                    Some(archive) => {
-                        let verifier = state.verifier.clone();
-                        let (der, at) = (signature.der.clone(), signature.signing_time);
-                        let content = signature.detached.then_some(document);
-                        let stored = tokio::task::spawn_blocking(move || {
-                            crate::archive::evidence::result_document(&verifier, der, content, at)
-                        })
-                        .await
-                        .map_err(|_| ApiError::Internal)?;
-                        Some(archive.store(stored).await?)
-                    }
-                    None => None,
-                };
+                let issued = crate::sign::issue::stamp_and_archive(
+                    signature,
+                    document,
+                    &state.verifier,
+                    state.archive.as_ref(),
+                    state.tsa.as_ref(),
+                )
+                .await
+                .map_err(|e| match e {
+                    crate::sign::issue::IssueError::Archive(a) => ApiError::from(a),
+                    _ => ApiError::Internal,
+                })?;
+                let (signature, archived, timestamp) =
+                    (issued.signature, issued.archived, issued.timestamp);
                 Ok(signed(
                     &signature,
                     &officer.info(),
@@ -285,15 +274,6 @@ pub async fn sign(
     }
     .await;
     result.unwrap_or_else(|e| e.respond(&id))
-}
-
-/// Whether the result carries a time-stamp from the configured TSA.
-#[derive(Debug, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-enum TimestampOutcome {
-    NotConfigured,
-    Attached,
-    Failed { reason: &'static str },
 }
 
 struct SignedExtras {

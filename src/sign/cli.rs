@@ -77,8 +77,8 @@ pub struct SignReport {
     pub rules: Vec<RuleCheck>,
     /// The archive's receipt for the stored result.
     pub archived: crate::archive::Receipt,
-    /// `attached`, `failed` or `not_configured`.
-    pub timestamp: &'static str,
+    /// The RFC 3161 time-stamp of the result.
+    pub timestamp: super::issue::TimestampOutcome,
 }
 
 #[derive(Debug, Serialize)]
@@ -218,38 +218,36 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
         .map_err(|e| Failure::new("internal_error", e.to_string()))?;
     let verifier = runtime.block_on(load_verifier(setup))?;
 
-    let mut signature = match officer.sign(&verifier, &content, args.detached) {
+    let signature = match officer.sign(&verifier, &content, args.detached) {
         Ok(s) => s,
         Err(SignError::Refused(refusal)) => return Ok(Outcome::Refused(refusal)),
         Err(e) => return Err(e.into()),
     };
     // As through the service: time-stamped when a TSA is configured, and archived before the
     // signature is written anywhere.
-    let timestamp = match &tsa {
-        None => "not_configured",
-        Some(tsa) => match runtime.block_on(tsa.stamp_cms(&signature.der)) {
-            Ok(stamped) => {
-                signature.der = stamped;
-                "attached"
-            }
-            Err(e) => {
-                eprintln!("qoltanba sign: the time-stamp failed ({}): {e}", e.code());
-                "failed"
-            }
-        },
-    };
-    let document = crate::archive::evidence::result_document(
-        &verifier,
-        signature.der.clone(),
-        args.detached.then(|| content.clone()),
-        signature.signing_time,
-    );
-    let archived = runtime
+    let content_bytes = content.len();
+    let issued = runtime
         .block_on(async {
             let archive = crate::archive::Archive::open(&archive_url).await?;
-            archive.store(document).await
+            super::issue::stamp_and_archive(
+                signature,
+                content,
+                &verifier,
+                Some(&archive),
+                tsa.as_ref(),
+            )
+            .await
         })
-        .map_err(|e| Failure::new(e.code(), format!("nothing was written: {e}")))?;
+        .map_err(|e| match e {
+            super::issue::IssueError::Archive(a) => {
+                Failure::new(a.code(), format!("nothing was written: {a}"))
+            }
+            other => Failure::new("internal_error", other.to_string()),
+        })?;
+    let (signature, timestamp) = (issued.signature, issued.timestamp);
+    let archived = issued
+        .archived
+        .ok_or_else(|| Failure::new("internal_error", "the result was not archived"))?;
     let encoded = match args.format {
         OutputFormat::Der => signature.der.clone(),
         OutputFormat::Pem => {
@@ -275,7 +273,7 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
         },
         detached: args.detached,
         signing_time: rfc3339(signature.signing_time),
-        content_bytes: content.len(),
+        content_bytes,
         signature_bytes: signature.der.len(),
         signature_sha256: hex::encode(crate::sigcache::sha256(&signature.der)),
         verdict: signature.verdict(),
@@ -374,7 +372,8 @@ fn text_report(r: &SignReport) -> String {
     let _ = writeln!(
         out,
         "archived:  document {} (time-stamp: {})",
-        r.archived.id, r.timestamp
+        r.archived.id,
+        r.timestamp.as_str()
     );
     for rule in &r.rules {
         let _ = writeln!(

@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod cms_builder;
 pub mod config;
+pub mod issue;
 pub mod keystore;
 pub mod officer;
 pub mod secret;

@@ -49,6 +49,8 @@ pub struct RuleCheck {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OfficerInfo {
     pub id: String,
+    /// The officer's name (the certificate's common name).
+    pub name: Option<String>,
     pub provider_name: String,
     pub provider_bin: String,
     pub allowed_roles: Vec<&'static str>,
@@ -177,6 +179,7 @@ impl Officer {
     pub fn info(&self) -> OfficerInfo {
         OfficerInfo {
             id: self.id.clone(),
+            name: self.certificate.identity.common_name.clone(),
             provider_name: self.provider_name.clone(),
             provider_bin: self.provider_bin.clone(),
             allowed_roles: self.allowed_roles.iter().map(|r| r.as_str()).collect(),

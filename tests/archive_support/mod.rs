@@ -1,5 +1,5 @@
 //! Archives for tests: a fresh SQLite file per test, and a fresh database per test on the loopback
-//! PostgreSQL server that `scripts/pg-test-server` starts (or `QOLTANBA_TEST_POSTGRES_URL` names).
+//! PostgreSQL server that `scripts/pg-test-server` starts (or `ARCHIVE_TEST_POSTGRES_URL` names).
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,7 +28,7 @@ pub fn sqlite_url() -> String {
 pub fn postgres_server_url() -> String {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
-        if let Ok(url) = std::env::var("QOLTANBA_TEST_POSTGRES_URL") {
+        if let Ok(url) = std::env::var("ARCHIVE_TEST_POSTGRES_URL") {
             return url;
         }
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-test-server");

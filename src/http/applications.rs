@@ -1,0 +1,360 @@
+//! The state-service procedure over HTTP: thin translation to [`crate::workflow::Workflow`].
+//!
+//! | route | token | what |
+//! | --- | --- | --- |
+//! | `GET /v1/services` | none | the catalogue |
+//! | `POST /v1/applications` | portal | submit a signed request (201 with the application) |
+//! | `GET /v1/applications/{number}` | any | number, service, status, deadline, history |
+//! | `POST /v1/applications/{number}/payment` | portal | the payment gateway's record |
+//! | `POST /v1/applications/{number}/decision` | officer | approve, or refuse with a motivation |
+//! | `GET /v1/cabinet/{iin_or_bin}` | portal | the applicant's results and refusals |
+//! | `GET /v1/cabinet/{iin_or_bin}/documents/{id}` | portal | one of them, the signed document |
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::auth::{AuthFailure, Role};
+use super::error::ApiError;
+use super::{AppState, RequestId};
+use crate::workflow::catalogue::ApplicantKind;
+use crate::workflow::{Decision, Payment, Submission, Workflow, WorkflowError};
+
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> Self {
+        let other = |http, status, reason| ApiError::Other {
+            http,
+            status,
+            reason,
+            message: e.to_string(),
+        };
+        match &e {
+            WorkflowError::Usage(u) => ApiError::Usage(u.clone()),
+            WorkflowError::UnknownService(_) => {
+                other(StatusCode::BAD_REQUEST, "usage_error", "unknown_service")
+            }
+            WorkflowError::ApplicantKind { .. } => {
+                other(StatusCode::BAD_REQUEST, "usage_error", "applicant_kind")
+            }
+            WorkflowError::NotFound(_) => {
+                other(StatusCode::NOT_FOUND, "not_found", "no_such_application")
+            }
+            WorkflowError::WrongState { .. } => {
+                other(StatusCode::CONFLICT, "conflict", "wrong_state")
+            }
+            WorkflowError::WrongProvider { .. } => {
+                other(StatusCode::FORBIDDEN, "forbidden", "wrong_provider")
+            }
+            WorkflowError::OfficerRefused { reason, .. } => {
+                other(StatusCode::CONFLICT, "refused", reason)
+            }
+            WorkflowError::NoOfficer(_) => {
+                other(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "no_officer")
+            }
+            WorkflowError::Archive(a) => ApiError::from(a.clone()),
+            WorkflowError::Internal(why) => {
+                tracing::error!("workflow: {why}");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+fn workflow(state: &AppState) -> Result<&Arc<Workflow>, ApiError> {
+    state.workflow.as_ref().ok_or(ApiError::Other {
+        http: StatusCode::SERVICE_UNAVAILABLE,
+        status: "unavailable",
+        reason: "no_workflow",
+        message: "this service runs without the state-service procedure".into(),
+    })
+}
+
+fn role(state: &AppState, headers: &HeaderMap) -> Result<Role, AuthFailure> {
+    state
+        .signing
+        .auth
+        .authenticate(headers)
+        .map(|(role, _)| role)
+}
+
+fn portal(state: &AppState, headers: &HeaderMap) -> Result<(), AuthFailure> {
+    match role(state, headers)? {
+        Role::Portal => Ok(()),
+        _ => Err(AuthFailure::Forbidden),
+    }
+}
+
+fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    (
+        status,
+        [(CONTENT_TYPE, "application/json")],
+        serde_json::to_vec(body).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+async fn json_body<T: for<'de> Deserialize<'de>>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<T, ApiError> {
+    let bytes = super::handlers::read_body(body, headers, state.limits.max_body_bytes).await?;
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(ApiError::bad_request(
+            "the request body must be a JSON object",
+        ));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request(format!("the request body is not the expected JSON: {e}"))
+    })
+}
+
+fn base64_field(name: &str, text: &str) -> Result<Vec<u8>, ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request(format!("\"{name}\" is empty")));
+    }
+    if text.contains("-----BEGIN ") {
+        return Ok(text.as_bytes().to_vec());
+    }
+    crate::input::decode_base64(text)
+        .ok_or_else(|| ApiError::bad_request(format!("\"{name}\" is not valid base64")))
+}
+
+/// `GET /v1/services`
+pub async fn services(
+    State(state): State<Arc<AppState>>,
+    Extension(rid): Extension<RequestId>,
+) -> Response {
+    match workflow(&state) {
+        Ok(w) => json(
+            StatusCode::OK,
+            &serde_json::json!({ "services": w.catalogue().services() }),
+        ),
+        Err(e) => e.respond(&rid),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitRequest {
+    service: String,
+    applicant_id: String,
+    #[serde(default)]
+    applicant_kind: Option<ApplicantKind>,
+    /// Base64 of the signed request (CMS).
+    signature: String,
+    /// Base64 of the request's content, for a detached signature.
+    #[serde(default)]
+    data: Option<String>,
+    #[serde(default)]
+    payment_reference: Option<String>,
+}
+
+/// `POST /v1/applications`
+pub async fn submit(
+    State(state): State<Arc<AppState>>,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Err(denied) = portal(&state, &headers) {
+        return denied.respond(&rid);
+    }
+    let result = async {
+        let w = workflow(&state)?;
+        let req: SubmitRequest = json_body(&state, &headers, body).await?;
+        let submission = Submission {
+            service: req.service,
+            applicant_id: req.applicant_id,
+            applicant_kind: req.applicant_kind,
+            signature: base64_field("signature", &req.signature)?,
+            content: req
+                .data
+                .as_deref()
+                .map(|d| base64_field("data", d))
+                .transpose()?,
+            payment_reference: req.payment_reference,
+        };
+        let view = w.submit(submission, OffsetDateTime::now_utc()).await?;
+        let mut response = json(StatusCode::CREATED, &view);
+        if let Ok(location) = format!("/v1/applications/{}", view.number).parse() {
+            response.headers_mut().insert(LOCATION, location);
+        }
+        Ok(response)
+    }
+    .await;
+    result.unwrap_or_else(|e: ApiError| e.respond(&rid))
+}
+
+/// `GET /v1/applications/{number}`
+pub async fn status(
+    State(state): State<Arc<AppState>>,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = role(&state, &headers) {
+        return denied.respond(&rid);
+    }
+    let result = async {
+        let view = workflow(&state)?.view(&number).await?;
+        Ok(json(StatusCode::OK, &view))
+    }
+    .await;
+    result.unwrap_or_else(|e: ApiError| e.respond(&rid))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentRequest {
+    reference: String,
+    /// `confirmed` or `declined`.
+    status: String,
+}
+
+/// `POST /v1/applications/{number}/payment`
+pub async fn payment(
+    State(state): State<Arc<AppState>>,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Err(denied) = portal(&state, &headers) {
+        return denied.respond(&rid);
+    }
+    let result = async {
+        let w = workflow(&state)?;
+        let req: PaymentRequest = json_body(&state, &headers, body).await?;
+        let confirmed = match req.status.as_str() {
+            "confirmed" => true,
+            "declined" => false,
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "\"status\" {other:?} is not confirmed or declined"
+                )))
+            }
+        };
+        if req.reference.trim().is_empty() {
+            return Err(ApiError::bad_request("\"reference\" is empty"));
+        }
+        let view = w
+            .payment(
+                &number,
+                Payment {
+                    reference: req.reference,
+                    confirmed,
+                },
+                OffsetDateTime::now_utc(),
+            )
+            .await?;
+        Ok(json(StatusCode::OK, &view))
+    }
+    .await;
+    result.unwrap_or_else(|e: ApiError| e.respond(&rid))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionRequest {
+    /// `approve` or `refuse`.
+    decision: String,
+    #[serde(default)]
+    motivation: Option<String>,
+}
+
+/// `POST /v1/applications/{number}/decision`
+pub async fn decision(
+    State(state): State<Arc<AppState>>,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let officer = match role(&state, &headers) {
+        Ok(Role::Officer(id)) => id,
+        Ok(_) => return AuthFailure::Forbidden.respond(&rid),
+        Err(failure) => return failure.respond(&rid),
+    };
+    let result = async {
+        let w = workflow(&state)?;
+        let req: DecisionRequest = json_body(&state, &headers, body).await?;
+        let decision = match req.decision.as_str() {
+            "approve" => Decision::Approve,
+            "refuse" => Decision::Refuse {
+                motivation: req.motivation.unwrap_or_default(),
+            },
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "\"decision\" {other:?} is not approve or refuse"
+                )))
+            }
+        };
+        let view = w
+            .decide(&number, &officer, decision, OffsetDateTime::now_utc())
+            .await?;
+        Ok(json(StatusCode::OK, &view))
+    }
+    .await;
+    result.unwrap_or_else(|e: ApiError| e.respond(&rid))
+}
+
+/// `GET /v1/cabinet/{iin_or_bin}`
+pub async fn cabinet(
+    State(state): State<Arc<AppState>>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = portal(&state, &headers) {
+        return denied.respond(&rid);
+    }
+    let result = async {
+        let entries = workflow(&state)?.cabinet(&id).await?;
+        Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({ "applicant_id": id, "documents": entries }),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e: ApiError| e.respond(&rid))
+}
+
+/// `GET /v1/cabinet/{iin_or_bin}/documents/{document}`
+pub async fn cabinet_document(
+    State(state): State<Arc<AppState>>,
+    Extension(rid): Extension<RequestId>,
+    Path((id, document)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = portal(&state, &headers) {
+        return denied.respond(&rid);
+    }
+    let result = async {
+        let document_id = document
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_request(format!("{document:?} is not a document id")))?;
+        let bytes = workflow(&state)?.cabinet_document(&id, document_id).await?;
+        Ok((
+            StatusCode::OK,
+            [
+                (CONTENT_TYPE, "application/pkcs7-mime".to_owned()),
+                (
+                    CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"document-{document_id}.p7m\""),
+                ),
+            ],
+            Body::from(bytes),
+        )
+            .into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e: ApiError| e.respond(&rid))
+}

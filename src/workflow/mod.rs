@@ -1,0 +1,850 @@
+//! The state-service procedure of the regulations (`../shared/design/SEEDS.md`), from the
+//! applicant's signed request to the signed result in the personal cabinet, as a thin layer: every
+//! signature question goes to the core [`Verifier`], every result and refusal is signed by the
+//! officer signer ([`Issuer`]) and kept in the archive. This module parses no CMS, checks no
+//! signature and reads no CRL (`tests/workflow_thin.rs` holds it to that).
+//!
+//! The steps: submission, payment condition (paid services), signing condition, registration,
+//! provider review, result (or motivated refusal), delivery to the cabinet.
+
+pub mod calendar;
+pub mod catalogue;
+pub mod model;
+pub mod store;
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::archive::evidence::verified_document;
+use crate::archive::{Archive, ArchiveError, DocumentKind};
+use crate::ids::IdNumber;
+use crate::sign::issue::{IssueError, Issuer};
+use crate::sign::{Officer, Officers, SignError};
+use crate::usage::{UsageError, UsageReason};
+use crate::verdict::{Status as VerdictStatus, Verdict};
+use crate::verifier::{KeyUsagePolicy, Verifier, VerifyOptions};
+
+use calendar::{Calendar, KAZAKHSTAN};
+use catalogue::{render, ApplicantKind, Catalogue, Service};
+use model::{ApplicationView, Event, Outcome, RefusalCode, ServiceRef, Status, Step};
+use store::{ApplicationRow, ApplicationStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{0}")]
+    Usage(#[from] UsageError),
+    #[error("there is no service {0:?} in the catalogue")]
+    UnknownService(String),
+    #[error("the service {service:?} is not for {kind}")]
+    ApplicantKind { service: String, kind: &'static str },
+    #[error("there is no application {0}")]
+    NotFound(String),
+    #[error("application {number} is {status}: {what}")]
+    WrongState {
+        number: String,
+        status: &'static str,
+        what: &'static str,
+    },
+    #[error(
+        "officer {officer:?} does not act for the provider of this service (BIN {provider_bin})"
+    )]
+    WrongProvider {
+        officer: String,
+        provider_bin: String,
+    },
+    #[error("no officer of the provider (BIN {0}) is configured to sign its results")]
+    NoOfficer(String),
+    #[error("the officer may not sign now ({reason}): {message}")]
+    OfficerRefused {
+        reason: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<IssueError> for WorkflowError {
+    fn from(e: IssueError) -> Self {
+        match e {
+            IssueError::Sign(SignError::Refused(r)) => WorkflowError::OfficerRefused {
+                reason: r.reason.as_str(),
+                message: r.message,
+            },
+            IssueError::Archive(a) => WorkflowError::Archive(a),
+            other => WorkflowError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// What the portal sends when the applicant submits.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub service: String,
+    pub applicant_id: String,
+    /// Whether `applicant_id` is a person's IIN or an entity's BIN; by default the kind the
+    /// service is for (individual when it takes both).
+    pub applicant_kind: Option<ApplicantKind>,
+    /// The signed request (CMS: DER, PEM or base64).
+    pub signature: Vec<u8>,
+    /// The request's content, when the signature is detached.
+    pub content: Option<Vec<u8>>,
+    pub payment_reference: Option<String>,
+}
+
+/// A payment record posted by the payment gateway.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    pub reference: String,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Approve,
+    Refuse { motivation: String },
+}
+
+/// One of an applicant's documents in the personal cabinet.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CabinetEntry {
+    pub number: String,
+    pub service: ServiceRef,
+    pub status: Status,
+    pub outcome: Outcome,
+}
+
+pub struct Workflow {
+    catalogue: Catalogue,
+    calendar: Calendar,
+    store: ApplicationStore,
+    verifier: Arc<Verifier>,
+    officers: Arc<Officers>,
+    issuer: Issuer,
+    archive: Archive,
+    /// One transition at a time in this process; across nodes the step numbering refuses a
+    /// second writer.
+    transitions: tokio::sync::Mutex<()>,
+}
+
+/// `2026-000017`: the year of submission (Kazakhstan's calendar) and the application's id.
+pub fn number_of(id: i64, submitted: OffsetDateTime) -> String {
+    format!("{}-{id:06}", submitted.to_offset(KAZAKHSTAN).year())
+}
+
+fn id_of(number: &str) -> Option<i64> {
+    let (year, id) = number.split_once('-')?;
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+fn kind_name(kind: ApplicantKind) -> &'static str {
+    match kind {
+        ApplicantKind::Individual => "individual",
+        ApplicantKind::LegalEntity => "legal_entity",
+        ApplicantKind::Both => "both",
+    }
+}
+
+fn service_ref(s: &Service) -> ServiceRef {
+    ServiceRef {
+        code: s.code.clone(),
+        name_kk: s.name_kk.clone(),
+        name_ru: s.name_ru.clone(),
+    }
+}
+
+fn day(t: OffsetDateTime) -> String {
+    let t = t.to_offset(KAZAKHSTAN);
+    format!("{:02}.{:02}.{}", t.day(), u8::from(t.month()), t.year())
+}
+
+fn minute(t: OffsetDateTime) -> String {
+    let t = t.to_offset(KAZAKHSTAN);
+    format!("{} {:02}:{:02}", day(t), t.hour(), t.minute())
+}
+
+/// A loaded application: its row and its history.
+struct Loaded {
+    row: ApplicationRow,
+    events: Vec<Event>,
+    service: Service,
+    number: String,
+}
+
+impl Loaded {
+    fn status(&self) -> Status {
+        self.events.last().map_or(Status::Submitted, |e| e.status)
+    }
+
+    fn kind(&self) -> ApplicantKind {
+        match self.row.applicant_kind.as_str() {
+            "legal_entity" => ApplicantKind::LegalEntity,
+            _ => ApplicantKind::Individual,
+        }
+    }
+
+    fn request_document(&self) -> Option<i64> {
+        self.events
+            .iter()
+            .find(|e| e.step == Step::SigningCondition)
+            .and_then(|e| e.document_id)
+    }
+}
+
+impl Workflow {
+    pub async fn new(
+        catalogue: Catalogue,
+        calendar: Calendar,
+        verifier: Arc<Verifier>,
+        officers: Arc<Officers>,
+        issuer: Issuer,
+        archive: Archive,
+    ) -> Result<Workflow, WorkflowError> {
+        let store = ApplicationStore::open(&archive).await?;
+        for s in catalogue.services() {
+            if !officers
+                .iter()
+                .any(|o| o.info().provider_bin == s.provider_bin)
+            {
+                tracing::warn!(service = %s.code, provider_bin = %s.provider_bin, "no officer of this service's provider is configured: its results cannot be signed");
+            }
+        }
+        Ok(Workflow {
+            catalogue,
+            calendar,
+            store,
+            verifier,
+            officers,
+            issuer,
+            archive,
+            transitions: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// 1. Submission, then the conditions that follow at once.
+    pub async fn submit(
+        &self,
+        s: Submission,
+        now: OffsetDateTime,
+    ) -> Result<ApplicationView, WorkflowError> {
+        let service = self
+            .catalogue
+            .get(&s.service)
+            .cloned()
+            .ok_or_else(|| WorkflowError::UnknownService(s.service.clone()))?;
+        let id = IdNumber::parse(&s.applicant_id).map_err(|e| {
+            UsageError::new(
+                UsageReason::InvalidId,
+                format!("applicant_id: {} {e}", s.applicant_id),
+            )
+        })?;
+        let kind = s.applicant_kind.unwrap_or(match service.applicant {
+            ApplicantKind::LegalEntity => ApplicantKind::LegalEntity,
+            _ => ApplicantKind::Individual,
+        });
+        if kind == ApplicantKind::Both || !service.accepts(kind) {
+            return Err(WorkflowError::ApplicantKind {
+                service: service.code.clone(),
+                kind: kind_name(kind),
+            });
+        }
+        if s.signature.is_empty() {
+            return Err(
+                UsageError::new(UsageReason::BadRequest, "the signed request is empty").into(),
+            );
+        }
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let row = ApplicationRow {
+            id: 0,
+            service: service.code.clone(),
+            applicant_id: id.as_string(),
+            applicant_kind: kind_name(kind).to_owned(),
+            submitted_at: now,
+            deadline: self.calendar.deadline(now, service.term()).to_string(),
+            payment_reference: s.payment_reference.filter(|r| !r.trim().is_empty()),
+            signature: s.signature,
+            content: s.content,
+        };
+        // Unpaid services meet the signing condition now: judge before anything is written, so
+        // that a wrong call (a detached signature without its content) is a 400, not an
+        // application.
+        let judged = if service.payment_required {
+            None
+        } else {
+            Some(self.judge(&row, now).await??)
+        };
+        let _turn = self.transitions.lock().await;
+        let first_status = if service.payment_required {
+            Status::AwaitingPayment
+        } else {
+            Status::Submitted
+        };
+        let first = Event::new(Step::Submission, first_status, now).detail(format!(
+            "deadline {} ({})",
+            row.deadline,
+            service.term().describe()
+        ));
+        let app_id = self.store.create(&row, &first).await?;
+        let loaded = Loaded {
+            number: number_of(app_id, now),
+            row: ApplicationRow { id: app_id, ..row },
+            events: vec![first],
+            service,
+        };
+        match judged {
+            Some(document) => self.signing_condition(loaded, document, now).await?,
+            None if loaded.row.payment_reference.is_none() => {
+                let check = Event::new(Step::PaymentCondition, Status::AwaitingPayment, now)
+                    .code("no_reference")
+                    .detail("the request names no payment reference");
+                self.refuse(loaded, vec![check], RefusalCode::NoPayment, None, None, now)
+                    .await?
+            }
+            None => {}
+        }
+        self.view(&number_of(app_id, now)).await
+    }
+
+    /// 2. The payment gateway posts a payment record for a paid service.
+    pub async fn payment(
+        &self,
+        number: &str,
+        p: Payment,
+        now: OffsetDateTime,
+    ) -> Result<ApplicationView, WorkflowError> {
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let _turn = self.transitions.lock().await;
+        let app = self.load(number).await?;
+        if app.status() != Status::AwaitingPayment {
+            return Err(self.wrong_state(&app, "it is not awaiting a payment"));
+        }
+        let matches = app.row.payment_reference.as_deref() == Some(p.reference.as_str());
+        let code = match (p.confirmed, matches) {
+            (true, true) => "confirmed",
+            (true, false) => "reference_mismatch",
+            (false, _) => "declined",
+        };
+        let check = Event::new(Step::PaymentCondition, Status::Submitted, now)
+            .code(code)
+            .detail(format!("payment {}", p.reference))
+            .actor("payment_gateway");
+        if code != "confirmed" {
+            self.refuse(app, vec![check], RefusalCode::NoPayment, None, None, now)
+                .await?;
+        } else {
+            let document = self.judge(&app.row, now).await?;
+            let mut app = app;
+            if !self
+                .store
+                .append(app.row.id, app.events.len(), std::slice::from_ref(&check))
+                .await?
+            {
+                return Err(self.changed(&app));
+            }
+            app.events.push(check);
+            match document {
+                Ok(document) => self.signing_condition(app, document, now).await?,
+                // A detached request without its content cannot be judged: not confirmed.
+                Err(usage) => {
+                    let check = Event::new(Step::SigningCondition, Status::Submitted, now)
+                        .code(usage.reason.as_str())
+                        .detail(usage.message.clone());
+                    self.refuse(
+                        app,
+                        vec![check],
+                        RefusalCode::EdsNotConfirmed,
+                        Some(usage.reason.as_str().to_owned()),
+                        None,
+                        now,
+                    )
+                    .await?
+                }
+            }
+        }
+        self.view(number).await
+    }
+
+    /// 5. The provider's officer approves or refuses; 6. the result or refusal is issued.
+    pub async fn decide(
+        &self,
+        number: &str,
+        officer_id: &str,
+        decision: Decision,
+        now: OffsetDateTime,
+    ) -> Result<ApplicationView, WorkflowError> {
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let _turn = self.transitions.lock().await;
+        let app = self.load(number).await?;
+        let officer =
+            self.officers
+                .get(officer_id)
+                .cloned()
+                .ok_or_else(|| WorkflowError::WrongProvider {
+                    officer: officer_id.to_owned(),
+                    provider_bin: app.service.provider_bin.clone(),
+                })?;
+        if officer.info().provider_bin != app.service.provider_bin {
+            return Err(WorkflowError::WrongProvider {
+                officer: officer_id.to_owned(),
+                provider_bin: app.service.provider_bin.clone(),
+            });
+        }
+        if app.status() != Status::UnderReview {
+            return Err(self.wrong_state(
+                &app,
+                "only a registered application under review can be decided",
+            ));
+        }
+        match decision {
+            Decision::Approve => {
+                let review = Event::new(Step::ProviderReview, Status::UnderReview, now)
+                    .code("approve")
+                    .actor(officer_id);
+                self.approve(app, review, &officer, now).await?
+            }
+            Decision::Refuse { motivation } => {
+                let motivation = motivation.trim().to_owned();
+                if motivation.is_empty() {
+                    return Err(UsageError::new(
+                        UsageReason::BadRequest,
+                        "a refusal needs its motivation",
+                    )
+                    .into());
+                }
+                let review = Event::new(Step::ProviderReview, Status::UnderReview, now)
+                    .code("refuse")
+                    .detail(motivation.clone())
+                    .actor(officer_id);
+                self.refuse(
+                    app,
+                    vec![review],
+                    RefusalCode::ProviderRefusal,
+                    None,
+                    Some((&officer, motivation)),
+                    now,
+                )
+                .await?
+            }
+        }
+        self.view(number).await
+    }
+
+    /// Status at any time: number, service, status, deadline, and the history of steps.
+    pub async fn view(&self, number: &str) -> Result<ApplicationView, WorkflowError> {
+        let app = self.load(number).await?;
+        Ok(self.view_of(&app))
+    }
+
+    /// The results and refusals of one applicant (newest first).
+    pub async fn cabinet(&self, applicant_id: &str) -> Result<Vec<CabinetEntry>, WorkflowError> {
+        let id = IdNumber::parse(applicant_id)
+            .map_err(|e| UsageError::new(UsageReason::InvalidId, format!("{applicant_id} {e}")))?;
+        let mut entries = Vec::new();
+        for app_id in self.store.of_applicant(&id.as_string()).await? {
+            let Some(row) = self.store.get(app_id).await? else {
+                continue;
+            };
+            let number = number_of(app_id, row.submitted_at);
+            let app = self.load(&number).await?;
+            let view = self.view_of(&app);
+            if let Some(outcome) = view.outcome {
+                entries.push(CabinetEntry {
+                    number,
+                    service: view.service,
+                    status: view.status,
+                    outcome,
+                });
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The signed document `document_id` of the applicant's cabinet (the CMS, content inside).
+    pub async fn cabinet_document(
+        &self,
+        applicant_id: &str,
+        document_id: i64,
+    ) -> Result<Vec<u8>, WorkflowError> {
+        let owned = self
+            .cabinet(applicant_id)
+            .await?
+            .iter()
+            .any(|e| e.outcome.document_id == document_id);
+        if !owned {
+            return Err(WorkflowError::NotFound(format!(
+                "document {document_id} in the cabinet of {applicant_id}"
+            )));
+        }
+        let stored = self
+            .archive
+            .get(document_id)
+            .await?
+            .ok_or_else(|| WorkflowError::NotFound(format!("document {document_id}")))?;
+        Ok(stored.fields.signature)
+    }
+
+    async fn load(&self, number: &str) -> Result<Loaded, WorkflowError> {
+        let missing = || WorkflowError::NotFound(number.to_owned());
+        let id = id_of(number).ok_or_else(missing)?;
+        let row = self.store.get(id).await?.ok_or_else(missing)?;
+        if number_of(id, row.submitted_at) != number {
+            return Err(missing());
+        }
+        let service = self.catalogue.get(&row.service).cloned().ok_or_else(|| {
+            WorkflowError::Internal(format!(
+                "application {number}: service {:?} is no longer in the catalogue",
+                row.service
+            ))
+        })?;
+        let events = self.store.events(id).await?;
+        Ok(Loaded {
+            number: number.to_owned(),
+            row,
+            events,
+            service,
+        })
+    }
+
+    fn view_of(&self, app: &Loaded) -> ApplicationView {
+        let outcome = app
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.step == Step::Result)
+            .and_then(|e| {
+                let document_id = e.document_id?;
+                let refusal = (e.code.as_deref() != Some("result"))
+                    .then(|| e.code.clone())
+                    .flatten();
+                Some(Outcome {
+                    kind: if refusal.is_some() {
+                        "refusal"
+                    } else {
+                        "result"
+                    },
+                    document_id,
+                    reason: refusal.as_ref().and_then(|_| {
+                        app.events
+                            .iter()
+                            .find(|x| {
+                                x.step == Step::SigningCondition
+                                    && x.code.as_deref() != Some("valid")
+                            })
+                            .and_then(|x| x.code.clone())
+                    }),
+                    refusal,
+                    issued_at: crate::verdict::rfc3339(e.at),
+                    download: format!(
+                        "/v1/cabinet/{}/documents/{document_id}",
+                        app.row.applicant_id
+                    ),
+                })
+            });
+        ApplicationView {
+            number: app.number.clone(),
+            service: service_ref(&app.service),
+            applicant_id: app.row.applicant_id.clone(),
+            status: app.status(),
+            submitted_at: crate::verdict::rfc3339(app.row.submitted_at),
+            deadline: app.row.deadline.clone(),
+            deadline_rule: app.service.term().describe(),
+            request_document_id: app.request_document(),
+            outcome,
+            history: app.events.clone(),
+        }
+    }
+
+    fn wrong_state(&self, app: &Loaded, what: &'static str) -> WorkflowError {
+        WorkflowError::WrongState {
+            number: app.number.clone(),
+            status: app.status().as_str(),
+            what,
+        }
+    }
+
+    fn changed(&self, app: &Loaded) -> WorkflowError {
+        WorkflowError::WrongState {
+            number: app.number.clone(),
+            status: app.status().as_str(),
+            what: "it changed meanwhile; read it again",
+        }
+    }
+
+    /// The signing condition, by the verifier: the applicant's IIN/BIN as the expected id, at the
+    /// submission time. Off the async threads (it is CPU work).
+    async fn judge(
+        &self,
+        row: &ApplicationRow,
+        now: OffsetDateTime,
+    ) -> Result<Result<crate::archive::NewDocument, UsageError>, WorkflowError> {
+        let expected = IdNumber::parse(&row.applicant_id)
+            .map_err(|e| WorkflowError::Internal(format!("stored applicant id: {e}")))?;
+        let options = VerifyOptions {
+            at: Some(row.submitted_at),
+            expected_id: Some(expected),
+            key_usage: KeyUsagePolicy::DocumentSigning,
+            ..VerifyOptions::default()
+        };
+        let verifier = Arc::clone(&self.verifier);
+        let (signature, content) = (row.signature.clone(), row.content.clone());
+        tokio::task::spawn_blocking(move || {
+            verified_document(
+                &verifier,
+                DocumentKind::Request,
+                signature,
+                content,
+                options,
+                now,
+            )
+        })
+        .await
+        .map_err(|e| WorkflowError::Internal(format!("verification stopped: {e}")))
+    }
+
+    /// 3 → 4: a valid verdict registers the request; any other refuses it ("the applicant's EDS
+    /// was not confirmed", with the verifier's reason). The request is archived either way.
+    async fn signing_condition(
+        &self,
+        mut app: Loaded,
+        document: crate::archive::NewDocument,
+        now: OffsetDateTime,
+    ) -> Result<(), WorkflowError> {
+        let verdict: Verdict = document.verdict.clone();
+        let receipt = self.archive.store(document).await?;
+        let code = verdict.reason.map_or("valid", |r| r.as_str()).to_owned();
+        if verdict.status == VerdictStatus::Valid {
+            let events = [
+                Event::new(Step::SigningCondition, Status::Submitted, now)
+                    .code(code)
+                    .detail(verdict.message.clone())
+                    .document(receipt.id),
+                Event::new(Step::Registration, Status::UnderReview, now)
+                    .code(app.number.clone())
+                    .document(receipt.id),
+            ];
+            if !self
+                .store
+                .append(app.row.id, app.events.len(), &events)
+                .await?
+            {
+                return Err(self.changed(&app));
+            }
+            app.events.extend(events);
+            Ok(())
+        } else {
+            let check = Event::new(Step::SigningCondition, Status::Submitted, now)
+                .code(code.clone())
+                .detail(verdict.message.clone())
+                .document(receipt.id);
+            self.refuse(
+                app,
+                vec![check],
+                RefusalCode::EdsNotConfirmed,
+                Some(code),
+                None,
+                now,
+            )
+            .await
+        }
+    }
+
+    /// The officer who signs what the procedure decides by itself: the first configured officer
+    /// of the service's provider.
+    fn duty_officer(&self, service: &Service) -> Result<Arc<Officer>, WorkflowError> {
+        self.officers
+            .iter()
+            .find(|o| o.info().provider_bin == service.provider_bin)
+            .cloned()
+            .ok_or_else(|| WorkflowError::NoOfficer(service.provider_bin.clone()))
+    }
+
+    async fn applicant_name(&self, app: &Loaded) -> String {
+        let Some(id) = app.request_document() else {
+            return String::new();
+        };
+        let Ok(Some(stored)) = self.archive.get(id).await else {
+            return String::new();
+        };
+        serde_json::from_str::<serde_json::Value>(&stored.fields.verdict)
+            .ok()
+            .and_then(|v| v["signer"]["common_name"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    async fn document_text(
+        &self,
+        app: &Loaded,
+        template: &str,
+        officer: &Officer,
+        reason: (&str, &str),
+        detail: &str,
+        now: OffsetDateTime,
+    ) -> Vec<u8> {
+        let s = &app.service;
+        let name = self.applicant_name(app).await;
+        let (label_kk, label_ru) = match app.kind() {
+            ApplicantKind::LegalEntity => ("БСН", "БИН"),
+            _ => ("ЖСН", "ИИН"),
+        };
+        let officer_name = officer
+            .info()
+            .name
+            .unwrap_or_else(|| officer.id().to_owned());
+        let (date, submitted) = (day(now), minute(app.row.submitted_at));
+        let text = render(
+            template,
+            &[
+                ("number", &app.number),
+                ("date", &date),
+                ("submitted", &submitted),
+                ("provider_kk", &s.provider_kk),
+                ("provider_ru", &s.provider_ru),
+                ("service_kk", &s.name_kk),
+                ("service_ru", &s.name_ru),
+                ("result_kk", &s.result_kk),
+                ("result_ru", &s.result_ru),
+                ("applicant_name", &name),
+                ("applicant_id", &app.row.applicant_id),
+                ("id_label_kk", label_kk),
+                ("id_label_ru", label_ru),
+                ("officer_name", &officer_name),
+                ("reason_kk", reason.0),
+                ("reason_ru", reason.1),
+                ("detail", detail),
+            ],
+        );
+        text.trim_start().as_bytes().to_vec()
+    }
+
+    async fn approve(
+        &self,
+        mut app: Loaded,
+        review: Event,
+        officer: &Arc<Officer>,
+        now: OffsetDateTime,
+    ) -> Result<(), WorkflowError> {
+        let text = self
+            .document_text(
+                &app,
+                &self.catalogue.templates.result,
+                officer,
+                ("", ""),
+                "",
+                now,
+            )
+            .await;
+        let issued = self.issuer.issue(officer, text).await?;
+        let document_id = issued
+            .archived
+            .map(|r| r.id)
+            .ok_or_else(|| WorkflowError::Internal("the result was not archived".into()))?;
+        let events = [
+            review,
+            Event::new(Step::Result, Status::UnderReview, now)
+                .code("result")
+                .document(document_id)
+                .actor(officer.id()),
+            Event::new(Step::Delivery, Status::Completed, now).document(document_id),
+        ];
+        if !self
+            .store
+            .append(app.row.id, app.events.len(), &events)
+            .await?
+        {
+            return Err(self.changed(&app));
+        }
+        app.events.extend(events);
+        Ok(())
+    }
+
+    /// A motivated refusal: written from the template, signed by the provider's officer,
+    /// archived, delivered. `steps` are the steps that led to it (recorded with it).
+    async fn refuse(
+        &self,
+        mut app: Loaded,
+        steps: Vec<Event>,
+        code: RefusalCode,
+        verifier_reason: Option<String>,
+        decided_by: Option<(&Arc<Officer>, String)>,
+        now: OffsetDateTime,
+    ) -> Result<(), WorkflowError> {
+        let t = &self.catalogue.templates;
+        let (officer, detail) = match decided_by {
+            Some((officer, motivation)) => (Arc::clone(officer), motivation),
+            None => {
+                let detail = match (
+                    &verifier_reason,
+                    steps.last().and_then(|e| e.detail.clone()),
+                ) {
+                    (Some(reason), Some(message)) => format!("{reason}: {message}"),
+                    (_, Some(message)) => message,
+                    (_, None) => String::new(),
+                };
+                (self.duty_officer(&app.service)?, detail)
+            }
+        };
+        let reason = match code {
+            RefusalCode::NoPayment => (
+                t.reason_no_payment_kk.as_str(),
+                t.reason_no_payment_ru.as_str(),
+            ),
+            RefusalCode::EdsNotConfirmed => (
+                t.reason_eds_not_confirmed_kk.as_str(),
+                t.reason_eds_not_confirmed_ru.as_str(),
+            ),
+            RefusalCode::ProviderRefusal => {
+                (t.reason_provider_kk.as_str(), t.reason_provider_ru.as_str())
+            }
+        };
+        // Record the steps that led here first: they stand even if the officer cannot sign now.
+        if !self
+            .store
+            .append(app.row.id, app.events.len(), &steps)
+            .await?
+        {
+            return Err(self.changed(&app));
+        }
+        app.events.extend(steps);
+        let text = self
+            .document_text(&app, &t.refusal, &officer, reason, &detail, now)
+            .await;
+        let issued = self.issuer.issue(&officer, text).await?;
+        let document_id = issued
+            .archived
+            .map(|r| r.id)
+            .ok_or_else(|| WorkflowError::Internal("the refusal was not archived".into()))?;
+        let mut result = Event::new(Step::Result, Status::Refused, now)
+            .code(code.as_str())
+            .document(document_id)
+            .actor(officer.id());
+        if !detail.is_empty() {
+            result = result.detail(detail);
+        }
+        let events = [
+            result,
+            Event::new(Step::Delivery, Status::Refused, now).document(document_id),
+        ];
+        if !self
+            .store
+            .append(app.row.id, app.events.len(), &events)
+            .await?
+        {
+            return Err(self.changed(&app));
+        }
+        app.events.extend(events);
+        Ok(())
+    }
+}
