@@ -53,6 +53,8 @@ enum Command {
     Sign(qoltanba::sign::cli::SignArgs),
     /// Auditors: re-verify archived documents, check the archive's hash chain.
     Audit(qoltanba::archive::cli::AuditArgs),
+    /// The state-service procedure: the catalogue, deadlines, an application's status.
+    Application(qoltanba::application_cli::ApplicationArgs),
 }
 
 #[derive(Args)]
@@ -93,6 +95,12 @@ pub fn run() -> i32 {
                 unreachable!()
             };
             return qoltanba::archive::cli::run(args);
+        }
+        Command::Application(_) => {
+            let Command::Application(args) = cli.command else {
+                unreachable!()
+            };
+            return qoltanba::application_cli::run(args);
         }
     };
     match execute(cli.command) {
@@ -154,10 +162,12 @@ fn execute(command: Command) -> Result<Verdict, UsageError> {
             };
             Ok(verifier.verify_certificate(leaf, &options))
         }
-        Command::Serve { .. } | Command::Sign(_) | Command::Audit(_) => Err(UsageError::new(
-            UsageReason::BadRequest,
-            "serve and sign are not verifications",
-        )),
+        Command::Serve { .. } | Command::Sign(_) | Command::Audit(_) | Command::Application(_) => {
+            Err(UsageError::new(
+                UsageReason::BadRequest,
+                "serve and sign are not verifications",
+            ))
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! qoltanba: verification of CMS signatures and X.509 certificates against the signing conditions
 //! of Kazakhstan's electronic state services (see CONTRACT.md), and the tools built on it.
 
+pub mod application_cli;
 pub mod archive;
 pub mod asn1;
 pub mod cert;

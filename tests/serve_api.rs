@@ -834,6 +834,13 @@ async fn health_readiness_metrics_and_openapi() {
         "/v1/documents/{id}",
         "/v1/documents/{id}/signature",
         "/v1/documents/{id}/reverify",
+        "/v1/services",
+        "/v1/applications",
+        "/v1/applications/{number}",
+        "/v1/applications/{number}/payment",
+        "/v1/applications/{number}/decision",
+        "/v1/cabinet/{id}",
+        "/v1/cabinet/{id}/documents/{document}",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not described");
     }

@@ -24,6 +24,7 @@ const ZHOLDARY: &str = "officer-zholdary-token-workflow";
 const DALA_MURA_BIN: &str = "050340001235";
 const ZHOLDARY_BIN: &str = "040340001233";
 const INDIVIDUAL_IIN: &str = "880415300127";
+const INDIVIDUAL_NAME: &str = "АХМЕТОВА АЙГЕРІМ";
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -275,6 +276,13 @@ async fn every_catalogued_service_goes_from_submission_to_a_signed_result() {
             "{text}"
         );
         assert!(text.contains(applicant), "{text}");
+        // The applicant by name: an entity by its organization, a person by the certificate's.
+        let name = if legal {
+            "ТОО \"ДАЛА МҰРА\""
+        } else {
+            INDIVIDUAL_NAME
+        };
+        assert!(text.contains(&format!("{name}, ")), "{text}");
     }
     server.shutdown().await.unwrap();
 }
@@ -624,4 +632,58 @@ async fn submit_as(server: &RunningServer, token: &str) -> Answer {
         json!({"service": "culture-export-almaty-2013", "applicant_id": INDIVIDUAL_IIN, "signature": b64(&read("samples/individual-attached.cms"))}),
     )
     .await
+}
+
+/// `qoltanba application`: the catalogue, a deadline over a holiday and a weekend, a status.
+#[test]
+fn the_operator_commands_answer() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+            .arg("application")
+            .args(args)
+            .env_remove("QOLTANBA_CONFIG")
+            .env(
+                "QOLTANBA_ARCHIVE__URL",
+                serve_support::archive_support::sqlite_url(),
+            )
+            .output()
+            .unwrap()
+    };
+    let services = run(&["services", "--json"]);
+    assert_eq!(services.status.code(), Some(0));
+    let list: Value = serde_json::from_slice(&services.stdout).unwrap();
+    assert_eq!(list["services"].as_array().unwrap().len(), 6);
+    // Mon 14 Dec 2026 + 10 working days: Independence Day (Wed 16 Dec) and two weekends skipped.
+    let deadline = run(&[
+        "deadline",
+        "culture-export-almaty-2013",
+        "--submitted",
+        "2026-12-14T09:00:00+05:00",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&deadline.stdout),
+        "2026-12-29 (10 working days)\n"
+    );
+    let calendar_days = run(&[
+        "deadline",
+        "culture-export-zhambyl-2015",
+        "--submitted",
+        "2026-12-14T09:00:00+05:00",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&calendar_days.stdout),
+        "2026-12-24 (10 calendar days)\n"
+    );
+    let unknown = run(&["deadline", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let missing = run(&["status", "2026-000001"]);
+    assert_eq!(
+        missing.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("there is no application 2026-000001")
+    );
 }

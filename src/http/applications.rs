@@ -358,3 +358,103 @@ pub async fn cabinet_document(
     .await;
     result.unwrap_or_else(|e: ApiError| e.respond(&rid))
 }
+
+/// The procedure's routes in the OpenAPI document.
+pub fn describe(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let error = |description: &str| {
+        json!({
+            "description": description,
+            "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        })
+    };
+    let application = json!({
+        "description": "The application: number, service, applicant_id, status (submitted, awaiting_payment, under_review, completed, refused), submitted_at, deadline (YYYY-MM-DD, Kazakhstan), deadline_rule, request_document_id, outcome {kind result|refusal, document_id, refusal, reason, issued_at, download}, history [{at, step, status, code, detail, document_id, actor}].",
+        "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+        "content": {"application/json": {"schema": {"type": "object", "required": ["number", "service", "status", "deadline", "history"]}}}
+    });
+    let number = json!({"name": "number", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{6,}$"}});
+    let auth = |who: &str| {
+        json!({
+            "401": error("No bearer token (missing_token) or an unknown one (invalid_token)."),
+            "403": error(&format!("Not {who}'s token (forbidden).")),
+        })
+    };
+    let with = |mut base: serde_json::Value, extra: serde_json::Value| {
+        if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        base
+    };
+    let paths = &mut doc["paths"];
+    paths["/v1/services"] = json!({"get": {
+        "operationId": "listServices",
+        "summary": "The catalogue of state services (names in Kazakh and Russian, provider, payment, applicant kind, deadline)",
+        "responses": {"200": {"description": "{\"services\": [...]}", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    }});
+    paths["/v1/applications"] = json!({"post": {
+        "operationId": "submitApplication",
+        "summary": "Submit an applicant's signed request (portal token)",
+        "description": "Body {service, applicant_id (IIN or BIN), applicant_kind (individual|legal_entity, optional), signature (base64 CMS), data (base64, for a detached signature), payment_reference}. Unpaid services meet the signing condition at once; paid ones wait for the payment record.",
+        "security": [{"bearer": []}],
+        "responses": with(with(json!({
+            "201": application.clone(),
+            "400": error("A wrong call: unknown_service, applicant_kind, invalid_id, missing_content, bad_request."),
+            "503": error("The archive is unavailable (archive_unavailable), or no officer of the provider can sign (no_officer).")
+        }), auth("a portal")), json!({}))
+    }});
+    paths["/v1/applications/{number}"] = json!({"get": {
+        "operationId": "getApplication",
+        "summary": "Status at any time: number, service, status, deadline, history (any token)",
+        "security": [{"bearer": []}],
+        "parameters": [number.clone()],
+        "responses": with(json!({"200": application.clone(), "404": error("No such application (no_such_application).")}), auth("a"))
+    }});
+    paths["/v1/applications/{number}/payment"] = json!({"post": {
+        "operationId": "postPayment",
+        "summary": "The payment gateway's record {reference, status: confirmed|declined} (portal token)",
+        "security": [{"bearer": []}],
+        "parameters": [number.clone()],
+        "responses": with(json!({
+            "200": application.clone(),
+            "404": error("No such application (no_such_application)."),
+            "409": error("The application is not awaiting a payment (wrong_state).")
+        }), auth("a portal"))
+    }});
+    paths["/v1/applications/{number}/decision"] = json!({"post": {
+        "operationId": "decideApplication",
+        "summary": "The provider's officer approves, or refuses with a motivation (officer token)",
+        "description": "Body {decision: approve|refuse, motivation}. The result or the motivated refusal is built from the catalogue's Kazakh and Russian template, signed by the deciding officer, archived and delivered to the cabinet.",
+        "security": [{"bearer": []}],
+        "parameters": [number],
+        "responses": with(json!({
+            "200": application,
+            "400": error("A refusal without motivation, or a bad body (bad_request)."),
+            "403": error("Not an officer's token (forbidden), or an officer of another provider (wrong_provider)."),
+            "404": error("No such application (no_such_application)."),
+            "409": error("Not under review (wrong_state), or the officer may not sign now (the verifier's code).")
+        }), json!({"401": error("No bearer token (missing_token) or an unknown one (invalid_token).")}))
+    }});
+    let applicant = json!({"name": "id", "description": "The applicant's IIN or BIN.", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{12}$"}});
+    paths["/v1/cabinet/{id}"] = json!({"get": {
+        "operationId": "getCabinet",
+        "summary": "The applicant's results and refusals (portal token)",
+        "security": [{"bearer": []}],
+        "parameters": [applicant.clone()],
+        "responses": with(json!({
+            "200": {"description": "{applicant_id, documents: [{number, service, status, outcome}]}", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": error("Not a valid IIN/BIN (invalid_id).")
+        }), auth("a portal"))
+    }});
+    paths["/v1/cabinet/{id}/documents/{document}"] = json!({"get": {
+        "operationId": "getCabinetDocument",
+        "summary": "One result or refusal of the applicant: the signed document (CMS with the text inside)",
+        "security": [{"bearer": []}],
+        "parameters": [applicant, {"name": "document", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": with(json!({
+            "200": {"description": "application/pkcs7-mime", "content": {"application/pkcs7-mime": {"schema": {"type": "string", "format": "binary"}}}},
+            "404": error("Not a document of this applicant's cabinet (no_such_application).")
+        }), auth("a portal"))
+    }});
+}

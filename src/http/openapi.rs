@@ -115,6 +115,7 @@ fn spec() -> Value {
     });
     super::sign::describe(&mut doc);
     super::documents::describe(&mut doc);
+    super::applications::describe(&mut doc);
     doc
 }
 

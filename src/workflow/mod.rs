@@ -678,9 +678,20 @@ impl Workflow {
         let Ok(Some(stored)) = self.archive.get(id).await else {
             return String::new();
         };
-        serde_json::from_str::<serde_json::Value>(&stored.fields.verdict)
-            .ok()
-            .and_then(|v| v["signer"]["common_name"].as_str().map(str::to_owned))
+        // An entity is named by its organization, a person by the certificate's name.
+        let field = match app.kind() {
+            ApplicantKind::LegalEntity => "organization",
+            _ => "common_name",
+        };
+        let verdict = serde_json::from_str::<serde_json::Value>(&stored.fields.verdict).ok();
+        verdict
+            .as_ref()
+            .and_then(|v| {
+                v["signer"][field]
+                    .as_str()
+                    .or(v["signer"]["common_name"].as_str())
+            })
+            .map(str::to_owned)
             .unwrap_or_default()
     }
 
