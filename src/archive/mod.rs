@@ -155,6 +155,10 @@ impl std::fmt::Debug for Archive {
 const COLUMNS: &str =
     "id, kind, received_at, signer_iin, signer_bin, expected_id, status, reason, \
                        signature, content, verdict, evidence, prev_hash, record_hash";
+/// [`COLUMNS`] with an empty verdict.
+const COLUMNS_TO_JUDGE: &str =
+    "id, kind, received_at, signer_iin, signer_bin, expected_id, status, \
+     reason, signature, content, '' AS verdict, evidence, prev_hash, record_hash";
 
 impl Archive {
     /// Opens (creating if needed) the archive at `url` and brings its schema up to date. Must be
@@ -242,8 +246,31 @@ impl Archive {
         after: i64,
         limit: u32,
     ) -> Result<Vec<StoredDocument>, ArchiveError> {
+        self.select_page(COLUMNS, query, after, limit).await
+    }
+
+    /// [`Archive::page`] without the verdicts the documents got when stored (`fields.verdict` is
+    /// empty, so `record_hash` cannot be recomputed from these): a re-verification judges anew
+    /// and does not read them, and they are half of what a page weighs.
+    pub async fn page_to_judge(
+        &self,
+        query: &DocumentQuery,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredDocument>, ArchiveError> {
+        self.select_page(COLUMNS_TO_JUDGE, query, after, limit)
+            .await
+    }
+
+    async fn select_page(
+        &self,
+        columns: &str,
+        query: &DocumentQuery,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredDocument>, ArchiveError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM documents WHERE id > $1 AND received_unix >= $2 \
+            "SELECT {columns} FROM documents WHERE id > $1 AND received_unix >= $2 \
              AND received_unix < $3 AND ($4 = '' OR signer_iin = $4 OR signer_bin = $4) \
              ORDER BY id LIMIT $5"
         );

@@ -184,7 +184,7 @@ pub async fn reverify_all(
     let cache = EvidenceCache::default();
     let workers = workers.max(1);
     let mut summary = Summary::default();
-    let mut page = archive.page(query, 0, PAGE).await?;
+    let mut page = archive.page_to_judge(query, 0, PAGE).await?;
     while !page.is_empty() {
         let after = page.last().map_or(0, StoredDocument::id);
         let mut loaded = Vec::with_capacity(page.len());
@@ -193,7 +193,7 @@ pub async fn reverify_all(
             loaded.push((document, evidence));
         }
         let judged = judge_in_parallel(verifier, loaded, now, workers);
-        let (judged, next) = tokio::join!(judged, archive.page(query, after, PAGE));
+        let (judged, next) = tokio::join!(judged, archive.page_to_judge(query, after, PAGE));
         for result in judged? {
             summary.add(&result);
             each(&result);
