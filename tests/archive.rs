@@ -707,3 +707,32 @@ fn attach_unchecked(cms_der: &[u8], token: &[u8]) -> Vec<u8> {
     .to_der()
     .unwrap()
 }
+
+/// Two stateless nodes (two archives, each with its own pool and writer) share one PostgreSQL
+/// database: their concurrent stores form one unbroken chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_share_one_postgres_chain() {
+    let url = archive_support::postgres_url().await;
+    let nodes = [
+        Archive::open(&url).await.unwrap(),
+        Archive::open(&url).await.unwrap(),
+    ];
+    let v = live();
+    let mut tasks = Vec::new();
+    for i in 0..80 {
+        let node = nodes[i % 2].clone();
+        let v = v.clone();
+        tasks.push(tokio::spawn(async move {
+            store_sample(&node, &v, "samples/ec-attached.cms", None, T0, T0).await
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap().id);
+    }
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=80).collect::<Vec<i64>>());
+    let report = log_check::check(&nodes[0], None).await.unwrap();
+    assert!(report.intact(), "{:?}", report.problem);
+    assert_eq!(report.records, 80);
+}
