@@ -206,13 +206,21 @@ impl Workflow {
         archive: Archive,
     ) -> Result<Workflow, WorkflowError> {
         let store = ApplicationStore::open(&archive).await?;
-        for s in catalogue.services() {
-            if !officers
-                .iter()
-                .any(|o| o.info().provider_bin == s.provider_bin)
-            {
-                tracing::warn!(service = %s.code, provider_bin = %s.provider_bin, "no officer of this service's provider is configured: its results cannot be signed");
-            }
+        let unsigned: Vec<&str> = catalogue
+            .services()
+            .iter()
+            .filter(|s| {
+                !officers
+                    .iter()
+                    .any(|o| o.info().provider_bin == s.provider_bin)
+            })
+            .map(|s| s.code.as_str())
+            .collect();
+        if !unsigned.is_empty() {
+            tracing::warn!(
+                services = %unsigned.join(", "),
+                "no officer of these services' providers is configured: their results and refusals cannot be signed"
+            );
         }
         Ok(Workflow {
             catalogue,
