@@ -179,6 +179,9 @@ pub struct LoadedEvidence {
     pub problems: Vec<String>,
 }
 
+/// The most CRLs an [`EvidenceCache`] holds before it starts afresh.
+const MAX_CACHED_CRLS: usize = 16;
+
 /// Reads evidence rows once per run: a CRL shared by every document is fetched and indexed once,
 /// and documents citing the same CRLs share one snapshot.
 pub struct EvidenceCache {
@@ -283,7 +286,14 @@ impl EvidenceCache {
         Ok(match parsed {
             Ok(crl) => {
                 let crl = Arc::new(crl);
-                locked(&self.crls).insert(r.sha256, Arc::clone(&crl));
+                let mut crls = locked(&self.crls);
+                // A long-running service re-verifies documents of many CRL generations; a national
+                // CRL weighs tens of megabytes indexed: keep a bounded set.
+                if crls.len() >= MAX_CACHED_CRLS {
+                    crls.clear();
+                    locked(&self.snapshots).clear();
+                }
+                crls.insert(r.sha256, Arc::clone(&crl));
                 Ok(crl)
             }
             Err(e) => Err(format!("stored CRL {}: {e}", r.sha256_hex())),
