@@ -181,6 +181,8 @@ pub struct LoadedEvidence {
 
 /// The most CRLs an [`EvidenceCache`] holds before it starts afresh.
 const MAX_CACHED_CRLS: usize = 16;
+/// The most certificates an [`EvidenceCache`] holds before it starts afresh.
+const MAX_CACHED_CERTIFICATES: usize = 50_000;
 
 /// Reads evidence rows once per run: a CRL shared by every document is fetched and indexed once,
 /// and documents citing the same CRLs share one snapshot.
@@ -260,7 +262,12 @@ impl EvidenceCache {
         Ok(match Certificate::from_der(&der) {
             Ok(cert) => {
                 let cert = Arc::new(cert);
-                locked(&self.certificates).insert(r.sha256, Arc::clone(&cert));
+                let mut certificates = locked(&self.certificates);
+                // Every signer's certificate passes through here: bounded too.
+                if certificates.len() >= MAX_CACHED_CERTIFICATES {
+                    certificates.clear();
+                }
+                certificates.insert(r.sha256, Arc::clone(&cert));
                 Ok(cert)
             }
             Err(e) => Err(format!("stored certificate {}: {e}", r.sha256_hex())),
