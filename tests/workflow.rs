@@ -687,3 +687,58 @@ fn the_operator_commands_answer() {
         String::from_utf8_lossy(&missing.stderr).contains("there is no application 2026-000001")
     );
 }
+
+/// The same procedure with the archive (and the applications) on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_procedure_runs_on_postgresql() {
+    let mut c = config();
+    c.archive.url = serve_support::archive_support::postgres_url().await;
+    let server = serve_support::start(c).await;
+    let licence = "security-licence-mvd-2012";
+    let submitted = submit(
+        &server,
+        licence,
+        DALA_MURA_BIN,
+        "samples/head-attached.cms",
+        json!({"payment_reference": "PAY-PG"}),
+    )
+    .await;
+    assert_eq!(submitted.status, 201, "{}", submitted.text);
+    let number = submitted.json["number"].as_str().unwrap().to_owned();
+    let paid = post(
+        &server,
+        &format!("/v1/applications/{number}/payment"),
+        PORTAL,
+        json!({"reference": "PAY-PG", "status": "confirmed"}),
+    )
+    .await;
+    assert_eq!(paid.json["status"], "under_review", "{}", paid.text);
+    let approved = post(
+        &server,
+        &format!("/v1/applications/{number}/decision"),
+        ZHOLDARY,
+        json!({"decision": "approve"}),
+    )
+    .await;
+    assert_eq!(approved.json["status"], "completed", "{}", approved.text);
+    let text = delivered(&server, &approved.json, ZHOLDARY_BIN).await;
+    assert!(text.contains(&number));
+    let refused = submit(
+        &server,
+        "culture-export-zhambyl-2015",
+        "821114300340",
+        "samples/revoked.cms",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        refused.json["outcome"]["reason"], "cert_revoked",
+        "{}",
+        refused.text
+    );
+    delivered(&server, &refused.json, DALA_MURA_BIN).await;
+    // Status reads back the whole history from the database.
+    let view = get(&server, &format!("/v1/applications/{number}"), AUDITOR).await;
+    assert_eq!(steps(&view.json).len(), 7, "{}", view.text);
+    server.shutdown().await.unwrap();
+}
