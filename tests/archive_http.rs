@@ -8,15 +8,13 @@ mod tsa_support;
 
 use base64::Engine;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use qoltanba::config::ServeConfig;
-use qoltanba::http::auth::TokenConfig;
 use qoltanba::serve::RunningServer;
 use qoltanba::sign::config::OfficerConfig;
 
 use serve_support::archive_support;
-use serve_support::{answer, client, fixture, read, url, Answer};
+use serve_support::{answer, client, fixture, read, token, url, Answer};
 
 const PORTAL: &str = "portal-token-archive-1";
 const AUDITOR: &str = "auditor-token-archive-2";
@@ -25,15 +23,6 @@ const INDIVIDUAL_IIN: &str = "880415300127";
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn token(name: &str, role: &str, secret: &str) -> TokenConfig {
-    TokenConfig {
-        name: name.into(),
-        role: role.into(),
-        sha256: hex::encode(Sha256::digest(secret.as_bytes())),
-        token: None,
-    }
 }
 
 fn config(archive_url: String) -> ServeConfig {

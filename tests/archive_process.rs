@@ -11,9 +11,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-
-use qoltanba::http::auth::TokenConfig;
 
 use serve_support::archive_support;
 use serve_support::{client, read};
@@ -24,12 +21,7 @@ const AUDITOR: &str = "auditor-token-durability";
 fn write_config(dir: &std::path::Path, archive_url: &str) -> std::path::PathBuf {
     let mut c = serve_support::config(&["crl/all-current.pem"], &[]);
     c.archive.url = archive_url.to_owned();
-    c.auth.tokens = vec![TokenConfig {
-        name: "auditor".into(),
-        role: "auditor".into(),
-        sha256: hex::encode(Sha256::digest(AUDITOR.as_bytes())),
-        token: None,
-    }];
+    c.auth.tokens = vec![serve_support::token("auditor", "auditor", AUDITOR)];
     c.log.level = "warn".into();
     let path = dir.join("serve.toml");
     std::fs::write(&path, toml::to_string(&c).unwrap()).unwrap();

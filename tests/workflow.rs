@@ -8,14 +8,12 @@ mod serve_support;
 
 use base64::Engine;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use qoltanba::config::ServeConfig;
-use qoltanba::http::auth::TokenConfig;
 use qoltanba::serve::RunningServer;
 use qoltanba::sign::config::OfficerConfig;
 
-use serve_support::{answer, client, fixture, read, url, Answer};
+use serve_support::{answer, client, fixture, read, token, url, Answer};
 
 const PORTAL: &str = "portal-token-workflow";
 const AUDITOR: &str = "auditor-token-workflow";
@@ -42,15 +40,6 @@ fn officer(id: &str, keystore: &str, bin: &str) -> OfficerConfig {
         provider_bin: bin.into(),
         allowed_roles: vec!["first_head".into()],
         password: None,
-    }
-}
-
-fn token(name: &str, role: &str, secret: &str) -> TokenConfig {
-    TokenConfig {
-        name: name.into(),
-        role: role.into(),
-        sha256: hex::encode(Sha256::digest(secret.as_bytes())),
-        token: None,
     }
 }
 

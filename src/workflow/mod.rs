@@ -355,14 +355,7 @@ impl Workflow {
         } else {
             let document = self.judge(&app.row, now).await?;
             let mut app = app;
-            if !self
-                .store
-                .append(app.row.id, app.events.len(), std::slice::from_ref(&check))
-                .await?
-            {
-                return Err(self.changed(&app));
-            }
-            app.events.push(check);
+            self.record(&mut app, [check]).await?;
             match document {
                 Ok(document) => self.signing_condition(app, document, now).await?,
                 // A detached request without its content cannot be judged: not confirmed.
@@ -575,6 +568,25 @@ impl Workflow {
         }
     }
 
+    /// Appends steps to the application's history, in the database and in `app`; refuses when
+    /// another caller took a step meanwhile.
+    async fn record(
+        &self,
+        app: &mut Loaded,
+        events: impl IntoIterator<Item = Event>,
+    ) -> Result<(), WorkflowError> {
+        let events: Vec<Event> = events.into_iter().collect();
+        if !self
+            .store
+            .append(app.row.id, app.events.len(), &events)
+            .await?
+        {
+            return Err(self.changed(app));
+        }
+        app.events.extend(events);
+        Ok(())
+    }
+
     fn wrong_state(&self, app: &Loaded, what: &'static str) -> WorkflowError {
         WorkflowError::WrongState {
             number: app.number.clone(),
@@ -643,14 +655,7 @@ impl Workflow {
                     .code(app.number.clone())
                     .document(receipt.id),
             ];
-            if !self
-                .store
-                .append(app.row.id, app.events.len(), &events)
-                .await?
-            {
-                return Err(self.changed(&app));
-            }
-            app.events.extend(events);
+            self.record(&mut app, events).await?;
             Ok(())
         } else {
             let check = Event::new(Step::SigningCondition, Status::Submitted, now)
@@ -778,14 +783,7 @@ impl Workflow {
                 .actor(officer.id()),
             Event::new(Step::Delivery, Status::Completed, now).document(document_id),
         ];
-        if !self
-            .store
-            .append(app.row.id, app.events.len(), &events)
-            .await?
-        {
-            return Err(self.changed(&app));
-        }
-        app.events.extend(events);
+        self.record(&mut app, events).await?;
         Ok(())
     }
 
@@ -829,14 +827,7 @@ impl Workflow {
             }
         };
         // Record the steps that led here first: they stand even if the officer cannot sign now.
-        if !self
-            .store
-            .append(app.row.id, app.events.len(), &steps)
-            .await?
-        {
-            return Err(self.changed(&app));
-        }
-        app.events.extend(steps);
+        self.record(&mut app, steps).await?;
         let text = self
             .document_text(&app, &t.refusal, &officer, reason, &detail, now)
             .await;
@@ -856,14 +847,7 @@ impl Workflow {
             result,
             Event::new(Step::Delivery, Status::Refused, now).document(document_id),
         ];
-        if !self
-            .store
-            .append(app.row.id, app.events.len(), &events)
-            .await?
-        {
-            return Err(self.changed(&app));
-        }
-        app.events.extend(events);
+        self.record(&mut app, events).await?;
         Ok(())
     }
 }

@@ -37,6 +37,17 @@ pub fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// A bearer token of `role` as the configuration holds it (by its SHA-256).
+pub fn token(name: &str, role: &str, secret: &str) -> qoltanba::http::auth::TokenConfig {
+    use sha2::Digest;
+    qoltanba::http::auth::TokenConfig {
+        name: name.into(),
+        role: role.into(),
+        sha256: hex::encode(sha2::Sha256::digest(secret.as_bytes())),
+        token: None,
+    }
+}
+
 /// The demo configuration (bundled test PKI) on a free loopback port.
 pub fn demo_config() -> ServeConfig {
     let mut c = ServeConfig {
