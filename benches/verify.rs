@@ -20,6 +20,10 @@ use qoltanba::input::{certificates_from_bytes, crls_from_bytes, signature_der, I
 use qoltanba::revocation::CrlSnapshot;
 use qoltanba::{Status, Verifier, VerifyOptions};
 
+/// The service binary's allocator, so that the in-process rate is the service's core as deployed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }

@@ -79,7 +79,19 @@ fn trim_ascii(input: &[u8]) -> &[u8] {
 /// Standard or URL-safe base64, with or without padding and line breaks.
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    // Portals usually send one unbroken line: decode it in place, copy only to drop line breaks.
+    let engines = [
+        &base64::engine::general_purpose::STANDARD,
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        &base64::engine::general_purpose::URL_SAFE,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    // Portals usually send one unbroken line of standard base64: decode it as it is first; scan
+    // for line breaks and copy only when that fails.
+    if let Ok(decoded) = engines[0].decode(bytes) {
+        if !decoded.is_empty() {
+            return Some(decoded);
+        }
+    }
     let compact: Cow<'_, [u8]> = if bytes.iter().any(u8::is_ascii_whitespace) {
         Cow::Owned(
             bytes
@@ -94,12 +106,6 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     if compact.is_empty() {
         return None;
     }
-    let engines = [
-        &base64::engine::general_purpose::STANDARD,
-        &base64::engine::general_purpose::STANDARD_NO_PAD,
-        &base64::engine::general_purpose::URL_SAFE,
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-    ];
     engines.iter().find_map(|e| e.decode(&compact).ok())
 }
 

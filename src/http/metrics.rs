@@ -26,13 +26,8 @@ pub struct Outcome {
     pub reason: &'static str,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct RequestKey {
-    route: String,
-    code: u16,
-    outcome: &'static str,
-    reason: &'static str,
-}
+/// HTTP code, outcome and reason of a response: the labels counted under a route.
+type ResultKey = (u16, &'static str, &'static str);
 
 #[derive(Default, Clone)]
 struct Histogram {
@@ -41,10 +36,16 @@ struct Histogram {
     count: u64,
 }
 
+#[derive(Default, Clone)]
+struct RouteCounters {
+    requests: BTreeMap<ResultKey, u64>,
+    latency: Histogram,
+}
+
+/// Keyed by route first, so that counting a request on a known route allocates nothing.
 #[derive(Default)]
 struct Counters {
-    requests: BTreeMap<RequestKey, u64>,
-    latency: BTreeMap<String, Histogram>,
+    routes: BTreeMap<String, RouteCounters>,
 }
 
 pub struct Metrics {
@@ -78,15 +79,15 @@ impl Metrics {
         let Ok(mut c) = self.counters.lock() else {
             return;
         };
-        *c.requests
-            .entry(RequestKey {
-                route: route.to_owned(),
-                code,
-                outcome: outcome.outcome,
-                reason: outcome.reason,
-            })
+        let counters = match c.routes.get_mut(route) {
+            Some(counters) => counters,
+            None => c.routes.entry(route.to_owned()).or_default(),
+        };
+        *counters
+            .requests
+            .entry((code, outcome.outcome, outcome.reason))
             .or_default() += 1;
-        let h = c.latency.entry(route.to_owned()).or_default();
+        let h = &mut counters.latency;
         if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
             h.counts[i] += 1;
         }
@@ -106,21 +107,20 @@ impl Metrics {
         store: &StoreStats,
         now: OffsetDateTime,
     ) -> String {
-        let (requests, latency) = match self.counters.lock() {
-            Ok(c) => (c.requests.clone(), c.latency.clone()),
+        let routes = match self.counters.lock() {
+            Ok(c) => c.routes.clone(),
             Err(_) => Default::default(),
         };
         let mut out = String::with_capacity(4096);
         header(&mut out, "qoltanba_http_requests_total", "counter", "HTTP requests by route, status code, outcome (verdict status or error kind) and reason.");
-        for (k, n) in &requests {
-            let _ = writeln!(
-                out,
-                "qoltanba_http_requests_total{{route=\"{}\",code=\"{}\",outcome=\"{}\",reason=\"{}\"}} {n}",
-                escape(&k.route),
-                k.code,
-                k.outcome,
-                k.reason
-            );
+        for (route, counters) in &routes {
+            let route = escape(route);
+            for ((code, outcome, reason), n) in &counters.requests {
+                let _ = writeln!(
+                    out,
+                    "qoltanba_http_requests_total{{route=\"{route}\",code=\"{code}\",outcome=\"{outcome}\",reason=\"{reason}\"}} {n}"
+                );
+            }
         }
         header(
             &mut out,
@@ -128,7 +128,7 @@ impl Metrics {
             "histogram",
             "Time from request to response, by route.",
         );
-        for (route, h) in &latency {
+        for (route, RouteCounters { latency: h, .. }) in &routes {
             let route = escape(route);
             let mut cumulative = 0;
             for (bound, count) in BUCKETS.iter().zip(h.counts) {

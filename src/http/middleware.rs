@@ -29,11 +29,9 @@ pub async fn observe(
         .and_then(RequestId::from_caller)
         .unwrap_or_else(RequestId::generate);
     request.extensions_mut().insert(id.clone());
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    // MatchedPath shares its text: cloning it does not copy the route.
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let method = request.method().clone();
 
     let mut response = match AssertUnwindSafe(next.run(request)).catch_unwind().await {
@@ -61,7 +59,7 @@ pub async fn observe(
     let elapsed = started.elapsed();
     state
         .metrics
-        .observe(&route, status.as_u16(), &outcome, elapsed);
+        .observe(route, status.as_u16(), &outcome, elapsed);
 
     let micros = elapsed.as_micros() as u64;
     // The path and the query are not logged: a query may carry an IIN.

@@ -45,20 +45,26 @@ impl RequestId {
         ok.then(|| RequestId(Arc::from(value)))
     }
 
+    /// A random prefix drawn once per process and a counter: unique across processes and
+    /// restarts without a system call per request (an id needs to be unique, not secret).
     pub fn generate() -> Self {
-        use ring::rand::SecureRandom;
-        let mut bytes = [0u8; 16];
-        if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
-            // No system randomness: still unique within this process.
-            static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64);
-            bytes[..8].copy_from_slice(&t.to_be_bytes());
-            bytes[8..].copy_from_slice(&n.to_be_bytes());
-        }
-        RequestId(Arc::from(hex::encode(bytes)))
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let prefix = PREFIX.get_or_init(|| {
+            use ring::rand::SecureRandom;
+            let mut bytes = [0u8; 8];
+            if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
+                // No system randomness: the start time still tells processes apart.
+                let t = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64);
+                bytes = t.to_be_bytes();
+            }
+            hex::encode(bytes)
+        });
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        RequestId(Arc::from(format!("{prefix}{n:016x}")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -220,4 +226,21 @@ pub fn router(state: Arc<AppState>, options: RouterOptions) -> Router {
             middleware::observe,
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestId;
+
+    #[test]
+    fn generated_request_ids_are_distinct_and_usable_as_caller_ids() {
+        let ids: std::collections::HashSet<String> = (0..10_000)
+            .map(|_| RequestId::generate().as_str().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 10_000);
+        for id in ids.iter().take(10) {
+            assert_eq!(id.len(), 32, "{id}");
+            assert!(RequestId::from_caller(id).is_some(), "{id}");
+        }
+    }
 }
