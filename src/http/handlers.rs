@@ -251,8 +251,7 @@ fn verdict_response(verdict: &Verdict) -> Response {
     if serde_json::to_writer(&mut body, verdict).is_err() {
         body.clear();
     }
-    let mut response = (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body)
-        .into_response();
+    let mut response = (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response();
     response.extensions_mut().insert(outcome);
     response
 }
