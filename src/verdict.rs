@@ -90,6 +90,23 @@ impl Reason {
         }
     }
 
+    /// The plain sentence followed by what exactly was found, as one sentence:
+    /// "A certificate was revoked at the validation time: serial 0x1007, keyCompromise …".
+    pub fn explain(self, detail: &str) -> String {
+        let sentence = self.sentence();
+        let detail = detail.trim();
+        if detail.is_empty() {
+            return sentence.to_owned();
+        }
+        let head = sentence.strip_suffix('.').unwrap_or(sentence);
+        let end = if detail.ends_with(['.', '!', '?']) {
+            ""
+        } else {
+            "."
+        };
+        format!("{head}: {detail}{end}")
+    }
+
     /// A plain sentence for people.
     pub fn sentence(self) -> &'static str {
         match self {
@@ -299,7 +316,7 @@ impl Verdict {
                     .find(|c| c.reason == Some(r) && c.result != CheckResult::Pass)
                     .map(|c| c.detail.as_str())
                     .unwrap_or_default();
-                format!("{} {detail}", r.sentence()).trim().to_owned()
+                r.explain(detail)
             }
         };
         Verdict {
@@ -426,6 +443,23 @@ mod tests {
         );
         assert_eq!(v.status, Status::Invalid);
         assert_eq!(v.reason, Some(Reason::IdentityMismatch));
+    }
+
+    #[test]
+    fn the_message_joins_the_sentence_and_the_detail_into_one_sentence() {
+        assert_eq!(
+            Reason::MalformedSignature.explain("the input is neither DER, PEM nor base64"),
+            "The input is not a readable CMS SignedData signature: the input is neither DER, PEM \
+             nor base64."
+        );
+        assert_eq!(
+            Reason::CertExpired.explain("expired on 2025-01-01."),
+            "A certificate had expired at the validation time: expired on 2025-01-01."
+        );
+        assert_eq!(
+            Reason::CertRevoked.explain("  "),
+            "A certificate was revoked at the validation time."
+        );
     }
 
     #[test]

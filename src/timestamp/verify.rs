@@ -119,7 +119,7 @@ pub fn verify_token(
             .iter()
             .find(|c| c.reason == Some(r) && c.result != CheckResult::Pass)
         {
-            Some(c) => format!("{} {}", r.sentence(), c.detail),
+            Some(c) => r.explain(&c.detail),
             None => verdict.message.clone(),
         }
     });
