@@ -103,6 +103,8 @@ const MAX_SIGNER_DEPTH: usize = 2;
 
 enum Usability {
     Usable,
+    /// An authentic delta CRL that covers the certificate but whose nextUpdate had passed at T.
+    LapsedDelta(String),
     Unusable(String),
     SignerRevoked(String, RevokedEntry, Arc<Crl>),
 }
@@ -134,10 +136,12 @@ impl RevocationContext<'_> {
         let mut refusals = Vec::new();
         let mut full = Vec::new();
         let mut deltas = Vec::new();
+        let mut lapsed = Vec::new();
         for crl in candidates {
             match self.usability(crl, cert, issuer, anchor, depth) {
                 Usability::Usable if crl.is_delta() => deltas.push(crl.clone()),
                 Usability::Usable => full.push(crl.clone()),
+                Usability::LapsedDelta(why) => lapsed.push((crl.clone(), why)),
                 Usability::Unusable(why) => refusals.push(format!(
                     "CRL {} ({}): {why}",
                     crl.number_string()
@@ -184,8 +188,66 @@ impl RevocationContext<'_> {
                 }
             }
         }
+        if let Some(status) = self.lapsed_delta_status(cert, &full, &deltas, &lapsed) {
+            return status;
+        }
         evidence.dedup_by(|a, b| a.sha256 == b.sha256);
         RevocationStatus::Good { crls: evidence }
+    }
+
+    /// The complete CRLs and current deltas at hand say "not revoked"; but when the newest news
+    /// about the certificate is a delta CRL that had lapsed at T, revocations published since the
+    /// newest complete CRL are unknown, and a base CRL whose own nextUpdate is years away must not
+    /// hide them. An entry in that lapsed delta still proves a revocation (revocations are final),
+    /// except a certificateHold, which may have been released since.
+    fn lapsed_delta_status(
+        &self,
+        cert: &Certificate,
+        full: &[Arc<Crl>],
+        deltas: &[Arc<Crl>],
+        lapsed: &[(Arc<Crl>, String)],
+    ) -> Option<RevocationStatus> {
+        let newest_current = full
+            .iter()
+            .chain(deltas.iter().filter(|d| {
+                full.iter()
+                    .any(|base| newest_delta_for(base, std::slice::from_ref(d)).is_some())
+            }))
+            .filter_map(|crl| crl.number.as_ref())
+            .max();
+        let (delta, why) = lapsed
+            .iter()
+            .filter(|(delta, _)| {
+                full.iter()
+                    .any(|base| newest_delta_for(base, std::slice::from_ref(delta)).is_some())
+            })
+            .filter(|(delta, _)| delta.number.as_ref() > newest_current)
+            .max_by(|a, b| a.0.number.cmp(&b.0.number))?;
+        let number = delta.number_string().unwrap_or_default();
+        if let Some(found) = delta.lookup(&cert.serial) {
+            let final_revocation = !matches!(
+                found.reason,
+                Some(RevocationReason::RemoveFromCrl | RevocationReason::CertificateHold)
+            );
+            if final_revocation && found.date <= self.at {
+                let reason = found.reason.map(|r| r.as_str()).unwrap_or("no reason code");
+                return Some(RevocationStatus::Revoked {
+                    detail: format!(
+                        "revoked on {} ({reason}), delta CRL {number} (lapsed since)",
+                        crate::verdict::rfc3339(found.date),
+                    ),
+                    entry: found,
+                    crl: delta.clone(),
+                });
+            }
+        }
+        Some(RevocationStatus::Unknown {
+            why: format!(
+                "delta CRL {number} ({}): {why}; the revocations published since the complete \
+                 CRL are unknown",
+                delta.this_update.date()
+            ),
+        })
     }
 
     fn usability(
@@ -202,9 +264,27 @@ impl RevocationContext<'_> {
         if let Err(why) = covers(crl, cert) {
             return Usability::Unusable(why);
         }
-        if let Err(why) = self.fresh(crl, cert) {
-            return Usability::Unusable(why);
+        // A lapsed delta still matters (see `lapsed_delta_status`) once it is known to be authentic.
+        let lapsed = match self.fresh(crl, cert) {
+            Ok(()) => None,
+            Err(why) if crl.is_delta() && crl.this_update <= self.at => Some(why),
+            Err(why) => return Usability::Unusable(why),
+        };
+        let authentic = self.authentic(crl, issuer, anchor, depth);
+        match (authentic, lapsed) {
+            (Usability::Usable, Some(why)) => Usability::LapsedDelta(why),
+            (other, _) => other,
         }
+    }
+
+    /// Signed by the certificate's issuer, directly or through a separate CRL signer.
+    fn authentic(
+        &self,
+        crl: &Arc<Crl>,
+        issuer: &Certificate,
+        anchor: &Certificate,
+        depth: usize,
+    ) -> Usability {
         let issuer_signs = match (&crl.authority_key_id, &issuer.subject_key_id) {
             (Some(aki), Some(ski)) => aki == ski,
             _ => true,

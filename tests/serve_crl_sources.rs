@@ -326,6 +326,64 @@ async fn past_next_update_turns_verdicts_indeterminate() {
     origin.stop().await;
 }
 
+/// A delta CRL that lapsed while its base is still current: "not revoked" is unknown for the
+/// CA's certificates (the revocation it lists still stands), and the CA is not ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lapsed_delta_makes_verdicts_indeterminate_and_the_issuer_not_ready() {
+    let origin = Origin::start().await;
+    let mut bundle = read("crl/nca-rsa.pem");
+    bundle.extend(read("crl/nca-rsa-delta-lapsed.pem"));
+    origin.set("nca-rsa.crl", Behaviour::body(bundle));
+    let server = with_origin(&origin).await;
+    assert_eq!(held_nca_rsa_numbers(&server).await, ["100", "105"]);
+
+    let a = verify_sample(&server, "individual-attached.cms", Some(T0)).await;
+    assert_eq!(
+        a.verdict(),
+        ("indeterminate", Some("revocation_unknown")),
+        "{}",
+        a.text
+    );
+    assert!(a.text.contains("delta CRL 105"), "{}", a.text);
+    let a = verify_sample(&server, "delta-revoked.cms", Some(T0)).await;
+    assert_eq!(a.verdict(), ("invalid", Some("cert_revoked")), "{}", a.text);
+    // In April 2026 the delta was current.
+    let a = verify_sample(
+        &server,
+        "individual-attached.cms",
+        Some("2026-04-15T00:00:00Z"),
+    )
+    .await;
+    assert_eq!(a.verdict(), ("valid", None), "{}", a.text);
+
+    let ready = get(&server, "/readyz").await;
+    assert_eq!(ready.status, 503, "{}", ready.text);
+    let rsa = "CN=ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) ТЕСТ, C=KZ";
+    assert_eq!(ready.json["missing"], json!([rsa]));
+    let status = ready.json["issuers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["issuer"] == rsa)
+        .unwrap();
+    assert_eq!(status["number"], "100");
+    assert_eq!(status["delta_number"], "105");
+    assert_eq!(status["delta_next_update"], "2026-05-01T00:00:00Z");
+    let m = metrics(&server).await;
+    assert!(
+        m.contains(&format!(
+            "qoltanba_crl_delta_next_update_seconds{{issuer=\"{rsa}\"}} -"
+        )),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!("qoltanba_crl_current{{issuer=\"{rsa}\"}} 0")),
+        "{m}"
+    );
+    server.shutdown().await.unwrap();
+    origin.stop().await;
+}
+
 /// Downloaded CRLs survive a restart without network.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cache_directory_restores_the_last_good_crls() {

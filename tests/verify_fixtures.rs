@@ -404,6 +404,114 @@ fn delta_crl_adds_revocations_and_releases_holds() {
     );
 }
 
+/// nca-rsa-delta-lapsed.crl: a delta of base CRL 100, current only in April 2026, revoking
+/// delta-revoked-sign. After April the base alone is still current, but the newest news about
+/// the CA has lapsed: "not revoked" can no longer be proven, while the revocation it lists stays
+/// proven (a revocation is final).
+#[test]
+fn a_lapsed_delta_crl_is_never_silently_dropped() {
+    let base_only = ["root.crl", "nca-rsa.crl"];
+    let lapsed = ["root.crl", "nca-rsa.crl", "nca-rsa-delta-lapsed.crl"];
+    assert_verdict(
+        &verify_with("individual-attached.cms", &base_only, T0, &[]),
+        "valid",
+        None,
+    );
+    let unknown = verify_with("individual-attached.cms", &lapsed, T0, &[]);
+    assert_verdict(&unknown, "indeterminate", Some("revocation_unknown"));
+    let message = unknown.json["message"].as_str().unwrap();
+    assert!(
+        message.contains("delta CRL 105") && message.contains("2026-05-01"),
+        "{message}"
+    );
+
+    let revoked = verify_with("delta-revoked.cms", &lapsed, T0, &[]);
+    assert_verdict(&revoked, "invalid", Some("cert_revoked"));
+    let message = revoked.json["message"].as_str().unwrap();
+    assert!(
+        message.contains("affiliationChanged") && message.contains("105"),
+        "{message}"
+    );
+
+    // While the delta was current it simply applies.
+    let april = "2026-04-15T12:00:00Z";
+    assert_verdict(
+        &verify_with("individual-attached.cms", &lapsed, april, &[]),
+        "valid",
+        None,
+    );
+    assert_verdict(
+        &verify_with("delta-revoked.cms", &lapsed, april, &[]),
+        "invalid",
+        Some("cert_revoked"),
+    );
+    // A current delta newer than the base supersedes nothing of the lapsed one (105 > 101): still
+    // unknown. Only a complete CRL numbered above 105 would settle it.
+    let both = [
+        "root.crl",
+        "nca-rsa.crl",
+        "nca-rsa-delta.crl",
+        "nca-rsa-delta-lapsed.crl",
+    ];
+    assert_verdict(
+        &verify_with("individual-attached.cms", &both, T0, &[]),
+        "indeterminate",
+        Some("revocation_unknown"),
+    );
+}
+
+/// OpenSSL agrees that the certificate revoked in the lapsed delta is revoked at T0 (it does not
+/// look at a delta's nextUpdate at all, so for the unrevoked certificate it says OK where this
+/// service says indeterminate, on purpose: see the test above).
+#[test]
+fn a_lapsed_delta_revocation_agrees_with_openssl() {
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("openssl not installed: differential test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle.pem");
+    let mut text = String::new();
+    for part in [
+        "pki/trust.pem",
+        "pki/nca-rsa.pem",
+        "crl/root.pem",
+        "crl/nca-rsa.pem",
+        "crl/nca-rsa-delta-lapsed.pem",
+    ] {
+        text.push_str(&std::fs::read_to_string(fixture(part)).unwrap());
+    }
+    std::fs::write(&bundle, text).unwrap();
+    let openssl = |cert: &str| {
+        let out = std::process::Command::new("openssl")
+            .args([
+                "verify",
+                "-attime",
+                "1780315200",
+                "-crl_check_all",
+                "-use_deltas",
+            ])
+            .args(["-extended_crl", "-CAfile"])
+            .arg(&bundle)
+            .arg(fixture(cert))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    assert!(openssl("pki/delta-revoked-sign.pem").contains("certificate revoked"));
+    assert!(openssl("pki/individual-sign.pem").contains(": OK"));
+    let lapsed = ["root.crl", "nca-rsa.crl", "nca-rsa-delta-lapsed.crl"];
+    assert_verdict(
+        &verify_with("delta-revoked.cms", &lapsed, T0, &[]),
+        "invalid",
+        Some("cert_revoked"),
+    );
+}
+
 #[test]
 fn two_signers_each_reported_and_the_worst_wins() {
     let both = verify("two-signers.cms", &[]);

@@ -231,7 +231,11 @@ pub struct IssuerStatus {
     pub entries: usize,
     /// Entries of the newest delta CRL, when one is held.
     pub delta_entries: Option<usize>,
-    /// A complete CRL is held whose nextUpdate is in the future.
+    /// The newest delta CRL newer than the newest complete CRL, when one is held.
+    pub delta_number: Option<String>,
+    pub delta_next_update: Option<OffsetDateTime>,
+    /// A complete CRL is held whose nextUpdate is in the future, and the newest delta above it (if
+    /// any) has not lapsed: a lapsed delta makes "not revoked" unknown (see `revocation.rs`).
     pub current: bool,
 }
 
@@ -488,6 +492,17 @@ impl CrlStore {
                 .iter()
                 .filter(|c| c.is_delta())
                 .max_by_key(|c| (c.this_update, c.number.clone()));
+            let newest_full_number = crls
+                .iter()
+                .filter(|c| !c.is_delta())
+                .filter_map(|c| c.number.as_ref())
+                .max();
+            let newer_delta = crls
+                .iter()
+                .filter(|c| c.is_delta() && c.number.as_ref() > newest_full_number)
+                .max_by(|a, b| a.number.cmp(&b.number));
+            let lapsed = |c: &Crl| matches!(c.next_update, Some(n) if n <= now);
+            let full_current = crls.iter().any(|c| !c.is_delta() && !lapsed(c));
             out.push(IssuerStatus {
                 issuer: ca.subject.to_string(),
                 number: full.and_then(|c| c.number_string()),
@@ -495,9 +510,9 @@ impl CrlStore {
                 next_update: full.and_then(|c| c.next_update),
                 entries: full.map_or(0, |c| c.entry_count()),
                 delta_entries: delta.map(|c| c.entry_count()),
-                current: crls
-                    .iter()
-                    .any(|c| !c.is_delta() && !matches!(c.next_update, Some(n) if n <= now)),
+                delta_number: newer_delta.and_then(|c| c.number_string()),
+                delta_next_update: newer_delta.and_then(|c| c.next_update),
+                current: full_current && !newer_delta.is_some_and(|c| lapsed(c)),
             });
         }
         out

@@ -520,10 +520,12 @@ struct IssuerReadiness {
     this_update: Option<String>,
     next_update: Option<String>,
     entries: usize,
+    delta_number: Option<String>,
+    delta_next_update: Option<String>,
 }
 
 /// `GET /readyz`: 200 while every configured CA has a complete CRL whose nextUpdate is in the
-/// future; 503 with the issuers lacking one otherwise.
+/// future and no lapsed delta CRL above it; 503 with the issuers lacking one otherwise.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let statuses = state.store.issuer_statuses(OffsetDateTime::now_utc());
     let missing: Vec<&str> = statuses
@@ -540,6 +542,8 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             this_update: s.this_update.map(rfc3339),
             next_update: s.next_update.map(rfc3339),
             entries: s.entries,
+            delta_number: s.delta_number.clone(),
+            delta_next_update: s.delta_next_update.map(rfc3339),
         })
         .collect();
     let ready = missing.is_empty();

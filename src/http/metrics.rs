@@ -166,7 +166,7 @@ impl Metrics {
             self.in_flight.load(Ordering::Relaxed)
         );
 
-        header(&mut out, "qoltanba_crl_current", "gauge", "1 when a complete CRL whose nextUpdate is in the future is held for the configured CA.");
+        header(&mut out, "qoltanba_crl_current", "gauge", "1 when a complete CRL whose nextUpdate is in the future, and no lapsed delta CRL above it, is held for the configured CA.");
         for s in issuers {
             let _ = writeln!(
                 out,
@@ -202,6 +202,22 @@ impl Metrics {
                 let _ = writeln!(
                     out,
                     "qoltanba_crl_next_update_seconds{{issuer=\"{}\"}} {}",
+                    escape(&s.issuer),
+                    (t - now).whole_seconds()
+                );
+            }
+        }
+        header(
+            &mut out,
+            "qoltanba_crl_delta_next_update_seconds",
+            "gauge",
+            "Seconds until nextUpdate of the newest delta CRL above the complete one, per issuer (negative: lapsed).",
+        );
+        for s in issuers {
+            if let Some(t) = s.delta_next_update {
+                let _ = writeln!(
+                    out,
+                    "qoltanba_crl_delta_next_update_seconds{{issuer=\"{}\"}} {}",
                     escape(&s.issuer),
                     (t - now).whole_seconds()
                 );
@@ -318,7 +334,9 @@ mod tests {
             next_update: None,
             entries: 7,
             delta_entries: Some(2),
-            current: true,
+            delta_number: Some("2".into()),
+            delta_next_update: Some(OffsetDateTime::UNIX_EPOCH - time::Duration::seconds(5)),
+            current: false,
         }];
         let text = m.render(&issuers, &StoreStats::default(), OffsetDateTime::UNIX_EPOCH);
         assert!(text.contains("qoltanba_http_requests_total{route=\"/v1/verify\",code=\"200\",outcome=\"valid\",reason=\"\"} 2"), "{text}");
@@ -329,5 +347,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("kind=\"delta\"} 2"), "{text}");
+        assert!(
+            text.contains("qoltanba_crl_delta_next_update_seconds{issuer=\"CN=\\\"A\\\"\"} -5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("qoltanba_crl_current{issuer=\"CN=\\\"A\\\"\"} 0"),
+            "{text}"
+        );
     }
 }

@@ -323,13 +323,15 @@ fn schemas(reasons: &[&str], usage_reasons: &[&str]) -> Value {
                 "status": {"type": "string", "enum": ["ready", "not_ready"]},
                 "missing": {"type": "array", "items": {"type": "string"}},
                 "issuers": {"type": "array", "items": {
-                    "type": "object", "required": ["issuer", "current", "number", "this_update", "next_update", "entries"],
+                    "type": "object", "required": ["issuer", "current", "number", "this_update", "next_update", "entries", "delta_number", "delta_next_update"],
                     "properties": {
                         "issuer": {"type": "string"}, "current": {"type": "boolean"},
                         "number": nullable_string(),
                         "this_update": {"type": "string", "format": "date-time", "nullable": true},
                         "next_update": {"type": "string", "format": "date-time", "nullable": true},
-                        "entries": {"type": "integer"}
+                        "entries": {"type": "integer"},
+                        "delta_number": nullable_string(),
+                        "delta_next_update": {"type": "string", "format": "date-time", "nullable": true}
                     }
                 }}
             }

@@ -3,6 +3,8 @@
 //!
 //! Usage: `cargo run -p test-pki --release -- fixtures`
 //!        `cargo run -p test-pki --release -- big-crl OUT.crl [ENTRIES] [FIXTURES] [CRL_NUMBER]` (a large CRL)
+//!        `cargo run -p test-pki --release -- lapsed-delta [FIXTURES]` (only
+//!        crl/nca-rsa-delta-lapsed.*, signed by the existing nca-rsa key)
 //!        `cargo run -p test-pki --release -- officers [FIXTURES]` (only fixtures/officers/, from
 //!        the existing pki/)
 //!        `cargo run -p test-pki --release -- tsa [FIXTURES]` (only pki/tsa*, issued by the
@@ -45,6 +47,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
         Some("big-crl") => big_crl(&args[1..]),
+        Some("lapsed-delta") => bigcrl::write_lapsed_delta(Path::new(
+            args.get(1).map(String::as_str).unwrap_or("fixtures"),
+        )),
         Some("officers") => officers::generate(Path::new(
             args.get(1).map(String::as_str).unwrap_or("fixtures"),
         )),
@@ -148,6 +153,7 @@ fn run(out: &Path) -> Result<()> {
     // The TSA certificates are issued by the new nca-rsa key.
     tsa::generate(out)?;
     // The officers' keystores hold the new keys.
+    bigcrl::write_lapsed_delta(out)?;
     officers::generate(out)?;
     eprintln!("done: {}", out.display());
     Ok(())
