@@ -204,6 +204,10 @@ impl Default for TimestampConfig {
 pub struct TrustConfig {
     /// Trust anchor certificates: PEM/DER files or directories of them.
     pub anchors: Vec<PathBuf>,
+    /// Run on the bundled demo PKI (public test keys). Implied when there is neither a
+    /// configuration file nor `QOLTANBA_TRUST__ANCHORS`; a configuration that names no anchors
+    /// must ask for it, so that a forgotten or emptied `anchors` never trusts the test root.
+    pub demo: bool,
     /// Intermediate CA certificates: PEM/DER files or directories of them.
     pub intermediates: Vec<PathBuf>,
 }
@@ -323,12 +327,31 @@ impl ServeConfig {
         let config: ServeConfig = toml::from_str(&text)
             .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string().trim().to_owned()))?;
         config.validate()?;
+        let anchors_given = table
+            .get("trust")
+            .and_then(|trust| trust.get("anchors"))
+            .is_some();
+        if (file.is_some() || anchors_given)
+            && config.trust.anchors.is_empty()
+            && !config.trust.demo
+        {
+            return Err(ConfigError::Invalid(
+                "trust.anchors is empty: name the trust anchor certificates (or set trust.demo = \
+                 true to run on the bundled demo PKI, whose keys are public)"
+                    .into(),
+            ));
+        }
         Ok(config)
     }
 
     /// Checks values that the types alone do not.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
+        if self.trust.demo && !self.trust.anchors.is_empty() {
+            return Err(ConfigError::Invalid(
+                "trust.demo = true and trust.anchors exclude each other".into(),
+            ));
+        }
         if self.crl.refresh_seconds == 0 {
             return Err(ConfigError::Invalid(
                 "crl.refresh_seconds must be at least 1".into(),
@@ -381,9 +404,10 @@ impl ServeConfig {
         })
     }
 
-    /// No trust anchor configured: `serve` then runs on the bundled demo PKI.
+    /// `serve` runs on the bundled demo PKI: asked for, or no trust anchor at all (`load` refuses
+    /// the latter when a configuration was given without `trust.demo`).
     pub fn is_demo(&self) -> bool {
-        self.trust.anchors.is_empty()
+        self.trust.demo || self.trust.anchors.is_empty()
     }
 
     pub fn refresh_period(&self) -> Duration {
@@ -642,12 +666,40 @@ mod tests {
     }
 
     #[test]
+    fn a_configuration_without_anchors_must_ask_for_the_demo() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\n").unwrap();
+        let refused = ServeConfig::load(Some(&path), Vec::new()).unwrap_err();
+        assert!(
+            refused.to_string().contains("trust.anchors is empty"),
+            "{refused}"
+        );
+        let emptied = ServeConfig::load(None, env(&[("QOLTANBA_TRUST__ANCHORS", "")]));
+        assert!(emptied.is_err());
+        let emptied = ServeConfig::load(None, env(&[("QOLTANBA_TRUST__ANCHORS", "[]")]));
+        assert!(emptied.is_err());
+
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\n[trust]\ndemo = true\n").unwrap();
+        assert!(ServeConfig::load(Some(&path), Vec::new())
+            .unwrap()
+            .is_demo());
+        let both = ServeConfig::load(
+            Some(&path),
+            env(&[("QOLTANBA_TRUST__ANCHORS", "/etc/a.pem")]),
+        );
+        assert!(both.unwrap_err().to_string().contains("exclude each other"));
+        // Without any configuration the demo is implied (the README's first command).
+        assert!(ServeConfig::load(None, Vec::new()).unwrap().is_demo());
+    }
+
+    #[test]
     fn file_then_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("q.toml");
         std::fs::write(
             &path,
-            "listen = \"127.0.0.1:1\"\n[limits]\nmax_body_bytes = 10\nrequest_timeout_ms = 5\n",
+            "listen = \"127.0.0.1:1\"\n[trust]\nanchors = [\"/etc/a.pem\"]\n[limits]\nmax_body_bytes = 10\nrequest_timeout_ms = 5\n",
         )
         .unwrap();
         let c = ServeConfig::load(
