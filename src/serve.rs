@@ -119,7 +119,7 @@ pub struct RunningServer {
     addr: SocketAddr,
     state: Arc<AppState>,
     shutdown: Option<oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: tokio::task::JoinHandle<()>,
     refresher: tokio::task::JoinHandle<()>,
     initial_refresh: RefreshReport,
 }
@@ -152,18 +152,16 @@ impl RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match (&mut self.server).await {
-            Ok(result) => result.map_err(|e| ServeError::Runtime(e.to_string())),
-            Err(e) => Err(ServeError::Runtime(e.to_string())),
-        }
+        (&mut self.server)
+            .await
+            .map_err(|e| ServeError::Runtime(e.to_string()))
     }
 
     /// Waits until the server stops by itself (it does not, unless it fails).
     pub async fn stopped(&mut self) -> Result<(), ServeError> {
-        match (&mut self.server).await {
-            Ok(result) => result.map_err(|e| ServeError::Runtime(e.to_string())),
-            Err(e) => Err(ServeError::Runtime(e.to_string())),
-        }
+        (&mut self.server)
+            .await
+            .map_err(|e| ServeError::Runtime(e.to_string()))
     }
 }
 
@@ -240,13 +238,15 @@ pub async fn start(
         addr,
         why: e.to_string(),
     })?;
+    // Headers get the whole request's time: a client that cannot send them within it will not
+    // have its request answered in time either.
+    let header_timeout = state.limits.request_timeout;
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
+        http::listen::serve(listener, app, header_timeout, async move {
+            let _ = rx.await;
+        })
+        .await;
     });
     let refresher = store.spawn_refresher(config.refresh_period());
     tracing::info!(%addr, demo = setup.demo, "qoltanba serve is listening");

@@ -767,6 +767,64 @@ async fn slow_verifications_time_out_with_503_and_the_limit_holds() {
     server.shutdown().await.unwrap();
 }
 
+/// A client trickling its request holds a connection for the request timeout at most: stalled
+/// headers close the connection, a stalled body is answered 408; other clients are served all along.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_headers_and_bodies_are_cut_off_at_the_request_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = demo_config();
+    config.limits.request_timeout_ms = 400;
+    let server = start(config).await;
+    let addr = url(&server, "").trim_start_matches("http://").to_owned();
+
+    // Headers never finished: hyper closes the connection once the timeout passes.
+    let mut slow_headers = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow_headers
+        .write_all(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // A body announced but never sent.
+    let mut slow_body = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow_body
+        .write_all(
+            b"POST /v1/verify HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n\
+              content-length: 100\r\n\r\n{\"signature\":",
+        )
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+
+    // Meanwhile the service answers others.
+    let a = verify_sample(&server, "individual-attached.cms", Some(T0)).await;
+    assert_eq!(a.verdict(), ("valid", None), "{}", a.text);
+
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow_body.read_to_end(&mut answer))
+        .await
+        .expect("the stalled body is answered within the timeout");
+    read.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"reason\":\"body_timeout\""), "{answer}");
+    assert!(answer.contains("x-request-id"), "{answer}");
+
+    // End of stream or a reset: either way the server let go of it.
+    let mut rest = Vec::new();
+    let _end = tokio::time::timeout(Duration::from_secs(5), slow_headers.read_to_end(&mut rest))
+        .await
+        .expect("the connection with stalled headers is closed");
+    assert!(
+        !String::from_utf8_lossy(&rest).contains("200 OK"),
+        "{rest:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(350),
+        "cut at the timeout, not before: {:?}",
+        started.elapsed()
+    );
+    server.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_metrics_and_openapi() {
     let server = start(demo_config()).await;

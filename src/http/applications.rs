@@ -105,7 +105,7 @@ async fn json_body<T: for<'de> Deserialize<'de>>(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<T, ApiError> {
-    let bytes = super::handlers::read_body(body, headers, state.limits.max_body_bytes).await?;
+    let bytes = super::handlers::read_body(body, headers, &state.limits).await?;
     if !bytes.trim_ascii_start().starts_with(b"{") {
         return Err(ApiError::bad_request(
             "the request body must be a JSON object",

@@ -23,6 +23,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("the verification did not finish within the request timeout")]
     Timeout,
+    /// The client did not send the whole body within the request timeout.
+    #[error("the request body did not arrive within the request timeout")]
+    SlowBody,
     #[error("internal error")]
     Internal,
     /// The archive could not store or read: nothing was acknowledged as stored.
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::NotFound | ApiError::NoDocument(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Archive(_) | ApiError::NoArchive => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Other { http, .. } => *http,
@@ -81,6 +85,7 @@ impl ApiError {
             ApiError::NotFound => ("not_found", "not_found"),
             ApiError::MethodNotAllowed => ("method_not_allowed", "method_not_allowed"),
             ApiError::Timeout => ("unavailable", "timeout"),
+            ApiError::SlowBody => ("usage_error", "body_timeout"),
             ApiError::Internal => ("internal_error", "internal_error"),
             ApiError::Archive(_) => ("unavailable", "archive_unavailable"),
             ApiError::NoArchive => ("unavailable", "no_archive"),

@@ -111,12 +111,14 @@ fn media(headers: &HeaderMap, body: &[u8]) -> Result<Media, ApiError> {
     }
 }
 
-/// Reads a request body, refusing (413) one over `limit` whether declared or streamed.
+/// Reads a request body, refusing (413) one over the size limit whether declared or streamed,
+/// and (408) one that does not arrive within the request timeout.
 pub(super) async fn read_body(
     body: Body,
     headers: &HeaderMap,
-    limit: u64,
+    limits: &super::HttpLimits,
 ) -> Result<Bytes, ApiError> {
+    let limit = limits.max_body_bytes;
     let too_large = || {
         ApiError::Usage(UsageError::new(
             UsageReason::TooLarge,
@@ -130,9 +132,10 @@ pub(super) async fn read_body(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    match Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect()
+    let reading = Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX)).collect();
+    match tokio::time::timeout(limits.request_timeout, reading)
         .await
+        .map_err(|_| ApiError::SlowBody)?
     {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
@@ -269,7 +272,7 @@ pub async fn verify(
     body: Body,
 ) -> Response {
     let result = async {
-        let bytes = read_body(body, &headers, state.limits.max_body_bytes).await?;
+        let bytes = read_body(body, &headers, &state.limits).await?;
         let (signature, data, opts, store) = match media(&headers, &bytes)? {
             Media::Json => {
                 no_query_with_json(query.as_deref())?;
@@ -366,7 +369,7 @@ async fn certificate_call(
     body: Body,
     with_options: bool,
 ) -> Result<CertificateCall, ApiError> {
-    let bytes = read_body(body, headers, state.limits.max_body_bytes).await?;
+    let bytes = read_body(body, headers, &state.limits).await?;
     let (der_or_pem, expected_id, at, any_key_usage) = match media(headers, &bytes)? {
         Media::Json => {
             no_query_with_json(query)?;

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod documents;
 pub mod error;
 pub mod handlers;
+pub mod listen;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -35,6 +35,7 @@ fn verdict_response() -> Value {
 fn common_errors() -> Value {
     json!({
         "400": error_response("A bad call: bad base64, bad IIN/BIN checksum (invalid_id), bad time (bad_time), missing or unknown field (bad_request), detached signature without data (missing_content)."),
+        "408": error_response("The body did not arrive within the request timeout (reason body_timeout)."),
         "413": error_response("The body is over the configured limit (reason too_large)."),
         "415": error_response("A content type this endpoint does not take (reason unsupported_media_type)."),
         "500": error_response("An internal error (reason internal_error); logged under the request id."),

@@ -168,7 +168,7 @@ pub async fn sign(
         Err(failure) => return failure.respond(&id),
     };
     let result = async {
-        let bytes = super::handlers::read_body(body, &headers, state.limits.max_body_bytes).await?;
+        let bytes = super::handlers::read_body(body, &headers, &state.limits).await?;
         let request = parse_request(&headers, &bytes)?;
         drop(bytes);
         if request.officer.as_ref().is_some_and(|o| *o != officer_id) {
