@@ -17,7 +17,12 @@ pub struct CacheDir {
 
 #[derive(Serialize, Deserialize)]
 struct Meta {
+    /// The redacted URL, for a person reading the directory; many URLs share one redacted form.
     url: String,
+    /// SHA-256 (hex) of the full URL: what a metadata file is matched on. Files written before
+    /// it existed have none, so their validator is dropped and the next request is unconditional.
+    #[serde(default)]
+    url_sha256: String,
     #[serde(flatten)]
     validator: Validator,
     saved_at: String,
@@ -39,6 +44,10 @@ impl CacheDir {
         hex::encode(&Sha256::digest(url.as_bytes())[..16])
     }
 
+    fn url_sha256(url: &str) -> String {
+        hex::encode(Sha256::digest(url.as_bytes()))
+    }
+
     fn body_path(&self, url: &str) -> PathBuf {
         self.dir.join(format!("{}.crl", Self::stem(url)))
     }
@@ -57,7 +66,7 @@ impl CacheDir {
         let validator = std::fs::read(self.meta_path(url))
             .ok()
             .and_then(|m| serde_json::from_slice::<Meta>(&m).ok())
-            .filter(|m| m.url == super::fetch::redact(url))
+            .filter(|m| m.url_sha256 == Self::url_sha256(url))
             .map(|m| m.validator)
             .unwrap_or_default();
         Some((body, validator))
@@ -66,8 +75,9 @@ impl CacheDir {
     pub fn store(&self, url: &str, body: &[u8], validator: &Validator) -> std::io::Result<()> {
         write_atomic(&self.body_path(url), body)?;
         let meta = Meta {
-            // Credentials in a URL are not written to disk.
+            // Credentials and query values in a URL are not written to disk.
             url: super::fetch::redact(url),
+            url_sha256: Self::url_sha256(url),
             validator: validator.clone(),
             saved_at: crate::verdict::rfc3339(time::OffsetDateTime::now_utc()),
         };
@@ -133,5 +143,76 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
         assert!(names.iter().all(|n| !n.contains("tmp")), "{names:?}");
+    }
+
+    fn etag(tag: &str) -> Validator {
+        Validator {
+            etag: Some(format!("\"{tag}\"")),
+            last_modified: None,
+        }
+    }
+
+    fn file_texts(cache: &CacheDir, ext: &str) -> Vec<String> {
+        std::fs::read_dir(cache.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == ext))
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn urls_that_differ_only_in_query_values_do_not_share_an_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CacheDir::open(dir.path()).unwrap();
+        let (a, b) = (
+            "https://u:pw@crl.example/get?ca=1&token=s3cret-a#frag",
+            "https://u:pw@crl.example/get?ca=2&token=s3cret-b#frag",
+        );
+        assert_eq!(
+            super::super::fetch::redact(a),
+            super::super::fetch::redact(b)
+        );
+        cache.store(a, b"body-a", &etag("a")).unwrap();
+        cache.store(b, b"body-b", &etag("b")).unwrap();
+        assert_eq!(cache.load(a, 100).unwrap(), (b"body-a".to_vec(), etag("a")));
+        assert_eq!(cache.load(b, 100).unwrap(), (b"body-b".to_vec(), etag("b")));
+
+        let metas = file_texts(&cache, "json");
+        assert_eq!(metas.len(), 2, "{metas:?}");
+        for meta in &metas {
+            for secret in ["s3cret", "pw", "frag", "ca=1", "ca=2"] {
+                assert!(!meta.contains(secret), "{secret} written to disk: {meta}");
+            }
+            assert!(
+                meta.contains("https://crl.example/get?ca=…&token=…"),
+                "{meta}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_metadata_file_of_another_url_gives_no_validator() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CacheDir::open(dir.path()).unwrap();
+        let (a, b) = (
+            "https://crl.example/get?token=a",
+            "https://crl.example/get?token=b",
+        );
+        cache.store(a, b"body-a", &etag("a")).unwrap();
+        cache.store(b, b"body-b", &etag("b")).unwrap();
+        // b's metadata copied over a's: same redacted URL, another full URL.
+        std::fs::copy(cache.meta_path(b), cache.meta_path(a)).unwrap();
+        assert_eq!(
+            cache.load(a, 100).unwrap(),
+            (b"body-a".to_vec(), Validator::default())
+        );
+        // A file written before the hash was stored has none: the body stays, the validator goes.
+        let old = serde_json::json!({"url": "https://crl.example/get?token=…", "etag": "\"b\"", "saved_at": "2026-01-01T00:00:00Z"});
+        std::fs::write(cache.meta_path(b), old.to_string()).unwrap();
+        assert_eq!(
+            cache.load(b, 100).unwrap(),
+            (b"body-b".to_vec(), Validator::default())
+        );
     }
 }
