@@ -377,7 +377,7 @@ impl ServeConfig {
         if !self.timestamp.url.is_empty() && !is_http_url(&self.timestamp.url) {
             return Err(ConfigError::Invalid(format!(
                 "timestamp.url: {:?} is not an http:// or https:// URL",
-                self.timestamp.url
+                crate::crl_store::fetch::redact(&self.timestamp.url)
             )));
         }
         if self.timestamp.timeout_ms == 0 {
@@ -388,7 +388,8 @@ impl ServeConfig {
         for url in &self.crl.urls {
             if !is_http_url(url) {
                 return Err(ConfigError::Invalid(format!(
-                    "crl.urls: {url:?} is not an http:// or https:// URL"
+                    "crl.urls: {:?} is not an http:// or https:// URL",
+                    crate::crl_store::fetch::redact(url)
                 )));
             }
         }

@@ -83,3 +83,33 @@ async fn metrics_and_the_cache_show_crl_urls_redacted() {
     server.shutdown().await.unwrap();
     origin.stop().await;
 }
+
+/// Two URLs that differ only where the redaction hides it stay two sources: both fetched, each
+/// failure counted under its own label.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_that_redact_alike_stay_separate_sources() {
+    let origin = Origin::start().await;
+    origin.set("crl", Behaviour::body(read("crl/nca-rsa.crl")));
+    let urls = [
+        format!("http://{}/crl?ca=nca-rsa&token=s3cret-42", origin.addr),
+        format!("http://{}/crl?ca=root&token=s3cret-42", origin.addr),
+    ];
+    let server = start(config(&OTHER_CAS, &urls)).await;
+    assert_eq!(origin.requests().len(), 2, "each URL fetched once");
+
+    origin.set("crl", Behaviour::NotFound);
+    let report = server.store().refresh_now().await;
+    let label = format!("url:http://{}/crl?ca=…&token=…", origin.addr);
+    let mut sources: Vec<&str> = report.failures.iter().map(|(s, _)| s.as_str()).collect();
+    sources.sort();
+    assert_eq!(
+        sources,
+        [label.clone(), format!("{label} #2")],
+        "{report:?}"
+    );
+    assert_eq!(origin.requests().len(), 4);
+    let metrics = get(&server, "/metrics").await.text;
+    assert_no_secret(&metrics, "/metrics");
+    server.shutdown().await.unwrap();
+    origin.stop().await;
+}

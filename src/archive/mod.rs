@@ -88,8 +88,22 @@ impl Backend {
     }
 }
 
-/// The URL without its password, for messages and logs.
+/// The URL without its password, its query values (`?password=…` is a common way to pass one) and
+/// its fragment, for messages and logs.
 pub fn redact_url(url: &str) -> String {
+    let url = url.split_once('#').map_or(url, |(before, _)| before);
+    match url.split_once('?') {
+        Some((base, query)) => format!(
+            "{}?{}",
+            mask_password(base),
+            crate::crl_store::fetch::redact_query(query)
+        ),
+        None => mask_password(url),
+    }
+}
+
+/// `scheme://user:password@rest` → `scheme://user:***@rest`.
+fn mask_password(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
@@ -565,6 +579,14 @@ mod tests {
         assert_eq!(
             redact_url("sqlite:///var/lib/a.db"),
             "sqlite:///var/lib/a.db"
+        );
+        assert_eq!(
+            redact_url("postgres://q@db/archive?sslmode=require&password=hunter2#x"),
+            "postgres://q@db/archive?sslmode=…&password=…"
+        );
+        assert_eq!(
+            redact_url("postgres://q:pw@db/a?user=x@y"),
+            "postgres://q:***@db/a?user=…"
         );
     }
 }

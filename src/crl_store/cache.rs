@@ -59,10 +59,7 @@ impl CacheDir {
     /// The cached body of `url` and its validator, if any.
     pub fn load(&self, url: &str, max_bytes: u64) -> Option<(Vec<u8>, Validator)> {
         let body_path = self.body_path(url);
-        if std::fs::metadata(&body_path).ok()?.len() > max_bytes {
-            return None;
-        }
-        let body = std::fs::read(body_path).ok()?;
+        let body = super::read_capped(&body_path, max_bytes).ok()??;
         let validator = std::fs::read(self.meta_path(url))
             .ok()
             .and_then(|m| serde_json::from_slice::<Meta>(&m).ok())

@@ -165,7 +165,7 @@ fn without_credentials(rest: &str) -> Option<&str> {
 }
 
 /// `a=1&token=s3cret&flag` → `a=…&token=…&…`; empty pieces (`a=1&&b=2`) stay empty.
-fn redact_query(query: &str) -> String {
+pub(crate) fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|piece| match piece.split_once('=') {

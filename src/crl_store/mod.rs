@@ -248,6 +248,8 @@ pub struct CrlStore {
     limits: InputLimits,
     units: tokio::sync::Mutex<BTreeMap<String, Unit>>,
     stats: Mutex<StoreStats>,
+    /// The id (log and metrics label) of each URL source: see `url_unit_ids`.
+    url_ids: HashMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -282,6 +284,7 @@ impl CrlStore {
             max_crl_bytes: settings.max_crl_bytes,
             ..InputLimits::default()
         };
+        let url_ids = url_unit_ids(&settings.sources);
         Ok(CrlStore {
             verifier,
             cas,
@@ -291,6 +294,7 @@ impl CrlStore {
             limits,
             units: tokio::sync::Mutex::new(BTreeMap::new()),
             stats: Mutex::new(StoreStats::default()),
+            url_ids,
         })
     }
 
@@ -300,6 +304,13 @@ impl CrlStore {
 
     pub fn settings(&self) -> &CrlStoreSettings {
         &self.settings
+    }
+
+    fn url_id(&self, url: &str) -> String {
+        self.url_ids
+            .get(url)
+            .cloned()
+            .unwrap_or_else(|| unit_id_url(url))
     }
 
     /// Loads the cache directory, then refreshes every source once.
@@ -319,7 +330,7 @@ impl CrlStore {
             let CrlSource::Url(url) = source else {
                 continue;
             };
-            let id = unit_id_url(url);
+            let id = self.url_id(url);
             let cache = cache.clone();
             let (url2, max) = (url.clone(), self.settings.max_crl_bytes);
             let Ok(Some((body, validator))) =
@@ -537,7 +548,7 @@ impl CrlStore {
         let mut kinds: Vec<(String, UnitKind)> = Vec::new();
         for source in &self.settings.sources {
             match source {
-                CrlSource::Url(url) => kinds.push((unit_id_url(url), UnitKind::Url(url.clone()))),
+                CrlSource::Url(url) => kinds.push((self.url_id(url), UnitKind::Url(url.clone()))),
                 CrlSource::Bytes { name, bytes } => {
                     kinds.push((format!("bytes:{name}"), UnitKind::Bytes(bytes.clone())))
                 }
@@ -674,8 +685,44 @@ fn background_priority() {
     }
 }
 
+/// The file's bytes, or `None` when it holds more than `max`: read through a cap rather than after
+/// a size check, so that a file growing meanwhile is never read past the limit.
+pub(crate) fn read_capped(path: &std::path::Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let hint = file.metadata().map_or(0, |m| m.len()).min(max);
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
 fn unit_id_url(url: &str) -> String {
     format!("url:{}", fetch::redact(url))
+}
+
+/// The id of each URL source: `url:` and the redacted URL, which may hide what tells two URLs
+/// apart (`…/crl?ca=…` twice); those get ` #2`, ` #3`… in source order, so that every source
+/// stays its own unit (fetched, counted and cached apart) without a secret in its label.
+fn url_unit_ids(sources: &[CrlSource]) -> HashMap<String, String> {
+    let mut ids = HashMap::new();
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    for source in sources {
+        let CrlSource::Url(url) = source else {
+            continue;
+        };
+        if ids.contains_key(url) {
+            continue;
+        }
+        let base = unit_id_url(url);
+        let seen = taken.entry(base.clone()).or_insert(0);
+        *seen += 1;
+        let id = match *seen {
+            1 => base,
+            n => format!("{base} #{n}"),
+        };
+        ids.insert(url.clone(), id);
+    }
+    ids
 }
 
 fn file_stamp(path: &std::path::Path) -> Option<(SystemTime, u64)> {
@@ -684,13 +731,9 @@ fn file_stamp(path: &std::path::Path) -> Option<(SystemTime, u64)> {
 }
 
 fn read_file(path: &std::path::Path, max: u64) -> Result<Vec<u8>, SourceFailure> {
-    let len = std::fs::metadata(path)
+    let bytes = read_capped(path, max)
         .map_err(|e| SourceFailure::Io(e.to_string()))?
-        .len();
-    if len > max {
-        return Err(SourceFailure::TooLarge(max));
-    }
-    let bytes = std::fs::read(path).map_err(|e| SourceFailure::Io(e.to_string()))?;
+        .ok_or(SourceFailure::TooLarge(max))?;
     if bytes.is_empty() {
         return Err(SourceFailure::Empty);
     }
@@ -759,4 +802,39 @@ fn examine(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_read_up_to_the_limit_and_never_past_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.crl");
+        std::fs::write(&path, [7u8; 100]).unwrap();
+        assert_eq!(read_capped(&path, 100).unwrap().unwrap().len(), 100);
+        assert_eq!(read_capped(&path, 99).unwrap(), None);
+        assert!(matches!(
+            read_file(&path, 99),
+            Err(SourceFailure::TooLarge(99))
+        ));
+        std::fs::write(&path, []).unwrap();
+        assert!(matches!(read_file(&path, 99), Err(SourceFailure::Empty)));
+    }
+
+    #[test]
+    fn urls_that_redact_alike_get_distinct_ids() {
+        let sources = [
+            CrlSource::Url("http://h/crl?ca=a".into()),
+            CrlSource::Url("http://h/crl?ca=b".into()),
+            CrlSource::Url("http://h/crl?ca=a".into()),
+            CrlSource::Url("http://h/other.crl".into()),
+        ];
+        let ids = url_unit_ids(&sources);
+        assert_eq!(ids["http://h/crl?ca=a"], "url:http://h/crl?ca=…");
+        assert_eq!(ids["http://h/crl?ca=b"], "url:http://h/crl?ca=… #2");
+        assert_eq!(ids["http://h/other.crl"], "url:http://h/other.crl");
+        assert_eq!(ids.len(), 3);
+    }
 }
