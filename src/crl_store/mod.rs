@@ -469,14 +469,22 @@ impl CrlStore {
                 let Some(store) = store.upgrade() else {
                     return;
                 };
-                let report = store.refresh_now().await;
-                tracing::debug!(
-                    accepted = report.accepted.len(),
-                    unchanged = report.unchanged,
-                    failures = report.failures.len(),
-                    crls = report.crls,
-                    "CRL refresh done"
-                );
+                // Each refresh in a task of its own: a panic in one ends that refresh, not the
+                // schedule (the CRLs would otherwise silently age until /readyz turned 503).
+                let refresh = tokio::spawn(async move { store.refresh_now().await });
+                match refresh.await {
+                    Ok(report) => tracing::debug!(
+                        accepted = report.accepted.len(),
+                        unchanged = report.unchanged,
+                        failures = report.failures.len(),
+                        crls = report.crls,
+                        "CRL refresh done"
+                    ),
+                    Err(e) => tracing::error!(
+                        "a CRL refresh failed ({e}); the held CRLs stay, the next refresh runs on \
+                         schedule"
+                    ),
+                }
             }
         })
     }
