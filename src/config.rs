@@ -219,8 +219,12 @@ pub struct CrlConfig {
     pub paths: Vec<PathBuf>,
     /// HTTP(S) URLs of CRLs (full or delta).
     pub urls: Vec<String>,
-    /// Also fetch the CRL distribution point URLs named by the configured intermediates.
+    /// Also fetch the CRL distribution point URLs named by the configured intermediates, and the
+    /// delta CRLs that the complete CRLs held point to (freshestCRL).
     pub use_distribution_points: bool,
+    /// HTTP(S) proxy for CRL fetches (`http://proxy:3128`); empty: the `HTTP_PROXY`/`HTTPS_PROXY`
+    /// variables, if any.
+    pub proxy: String,
     /// Seconds between two refreshes of every source.
     pub refresh_seconds: u64,
     /// Timeout of one HTTP fetch, in milliseconds.
@@ -275,6 +279,7 @@ impl Default for CrlConfig {
             paths: Vec::new(),
             urls: Vec::new(),
             use_distribution_points: false,
+            proxy: String::new(),
             refresh_seconds: 300,
             fetch_timeout_ms: 10_000,
             max_bytes: 256 << 20,
@@ -384,6 +389,12 @@ impl ServeConfig {
             return Err(ConfigError::Invalid(
                 "timestamp.timeout_ms must be at least 1".into(),
             ));
+        }
+        if !self.crl.proxy.is_empty() && !is_http_url(&self.crl.proxy) {
+            return Err(ConfigError::Invalid(format!(
+                "crl.proxy: {:?} is not an http:// or https:// URL",
+                crate::crl_store::fetch::redact(&self.crl.proxy)
+            )));
         }
         for url in &self.crl.urls {
             if !is_http_url(url) {
@@ -721,6 +732,8 @@ mod tests {
         assert!(bad(&[("QOLTANBA_NO_SUCH_KEY", "1")]).contains("no_such_key"));
         assert!(bad(&[("QOLTANBA_LISTEN", "localhost")]).contains("listen"));
         assert!(bad(&[("QOLTANBA_CRL__URLS", "ftp://x/y.crl")]).contains("ftp"));
+        let proxy = bad(&[("QOLTANBA_CRL__PROXY", "ftp://u:s3cret@proxy")]);
+        assert!(proxy.contains("crl.proxy") && !proxy.contains("s3cret"), "{proxy}");
         assert!(bad(&[("QOLTANBA_LOG__FORMAT", "xml")]).contains("xml"));
     }
 

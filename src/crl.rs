@@ -16,7 +16,7 @@ use spki::AlgorithmIdentifierRef;
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BaseCrlNumber, CrlNumber};
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BaseCrlNumber, CrlNumber, FreshestCrl};
 use x509_cert::time::Time;
 
 use crate::asn1::{each, RawSequence};
@@ -147,6 +147,8 @@ pub struct Crl {
     pub delta_base: Option<CrlNumberValue>,
     pub authority_key_id: Option<Vec<u8>>,
     pub scope: Scope,
+    /// Where the delta CRLs updating this one are published (freshestCRL, RFC 5280 §5.2.6).
+    pub freshest_urls: Vec<String>,
     /// Critical CRL or entry extensions this verifier cannot process: the CRL must not be used.
     pub unsupported_critical: Vec<String>,
     index: EntryIndex,
@@ -159,6 +161,7 @@ struct CrlExtensions {
     delta_base: Option<CrlNumberValue>,
     authority_key_id: Option<Vec<u8>>,
     scope: Scope,
+    freshest_urls: Vec<String>,
     unsupported_critical: Vec<String>,
 }
 
@@ -192,6 +195,14 @@ impl CrlExtensions {
                         indirect: idp.indirect_crl,
                         distribution_point_urls: urls_of(&idp.distribution_point),
                     };
+                }
+                "2.5.29.46" => {
+                    let freshest = FreshestCrl::from_der(value).map_err(bad)?;
+                    out.freshest_urls = freshest
+                        .0
+                        .iter()
+                        .flat_map(|dp| urls_of(&dp.distribution_point))
+                        .collect();
                 }
                 _ => {}
             }
@@ -385,6 +396,7 @@ impl Crl {
             delta_base: extensions.delta_base,
             authority_key_id: extensions.authority_key_id,
             scope: extensions.scope,
+            freshest_urls: extensions.freshest_urls,
             unsupported_critical: extensions.unsupported_critical,
             index: EntryIndex::default(),
             signed,

@@ -384,6 +384,57 @@ async fn a_lapsed_delta_makes_verdicts_indeterminate_and_the_issuer_not_ready() 
     origin.stop().await;
 }
 
+/// With `crl.use_distribution_points`, the delta CRL that the base names (freshestCRL) is fetched
+/// in the same refresh, through `crl.proxy`, cached, and loaded from the cache on a restart.
+/// The fixtures name `http://crl.test.qoltanba.kz/…`: the loopback origin plays the proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deltas_named_by_the_base_are_fetched_through_the_proxy() {
+    let origin = Origin::start().await;
+    origin.set("nca-rsa.crl", Behaviour::body(read("crl/nca-rsa.crl")));
+    origin.set(
+        "nca-rsa-delta.crl",
+        Behaviour::body(read("crl/nca-rsa-delta.crl")),
+    );
+    origin.set("root.crl", Behaviour::body(read("crl/root.crl")));
+    let cache = tempfile::tempdir().unwrap();
+    let mut config = config(
+        &OTHER_CAS,
+        &["http://crl.test.qoltanba.kz/nca-rsa.crl".into()],
+    );
+    config.crl.use_distribution_points = true;
+    config.crl.proxy = origin.url("");
+    config.crl.cache_dir = Some(cache.path().to_owned());
+
+    // Without following freshestCRL only the base is held: the delta's revocation is unseen.
+    let mut plain = config.clone();
+    plain.crl.use_distribution_points = false;
+    plain.crl.cache_dir = None;
+    let server = start(plain).await;
+    assert_eq!(held_nca_rsa_numbers(&server).await, ["100"]);
+    server.shutdown().await.unwrap();
+
+    let server = start(config.clone()).await;
+    assert!(
+        server.initial_refresh().failures.is_empty(),
+        "{:?}",
+        server.initial_refresh()
+    );
+    assert_eq!(held_nca_rsa_numbers(&server).await, ["100", "101"]);
+    let paths: Vec<String> = origin.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.contains(&"nca-rsa-delta.crl".to_owned()), "{paths:?}");
+    let a = verify_sample(&server, "delta-revoked.cms", Some(T0)).await;
+    assert_eq!(a.verdict(), ("invalid", Some("cert_revoked")), "{}", a.text);
+    server.shutdown().await.unwrap();
+
+    // No network: the base and the delta come back from the cache directory.
+    origin.stop().await;
+    let server = start(config).await;
+    assert_eq!(held_nca_rsa_numbers(&server).await, ["100", "101"]);
+    let a = verify_sample(&server, "delta-revoked.cms", Some(T0)).await;
+    assert_eq!(a.verdict(), ("invalid", Some("cert_revoked")), "{}", a.text);
+    server.shutdown().await.unwrap();
+}
+
 /// Downloaded CRLs survive a restart without network.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cache_directory_restores_the_last_good_crls() {

@@ -31,14 +31,18 @@ pub enum Fetched {
     },
 }
 
-/// The HTTP client of the CRL store (rustls, no proxy surprises, a user agent).
-pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+/// The HTTP client of the CRL store (rustls, a user agent), through `proxy` when one is given.
+pub fn client(timeout: Duration, proxy: Option<&str>) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(timeout)
         .timeout(timeout)
-        .user_agent(concat!("qoltanba/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| e.to_string())
+        .user_agent(concat!("qoltanba/", env!("CARGO_PKG_VERSION")));
+    if let Some(proxy) = proxy {
+        let proxy =
+            reqwest::Proxy::all(proxy).map_err(|e| format!("crl.proxy {}: {e}", redact(proxy)))?;
+        builder = builder.proxy(proxy);
+    }
+    builder.build().map_err(|e| e.to_string())
 }
 
 /// Fetches `url`; with `validator`, as a conditional request. The whole exchange (connect,

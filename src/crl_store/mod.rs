@@ -50,6 +50,10 @@ pub struct CrlStoreSettings {
     pub fetch_timeout: Duration,
     pub max_crl_bytes: u64,
     pub cache_dir: Option<PathBuf>,
+    /// Also fetch the delta CRLs that the complete CRLs held name (freshestCRL).
+    pub follow_freshest: bool,
+    /// HTTP(S) proxy for every fetch; `None`: the environment's, if any.
+    pub proxy: Option<String>,
 }
 
 impl CrlStoreSettings {
@@ -84,6 +88,8 @@ impl CrlStoreSettings {
             fetch_timeout: config.fetch_timeout(),
             max_crl_bytes: config.crl.max_bytes,
             cache_dir: config.crl.cache_dir.clone(),
+            follow_freshest: config.crl.use_distribution_points,
+            proxy: Some(config.crl.proxy.clone()).filter(|p| !p.is_empty()),
         }
     }
 }
@@ -269,7 +275,8 @@ impl CrlStore {
         cas: Vec<Arc<Certificate>>,
         settings: CrlStoreSettings,
     ) -> Result<Self, StoreError> {
-        let client = fetch::client(settings.fetch_timeout).map_err(StoreError::Client)?;
+        let client = fetch::client(settings.fetch_timeout, settings.proxy.as_deref())
+            .map_err(StoreError::Client)?;
         let cache = settings
             .cache_dir
             .as_deref()
@@ -326,11 +333,40 @@ impl CrlStore {
             return;
         };
         let mut units = self.units.lock().await;
-        for source in &self.settings.sources {
-            let CrlSource::Url(url) = source else {
-                continue;
-            };
-            let id = self.url_id(url);
+        let configured: Vec<(String, String)> = self
+            .settings
+            .sources
+            .iter()
+            .filter_map(|source| match source {
+                CrlSource::Url(url) => Some((self.url_id(url), url.clone())),
+                _ => None,
+            })
+            .collect();
+        self.load_cached(&cache, &mut units, configured).await;
+        self.swap_snapshot(&units, &mut RefreshReport::default());
+        // Then the deltas that the complete CRLs just loaded name, cached under their own URLs.
+        let discovered: Vec<(String, String)> = self
+            .freshest_units()
+            .into_iter()
+            .filter_map(|(id, kind)| match kind {
+                UnitKind::Url(url) => Some((id, url)),
+                _ => None,
+            })
+            .collect();
+        if !discovered.is_empty() {
+            self.load_cached(&cache, &mut units, discovered).await;
+            self.swap_snapshot(&units, &mut RefreshReport::default());
+        }
+    }
+
+    /// Takes the cached body of each (id, URL) into its unit.
+    async fn load_cached(
+        &self,
+        cache: &CacheDir,
+        units: &mut BTreeMap<String, Unit>,
+        sources: Vec<(String, String)>,
+    ) {
+        for (id, url) in sources {
             let cache = cache.clone();
             let (url2, max) = (url.clone(), self.settings.max_crl_bytes);
             let Ok(Some((body, validator))) =
@@ -347,7 +383,6 @@ impl CrlStore {
             }
             self.record(&report);
         }
-        self.swap_snapshot(&units, &mut RefreshReport::default());
     }
 
     /// Reads every source once and swaps in a new snapshot if anything changed. Refreshes never
@@ -356,7 +391,76 @@ impl CrlStore {
         let mut units = self.units.lock().await;
         let mut report = RefreshReport::default();
         let kinds = self.enumerate_units(&mut report).await;
+        let mut done: Vec<String> = kinds.iter().map(|(id, _)| id.clone()).collect();
+        self.refresh_units(&mut units, kinds, &mut report).await;
+        self.swap_snapshot(&units, &mut report);
+        // The delta CRLs named by a complete CRL taken just now are fetched at once, not a
+        // refresh period later (once: a delta's own freshestCRL adds nothing new).
+        let discovered: Vec<(String, UnitKind)> = self
+            .freshest_units()
+            .into_iter()
+            .filter(|(id, _)| !done.contains(id))
+            .collect();
+        if !discovered.is_empty() {
+            done.extend(discovered.iter().map(|(id, _)| id.clone()));
+            self.refresh_units(&mut units, discovered, &mut report)
+                .await;
+            self.swap_snapshot(&units, &mut report);
+        }
+        for (source, failure) in &report.failures {
+            tracing::warn!(source = %source, reason = failure.code(), "CRL source refused, keeping the last good CRLs: {failure}");
+        }
+        self.record(&report);
+        report
+    }
 
+    /// The URL units for the freshestCRL URLs of the complete CRLs held, when
+    /// `crl.use_distribution_points` asks for them and no configured source is the same URL.
+    fn freshest_units(&self) -> Vec<(String, UnitKind)> {
+        if !self.settings.follow_freshest {
+            return Vec::new();
+        }
+        let configured: Vec<&String> = self
+            .settings
+            .sources
+            .iter()
+            .filter_map(|s| match s {
+                CrlSource::Url(url) => Some(url),
+                _ => None,
+            })
+            .collect();
+        let snapshot = self.verifier.crls();
+        let mut urls: Vec<String> = snapshot
+            .iter()
+            .filter(|crl| !crl.is_delta())
+            .flat_map(|crl| crl.freshest_urls.iter())
+            .filter(|url| config::is_http_url(url) && !configured.contains(url))
+            .cloned()
+            .collect();
+        urls.sort();
+        urls.dedup();
+        let mut ids: Vec<String> = Vec::new();
+        let mut units = Vec::new();
+        for url in urls {
+            // Their own prefix: a discovered URL never shares an id with a configured one.
+            let id = format!("freshest:{}", fetch::redact(&url));
+            if ids.contains(&id) {
+                tracing::debug!(source = %id, "two freshestCRL URLs look alike once redacted; the first is fetched");
+                continue;
+            }
+            ids.push(id.clone());
+            units.push((id, UnitKind::Url(url)));
+        }
+        units
+    }
+
+    /// Fetches or reads each unit and takes what it holds into `units` (not yet swapped in).
+    async fn refresh_units(
+        &self,
+        units: &mut BTreeMap<String, Unit>,
+        kinds: Vec<(String, UnitKind)>,
+        report: &mut RefreshReport,
+    ) {
         // Fetch every URL at once; files and bytes are read in turn below.
         let urls: Vec<(String, String, Option<Validator>)> = kinds
             .iter()
@@ -406,7 +510,7 @@ impl CrlStore {
                             // cached copy and the base of the next conditional request; a body
                             // with an older CRL is fetched again, and counted again, next time.
                             if let Taken::All { accepted } =
-                                self.take_body(&id, unit, body.clone(), &mut report).await
+                                self.take_body(&id, unit, body.clone(), report).await
                             {
                                 unit.validator = validator.clone();
                                 if accepted > 0 || fresh_validator {
@@ -429,9 +533,7 @@ impl CrlStore {
                         .unwrap_or_else(|e| Err(SourceFailure::Io(e.to_string())));
                     match read {
                         Ok(bytes) => {
-                            let taken = self
-                                .take_body(&id, unit, Arc::new(bytes), &mut report)
-                                .await;
+                            let taken = self.take_body(&id, unit, Arc::new(bytes), report).await;
                             if matches!(taken, Taken::All { .. }) {
                                 unit.file_stamp = stamp;
                             }
@@ -444,18 +546,11 @@ impl CrlStore {
                         report.unchanged += 1;
                         continue;
                     }
-                    self.take_body(&id, unit, Arc::new(bytes.to_vec()), &mut report)
+                    self.take_body(&id, unit, Arc::new(bytes.to_vec()), report)
                         .await;
                 }
             }
         }
-
-        self.swap_snapshot(&units, &mut report);
-        for (source, failure) in &report.failures {
-            tracing::warn!(source = %source, reason = failure.code(), "CRL source refused, keeping the last good CRLs: {failure}");
-        }
-        self.record(&report);
-        report
     }
 
     /// Spawns the periodic refresh on the current tokio runtime.
