@@ -733,7 +733,10 @@ mod tests {
         assert!(bad(&[("QOLTANBA_LISTEN", "localhost")]).contains("listen"));
         assert!(bad(&[("QOLTANBA_CRL__URLS", "ftp://x/y.crl")]).contains("ftp"));
         let proxy = bad(&[("QOLTANBA_CRL__PROXY", "ftp://u:s3cret@proxy")]);
-        assert!(proxy.contains("crl.proxy") && !proxy.contains("s3cret"), "{proxy}");
+        assert!(
+            proxy.contains("crl.proxy") && !proxy.contains("s3cret"),
+            "{proxy}"
+        );
         assert!(bad(&[("QOLTANBA_LOG__FORMAT", "xml")]).contains("xml"));
     }
 

@@ -244,19 +244,22 @@ where
     }
 }
 
-fn verdict_response(verdict: &Verdict) -> Response {
+/// The verdict as a 200 answer; an encoding failure (never expected: the verdict is plain data) is
+/// a 500, never an empty 200.
+fn verdict_response(verdict: &Verdict) -> Result<Response, ApiError> {
     let outcome = Outcome {
         outcome: verdict.status.as_str(),
         reason: verdict.reason.map_or("", |r| r.as_str()),
     };
     // A verdict document is a few kilobytes: one allocation instead of a series of doublings.
     let mut body = Vec::with_capacity(8 * 1024);
-    if serde_json::to_writer(&mut body, verdict).is_err() {
-        body.clear();
-    }
+    serde_json::to_writer(&mut body, verdict).map_err(|e| {
+        tracing::error!("the verdict could not be encoded: {e}");
+        ApiError::Internal
+    })?;
     let mut response = (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response();
     response.extensions_mut().insert(outcome);
-    response
+    Ok(response)
 }
 
 fn reply(id: &RequestId, result: Result<Response, ApiError>) -> Response {
@@ -312,7 +315,7 @@ pub async fn verify(
                 v.verify_signature(&signature, data.as_deref(), &opts)
             })
             .await?;
-            return Ok(verdict_response(&verdict));
+            return verdict_response(&verdict);
         }
         let archive = state.archive()?.clone();
         let received_at = OffsetDateTime::now_utc();
@@ -329,30 +332,37 @@ pub async fn verify(
         .await?;
         let verdict = document.verdict.clone();
         let receipt = archive.store(document).await?;
-        Ok(stored_response(&verdict, &receipt))
+        stored_response(&verdict, &receipt)
     }
     .await;
     reply(&id, result)
 }
 
 /// 201 with the verdict, the archive's receipt and `Location` of the stored document.
-fn stored_response(verdict: &Verdict, receipt: &crate::archive::Receipt) -> Response {
-    let mut body = serde_json::to_value(verdict).unwrap_or_default();
+fn stored_response(
+    verdict: &Verdict,
+    receipt: &crate::archive::Receipt,
+) -> Result<Response, ApiError> {
+    let encoding_failed = |e: serde_json::Error| {
+        tracing::error!("the stored verdict could not be encoded: {e}");
+        ApiError::Internal
+    };
+    let mut body = serde_json::to_value(verdict).map_err(encoding_failed)?;
     if let Some(map) = body.as_object_mut() {
         map.insert(
             "archived".into(),
-            serde_json::to_value(receipt).unwrap_or_default(),
+            serde_json::to_value(receipt).map_err(encoding_failed)?,
         );
     }
-    let mut response = verdict_response(verdict);
+    let mut response = verdict_response(verdict)?;
     *response.status_mut() = StatusCode::CREATED;
-    *response.body_mut() = Body::from(serde_json::to_vec(&body).unwrap_or_default());
+    *response.body_mut() = Body::from(serde_json::to_vec(&body).map_err(encoding_failed)?);
     if let Ok(location) = format!("/v1/documents/{}", receipt.id).parse() {
         response
             .headers_mut()
             .insert(axum::http::header::LOCATION, location);
     }
-    response
+    Ok(response)
 }
 
 struct CertificateCall {
@@ -422,7 +432,7 @@ pub async fn verify_certificate(
             Ok(v.verify_certificate(&cert, &opts))
         })
         .await?;
-        Ok(verdict_response(&verdict))
+        verdict_response(&verdict)
     }
     .await;
     reply(&id, result)
@@ -608,7 +618,7 @@ pub async fn debug_panic_blocking(
         panic!("debug route: deliberate panic in a verification")
     })
     .await;
-    reply(&id, result.map(|v| verdict_response(&v)))
+    reply(&id, result.and_then(|v| verdict_response(&v)))
 }
 
 /// Test-only: occupies a verification slot for `?ms=N` milliseconds (tests of the request timeout
@@ -631,5 +641,5 @@ pub async fn debug_sleep(
         ))
     })
     .await;
-    reply(&id, result.map(|v| verdict_response(&v)))
+    reply(&id, result.and_then(|v| verdict_response(&v)))
 }
