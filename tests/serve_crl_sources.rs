@@ -15,18 +15,6 @@ async fn with_origin(origin: &Origin) -> qoltanba::serve::RunningServer {
     start(config(&OTHER_CAS, &[origin.url("nca-rsa.crl")])).await
 }
 
-async fn held_nca_rsa_numbers(server: &qoltanba::serve::RunningServer) -> Vec<String> {
-    let mut numbers: Vec<String> = server
-        .verifier()
-        .crls()
-        .iter()
-        .filter(|c| c.issuer.to_string().contains("(RSA)"))
-        .filter_map(|c| c.number_string())
-        .collect();
-    numbers.sort();
-    numbers
-}
-
 async fn metrics(server: &qoltanba::serve::RunningServer) -> String {
     get(server, "/metrics").await.text
 }
@@ -44,7 +32,7 @@ async fn http_source_with_conditional_requests() {
         "{:?}",
         server.initial_refresh()
     );
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100"]);
     assert_eq!(get(&server, "/readyz").await.status, 200);
     let a = verify_sample(&server, "revoked.cms", Some(T0)).await;
     assert_eq!(a.verdict(), ("invalid", Some("cert_revoked")), "{}", a.text);
@@ -98,7 +86,7 @@ async fn failing_answers_keep_the_last_good_crl() {
     let mut config = config(&OTHER_CAS, &[origin.url("nca-rsa.crl")]);
     config.crl.fetch_timeout_ms = 400;
     let server = start(config).await;
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100"]);
 
     let der = read("crl/nca-rsa.crl");
     let half = der[..der.len() / 2].to_vec();
@@ -142,7 +130,7 @@ async fn failing_answers_keep_the_last_good_crl() {
             "{code}: the refresh waited {:?}",
             started.elapsed()
         );
-        assert_eq!(held_nca_rsa_numbers(&server).await, ["100"], "{code}");
+        assert_eq!(held_nca_rsa_numbers(&server), ["100"], "{code}");
         // Still the good CRL: revoked.cms stays revoked (the wrong-key CRL has no entries),
         // individual-attached stays valid, and the service stays ready.
         let a = verify_sample(&server, "revoked.cms", Some(T0)).await;
@@ -195,7 +183,7 @@ async fn refused_and_truncated_connections() {
     origin.stop().await;
     let report = server.store().refresh_now().await;
     assert_eq!(report.failure_codes(), ["connect"], "{report:?}");
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100"]);
     let a = verify_sample(&server, "revoked.cms", Some(T0)).await;
     assert_eq!(a.verdict(), ("invalid", Some("cert_revoked")), "{}", a.text);
     server.shutdown().await.unwrap();
@@ -210,7 +198,7 @@ async fn refused_and_truncated_connections() {
         "{:?}",
         server.initial_refresh()
     );
-    assert!(held_nca_rsa_numbers(&server).await.is_empty());
+    assert!(held_nca_rsa_numbers(&server).is_empty());
     server.shutdown().await.unwrap();
     task.abort();
 }
@@ -266,7 +254,7 @@ async fn past_next_update_turns_verdicts_indeterminate() {
     );
     let server = with_origin(&origin).await;
     assert_eq!(
-        held_nca_rsa_numbers(&server).await,
+        held_nca_rsa_numbers(&server),
         ["60"],
         "a stale CRL is still held"
     );
@@ -318,7 +306,7 @@ async fn past_next_update_turns_verdicts_indeterminate() {
     origin.set("nca-rsa.crl", Behaviour::body(read("crl/nca-rsa.crl")));
     let report = server.store().refresh_now().await;
     assert!(report.swapped && report.failures.is_empty(), "{report:?}");
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100"]);
     assert_eq!(get(&server, "/readyz").await.status, 200);
     let a = verify_sample(&server, "individual-attached.cms", None).await;
     assert_eq!(a.verdict(), ("valid", None), "{}", a.text);
@@ -335,7 +323,7 @@ async fn a_lapsed_delta_makes_verdicts_indeterminate_and_the_issuer_not_ready() 
     bundle.extend(read("crl/nca-rsa-delta-lapsed.pem"));
     origin.set("nca-rsa.crl", Behaviour::body(bundle));
     let server = with_origin(&origin).await;
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100", "105"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100", "105"]);
 
     let a = verify_sample(&server, "individual-attached.cms", Some(T0)).await;
     assert_eq!(
@@ -410,7 +398,7 @@ async fn deltas_named_by_the_base_are_fetched_through_the_proxy() {
     plain.crl.use_distribution_points = false;
     plain.crl.cache_dir = None;
     let server = start(plain).await;
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100"]);
     server.shutdown().await.unwrap();
 
     let server = start(config.clone()).await;
@@ -419,7 +407,7 @@ async fn deltas_named_by_the_base_are_fetched_through_the_proxy() {
         "{:?}",
         server.initial_refresh()
     );
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100", "101"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100", "101"]);
     let paths: Vec<String> = origin.requests().into_iter().map(|r| r.path).collect();
     assert!(paths.contains(&"nca-rsa-delta.crl".to_owned()), "{paths:?}");
     let a = verify_sample(&server, "delta-revoked.cms", Some(T0)).await;
@@ -429,7 +417,7 @@ async fn deltas_named_by_the_base_are_fetched_through_the_proxy() {
     // No network: the base and the delta come back from the cache directory.
     origin.stop().await;
     let server = start(config).await;
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100", "101"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100", "101"]);
     let a = verify_sample(&server, "delta-revoked.cms", Some(T0)).await;
     assert_eq!(a.verdict(), ("invalid", Some("cert_revoked")), "{}", a.text);
     server.shutdown().await.unwrap();
@@ -469,7 +457,7 @@ async fn the_cache_directory_restores_the_last_good_crls() {
     origin.stop().await;
     let server = start(config.clone()).await;
     assert_eq!(server.initial_refresh().failure_codes(), ["connect"]);
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100", "101"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100", "101"]);
     assert_eq!(get(&server, "/readyz").await.status, 200);
     let a = verify_sample(&server, "delta-revoked.cms", Some(T0)).await;
     assert_eq!(a.verdict(), ("invalid", Some("cert_revoked")), "{}", a.text);
@@ -506,7 +494,7 @@ async fn the_cache_directory_restores_the_last_good_crls() {
         }
     }
     let server = start(config).await;
-    assert!(held_nca_rsa_numbers(&server).await.is_empty());
+    assert!(held_nca_rsa_numbers(&server).is_empty());
     assert_eq!(get(&server, "/readyz").await.status, 503);
     server.shutdown().await.unwrap();
 }
@@ -562,7 +550,7 @@ async fn local_directories_are_watched_on_refresh() {
     .unwrap();
     let report = server.store().refresh_now().await;
     assert_eq!(report.failure_codes(), ["bad_signature"], "{report:?}");
-    assert_eq!(held_nca_rsa_numbers(&server).await, ["100", "101"]);
+    assert_eq!(held_nca_rsa_numbers(&server), ["100", "101"]);
     let a = verify_sample(&server, "revoked.cms", Some(T0)).await;
     assert_eq!(a.verdict(), ("invalid", Some("cert_revoked")), "{}", a.text);
     server.shutdown().await.unwrap();
@@ -580,7 +568,7 @@ async fn the_refresh_loop_runs_on_its_period() {
     bundle.extend(read("crl/nca-rsa-delta.pem"));
     origin.set("nca-rsa.crl", Behaviour::body(bundle));
     let deadline = Instant::now() + Duration::from_secs(20);
-    while held_nca_rsa_numbers(&server).await != ["100", "101"] {
+    while held_nca_rsa_numbers(&server) != ["100", "101"] {
         assert!(
             Instant::now() < deadline,
             "the refresh loop did not pick up the delta CRL"

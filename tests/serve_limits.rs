@@ -39,18 +39,6 @@ fn limited(mut config: qoltanba::config::ServeConfig) -> qoltanba::config::Serve
     config
 }
 
-fn held_nca_rsa_numbers(server: &RunningServer) -> Vec<String> {
-    let mut numbers: Vec<String> = server
-        .verifier()
-        .crls()
-        .iter()
-        .filter(|c| c.issuer.to_string().contains("(RSA)"))
-        .filter_map(|c| c.number_string())
-        .collect();
-    numbers.sort();
-    numbers
-}
-
 /// The value of the refresh-failure counter of `source` and `reason`, 0 when absent.
 async fn failures(server: &RunningServer, source: &str, reason: &str) -> u64 {
     let prefix =

@@ -356,3 +356,16 @@ pub async fn truncating_server(
     });
     (format!("http://{addr}/truncated.crl"), task)
 }
+
+/// The numbers of the nca-rsa CRLs (complete and delta) the server holds, sorted.
+pub fn held_nca_rsa_numbers(server: &RunningServer) -> Vec<String> {
+    let mut numbers: Vec<String> = server
+        .verifier()
+        .crls()
+        .iter()
+        .filter(|c| c.issuer.to_string().contains("(RSA)"))
+        .filter_map(|c| c.number_string())
+        .collect();
+    numbers.sort();
+    numbers
+}
