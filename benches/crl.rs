@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use qoltanba::crl::Crl;
-use qoltanba::input::{self, InputLimits};
+use qoltanba_core::input::{self, InputLimits};
+use qoltanba_core::Crl;
 
 const ENTRIES: usize = 1_000_000;
 

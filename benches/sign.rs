@@ -20,11 +20,11 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ring::rand::SystemRandom;
 use ring::signature::{self as ring_sig};
 
-use qoltanba::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
 use qoltanba::sign::config::OfficerConfig;
 use qoltanba::sign::Officer;
-use qoltanba::Verifier;
+use qoltanba_core::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::Verifier;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -78,7 +78,7 @@ fn bench(c: &mut Criterion) {
         let s = o
             .sign(&verifier, &document, false)
             .expect("the officer may sign");
-        assert_eq!(s.verdict().status, qoltanba::Status::Valid);
+        assert_eq!(s.verdict().status, qoltanba_core::Status::Valid);
     }
     let rsa_raw = ring_sig::RsaKeyPair::from_pkcs8(&pkcs8_der("head-sign")).expect("RSA key");
     let ec_raw = ring_sig::EcdsaKeyPair::from_pkcs8(

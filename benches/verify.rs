@@ -14,11 +14,11 @@ use der::Decode;
 use ring::signature::{self as ring_sig, UnparsedPublicKey};
 use time::macros::datetime;
 
-use qoltanba::cert::Certificate;
-use qoltanba::cms::{CmsLimits, SignedMessage};
-use qoltanba::input::{certificates_from_bytes, crls_from_bytes, signature_der, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
-use qoltanba::{Status, Verifier, VerifyOptions};
+use qoltanba_core::input::{certificates_from_bytes, crls_from_bytes, signature_der, InputLimits};
+use qoltanba_core::Certificate;
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::{CmsLimits, SignedMessage};
+use qoltanba_core::{Status, Verifier, VerifyOptions};
 
 /// The service binary's allocator, so that the in-process rate is the service's core as deployed.
 #[global_allocator]
@@ -57,7 +57,7 @@ fn raw_signature(cms: &[u8], verifier: &Verifier) -> RawSignature {
     let cert: Arc<Certificate> = message
         .certificates
         .iter()
-        .chain(verifier.intermediates().iter())
+        .chain(verifier.intermediates())
         .find(|c| signer.id.matches(c))
         .cloned()
         .expect("the signer's certificate");

@@ -14,12 +14,12 @@ use time::macros::datetime;
 use time::OffsetDateTime;
 
 use qoltanba::archive::{evidence, Archive, DocumentKind, NewDocument};
-use qoltanba::cert::Certificate;
-use qoltanba::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
 use qoltanba::sign::cms_builder::{SignInput, SignerTemplate};
 use qoltanba::sign::SigningKey;
-use qoltanba::{Verifier, VerifyOptions};
+use qoltanba_core::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
+use qoltanba_core::Certificate;
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::{Verifier, VerifyOptions};
 
 const BATCH: usize = 1000;
 

@@ -5,8 +5,8 @@
 
 use std::time::Instant;
 
-use qoltanba::crl::Crl;
-use qoltanba::input::{self, InputLimits};
+use qoltanba_core::input::{self, InputLimits};
+use qoltanba_core::Crl;
 
 /// Resident set size in KiB, from /proc (Linux).
 fn rss_kib() -> u64 {

@@ -14,7 +14,7 @@ use clap::{Args, Subcommand};
 use time::OffsetDateTime;
 
 use crate::archive::Archive;
-use crate::config::{self, ServeConfig};
+use crate::config::ServeConfig;
 use crate::serve::ServiceSetup;
 use crate::sign::issue::Issuer;
 use crate::sign::Officers;
@@ -58,7 +58,8 @@ fn usage(message: impl std::fmt::Display) -> i32 {
 }
 
 pub fn run(args: ApplicationArgs) -> i32 {
-    let config = match ServeConfig::load(args.config.as_deref(), config::process_env()) {
+    let config = match ServeConfig::load(args.config.as_deref(), crate::environment::process_env())
+    {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
@@ -104,7 +105,7 @@ pub fn run(args: ApplicationArgs) -> i32 {
             };
             let at = match submitted
                 .as_deref()
-                .map(crate::usage::parse_time)
+                .map(qoltanba_core::parse_time)
                 .transpose()
             {
                 Ok(t) => t.unwrap_or_else(OffsetDateTime::now_utc),
@@ -194,7 +195,7 @@ fn status(
                 for e in &view.history {
                     println!(
                         "  {}  {:<18} {:<16} {}",
-                        crate::verdict::rfc3339(e.at),
+                        qoltanba_core::rfc3339(e.at),
                         e.step.as_str(),
                         e.code.as_deref().unwrap_or("-"),
                         e.detail.as_deref().unwrap_or("")

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
-use qoltanba::input::{self, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
-use qoltanba::usage::{self, UsageError, UsageReason};
-use qoltanba::{KeyUsagePolicy, Verdict, Verifier, VerifyOptions};
+use qoltanba_core::input::{self, InputLimits};
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::{parse_expected_id, parse_time, UsageError, UsageReason};
+use qoltanba_core::{KeyUsagePolicy, Verdict, Verifier, VerifyOptions};
 
 #[derive(Parser)]
 #[command(
@@ -50,9 +50,9 @@ enum Command {
         config: Option<PathBuf>,
     },
     /// Sign a document as a configured officer, if the officer may sign now (CMS SignedData, DER).
-    Sign(qoltanba::sign::cli::SignArgs),
+    Sign(qoltanba::sign_cli::SignArgs),
     /// Auditors: re-verify archived documents, check the archive's hash chain.
-    Audit(qoltanba::archive::cli::AuditArgs),
+    Audit(qoltanba::audit_cli::AuditArgs),
     /// The state-service procedure: the catalogue, deadlines, an application's status.
     Application(qoltanba::application_cli::ApplicationArgs),
 }
@@ -88,13 +88,13 @@ pub fn run() -> i32 {
             let Command::Sign(args) = cli.command else {
                 unreachable!()
             };
-            return qoltanba::sign::cli::run(args);
+            return qoltanba::sign_cli::run(args);
         }
         Command::Audit(_) => {
             let Command::Audit(args) = cli.command else {
                 unreachable!()
             };
-            return qoltanba::archive::cli::run(args);
+            return qoltanba::audit_cli::run(args);
         }
         Command::Application(_) => {
             let Command::Application(args) = cli.command else {
@@ -176,11 +176,11 @@ fn prepare(
     limits: &InputLimits,
     key_usage: KeyUsagePolicy,
 ) -> Result<(Verifier, VerifyOptions), UsageError> {
-    let at = common.at.as_deref().map(usage::parse_time).transpose()?;
+    let at = common.at.as_deref().map(parse_time).transpose()?;
     let expected_id = common
         .expect_id
         .as_deref()
-        .map(usage::parse_expected_id)
+        .map(parse_expected_id)
         .transpose()?;
     let anchors = input::load_certificates(&common.trust, limits, "trust")?;
     let intermediates = input::load_certificates(&common.intermediates, limits, "intermediate")?;

@@ -9,36 +9,20 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cert::Certificate;
-use crate::input::{self, InputLimits};
-
-/// The prefix of every environment variable that overrides a key.
-pub const ENV_PREFIX: &str = "QOLTANBA_";
-/// The environment variable naming the configuration file.
-pub const ENV_CONFIG_FILE: &str = "QOLTANBA_CONFIG";
-
-/// The test PKI of `fixtures/`, embedded for the demo configuration.
-pub mod demo {
-    pub const TRUST_PEM: &[u8] = include_bytes!("../fixtures/pki/trust.pem");
-    pub const INTERMEDIATES_PEM: &[u8] = include_bytes!("../fixtures/pki/intermediates.pem");
-    pub const CRLS_PEM: &[u8] = include_bytes!("../fixtures/crl/all-current.pem");
-    /// The name the embedded CRL bundle goes by in logs and metrics.
-    pub const CRL_SOURCE_NAME: &str = "demo:all-current.pem";
-
-    pub const WARNING: &str = "\
-################################################################################
-##  WARNING: qoltanba serve is running on the BUNDLED DEMO CONFIGURATION.     ##
-##  Its trust anchor, intermediates and CRLs are the TEST PKI of fixtures/,   ##
-##  whose private keys are public. Every answer it gives is meaningless for   ##
-##  real signatures. DO NOT USE IT IN PRODUCTION: give --config FILE (see     ##
-##  config/qoltanba.example.toml) or QOLTANBA_TRUST__ANCHORS.                 ##
-################################################################################";
-}
+use crate::archive::ArchiveConfig;
+use crate::crl_store::CrlConfig;
+use crate::environment::{ENV_CONFIG_FILE, ENV_PREFIX};
+use crate::http::auth::AuthConfig;
+use crate::http::LimitsConfig;
+use crate::logging::LogConfig;
+use crate::sign::OfficerConfig;
+use crate::timestamp::TimestampConfig;
+use crate::trust::{CertificatesError, TrustConfig};
+use crate::workflow::WorkflowConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -50,20 +34,8 @@ pub enum ConfigError {
     Env { var: String, why: String },
     #[error("configuration: {0}")]
     Invalid(String),
-    #[error("{what} {path}: {why}")]
-    Certificates {
-        what: &'static str,
-        path: PathBuf,
-        why: String,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    #[default]
-    Human,
-    Json,
+    #[error(transparent)]
+    Certificates(#[from] CertificatesError),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,184 +48,15 @@ pub struct ServeConfig {
     pub limits: LimitsConfig,
     pub log: LogConfig,
     /// Officers who sign issued results (`qoltanba sign`, `POST /v1/sign`): `crate::sign::config`.
-    pub officers: Vec<crate::sign::OfficerConfig>,
+    pub officers: Vec<OfficerConfig>,
     /// Bearer tokens of the HTTP API (`[auth]`): `crate::http::auth`.
-    pub auth: crate::http::auth::AuthConfig,
+    pub auth: AuthConfig,
     /// Where documents are kept for auditors (`[archive]`): `crate::archive`.
     pub archive: ArchiveConfig,
     /// The RFC 3161 time-stamping authority for officer results (`[timestamp]`).
     pub timestamp: TimestampConfig,
     /// The state-service procedure (`[workflow]`): `crate::workflow`.
     pub workflow: WorkflowConfig,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct WorkflowConfig {
-    /// The catalogue of services (a TOML data file); none: the built-in `config/services.toml`.
-    pub catalogue: Option<PathBuf>,
-    /// Public holidays (`YYYY-MM-DD`) that working-day deadlines skip, besides Saturdays and
-    /// Sundays. The default lists Kazakhstan's public holidays of 2026 and 2027; days moved by a
-    /// government decree are added here.
-    pub holidays: Vec<String>,
-}
-
-/// Kazakhstan's public holidays (Labour Code, art. 84; Law on holidays) in 2026 and 2027,
-/// Kurban Ait by the date announced for it.
-pub const KAZAKHSTAN_HOLIDAYS: &[&str] = &[
-    "2026-01-01",
-    "2026-01-02",
-    "2026-01-07",
-    "2026-03-08",
-    "2026-03-21",
-    "2026-03-22",
-    "2026-03-23",
-    "2026-05-01",
-    "2026-05-07",
-    "2026-05-09",
-    "2026-05-27",
-    "2026-07-06",
-    "2026-08-30",
-    "2026-10-25",
-    "2026-12-16",
-    "2027-01-01",
-    "2027-01-02",
-    "2027-01-07",
-    "2027-03-08",
-    "2027-03-21",
-    "2027-03-22",
-    "2027-03-23",
-    "2027-05-01",
-    "2027-05-07",
-    "2027-05-09",
-    "2027-05-16",
-    "2027-07-06",
-    "2027-08-30",
-    "2027-10-25",
-    "2027-12-16",
-];
-
-impl Default for WorkflowConfig {
-    fn default() -> Self {
-        WorkflowConfig {
-            catalogue: None,
-            holidays: KAZAKHSTAN_HOLIDAYS
-                .iter()
-                .map(|d| (*d).to_owned())
-                .collect(),
-        }
-    }
-}
-
-impl WorkflowConfig {
-    pub fn holiday_dates(&self) -> Result<Vec<time::Date>, ConfigError> {
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        self.holidays
-            .iter()
-            .map(|d| {
-                time::Date::parse(d.trim(), &format).map_err(|_| {
-                    ConfigError::Invalid(format!(
-                        "workflow.holidays: {d:?} is not a date YYYY-MM-DD"
-                    ))
-                })
-            })
-            .collect()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ArchiveConfig {
-    /// `sqlite://PATH` (embedded, the default) or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`
-    /// (shared by many nodes).
-    pub url: String,
-    /// Store every verified request, not only those whose caller asks (`"store": true`).
-    pub store_verified: bool,
-}
-
-impl Default for ArchiveConfig {
-    fn default() -> Self {
-        ArchiveConfig {
-            url: "sqlite://qoltanba-archive.sqlite".into(),
-            store_verified: false,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TimestampConfig {
-    /// URL of an RFC 3161 TSA (HTTP POST of `application/timestamp-query`); officer results get a
-    /// time-stamp from it. Empty: no time-stamps.
-    pub url: String,
-    /// Time allowed for one time-stamp request, in milliseconds.
-    pub timeout_ms: u64,
-}
-
-impl Default for TimestampConfig {
-    fn default() -> Self {
-        TimestampConfig {
-            url: String::new(),
-            timeout_ms: 10_000,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-pub struct TrustConfig {
-    /// Trust anchor certificates: PEM/DER files or directories of them.
-    pub anchors: Vec<PathBuf>,
-    /// Run on the bundled demo PKI (public test keys). Implied when there is neither a
-    /// configuration file nor `QOLTANBA_TRUST__ANCHORS`; a configuration that names no anchors
-    /// must ask for it, so that a forgotten or emptied `anchors` never trusts the test root.
-    pub demo: bool,
-    /// Intermediate CA certificates: PEM/DER files or directories of them.
-    pub intermediates: Vec<PathBuf>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CrlConfig {
-    /// Local CRL files (DER or PEM bundles) or directories of them (`*.crl`, `*.pem`, `*.der`).
-    pub paths: Vec<PathBuf>,
-    /// HTTP(S) URLs of CRLs (full or delta).
-    pub urls: Vec<String>,
-    /// Also fetch the CRL distribution point URLs named by the configured intermediates, and the
-    /// delta CRLs that the complete CRLs held point to (freshestCRL).
-    pub use_distribution_points: bool,
-    /// HTTP(S) proxy for CRL fetches (`http://proxy:3128`); empty: the `HTTP_PROXY`/`HTTPS_PROXY`
-    /// variables, if any.
-    pub proxy: String,
-    /// Seconds between two refreshes of every source.
-    pub refresh_seconds: u64,
-    /// Timeout of one HTTP fetch, in milliseconds.
-    pub fetch_timeout_ms: u64,
-    /// Largest CRL accepted from a source, in bytes.
-    pub max_bytes: u64,
-    /// Where downloaded CRLs are kept so that a restart without network starts with them.
-    pub cache_dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LimitsConfig {
-    /// Largest request body, in bytes (413 above it).
-    pub max_body_bytes: u64,
-    /// Verifications running at once; 0 means one per CPU core.
-    pub max_concurrent_verifications: usize,
-    /// Time allowed for one verification request, including the wait for a free slot, in ms.
-    pub request_timeout_ms: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LogConfig {
-    /// `human` or `json`.
-    pub format: LogFormat,
-    /// `error`, `warn`, `info`, `debug` or `trace`, optionally with per-target directives
-    /// (`info,qoltanba=debug`).
-    pub level: String,
 }
 
 impl Default for ServeConfig {
@@ -269,40 +72,6 @@ impl Default for ServeConfig {
             archive: ArchiveConfig::default(),
             timestamp: TimestampConfig::default(),
             workflow: WorkflowConfig::default(),
-        }
-    }
-}
-
-impl Default for CrlConfig {
-    fn default() -> Self {
-        CrlConfig {
-            paths: Vec::new(),
-            urls: Vec::new(),
-            use_distribution_points: false,
-            proxy: String::new(),
-            refresh_seconds: 300,
-            fetch_timeout_ms: 10_000,
-            max_bytes: 256 << 20,
-            cache_dir: None,
-        }
-    }
-}
-
-impl Default for LimitsConfig {
-    fn default() -> Self {
-        LimitsConfig {
-            max_body_bytes: 1 << 20,
-            max_concurrent_verifications: 0,
-            request_timeout_ms: 10_000,
-        }
-    }
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig {
-            format: LogFormat::Human,
-            level: "info".into(),
         }
     }
 }
@@ -376,13 +145,15 @@ impl ServeConfig {
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let ids: Vec<&str> = officers.iter().map(|o| o.id.as_str()).collect();
         crate::http::auth::check_config(&self.auth, &ids).map_err(ConfigError::Invalid)?;
-        self.workflow.holiday_dates()?;
+        self.workflow
+            .holiday_dates()
+            .map_err(ConfigError::Invalid)?;
         crate::archive::Backend::of_url(&self.archive.url)
             .map_err(|e| ConfigError::Invalid(format!("archive.url: {e}")))?;
-        if !self.timestamp.url.is_empty() && !is_http_url(&self.timestamp.url) {
+        if !self.timestamp.url.is_empty() && !crate::url::is_http_url(&self.timestamp.url) {
             return Err(ConfigError::Invalid(format!(
                 "timestamp.url: {:?} is not an http:// or https:// URL",
-                crate::crl_store::fetch::redact(&self.timestamp.url)
+                crate::url::redact(&self.timestamp.url)
             )));
         }
         if self.timestamp.timeout_ms == 0 {
@@ -390,17 +161,17 @@ impl ServeConfig {
                 "timestamp.timeout_ms must be at least 1".into(),
             ));
         }
-        if !self.crl.proxy.is_empty() && !is_http_url(&self.crl.proxy) {
+        if !self.crl.proxy.is_empty() && !crate::url::is_http_url(&self.crl.proxy) {
             return Err(ConfigError::Invalid(format!(
                 "crl.proxy: {:?} is not an http:// or https:// URL",
-                crate::crl_store::fetch::redact(&self.crl.proxy)
+                crate::url::redact(&self.crl.proxy)
             )));
         }
         for url in &self.crl.urls {
-            if !is_http_url(url) {
+            if !crate::url::is_http_url(url) {
                 return Err(ConfigError::Invalid(format!(
                     "crl.urls: {:?} is not an http:// or https:// URL",
-                    crate::crl_store::fetch::redact(url)
+                    crate::url::redact(url)
                 )));
             }
         }
@@ -423,11 +194,11 @@ impl ServeConfig {
     }
 
     pub fn refresh_period(&self) -> Duration {
-        Duration::from_secs(self.crl.refresh_seconds)
+        self.crl.refresh_period()
     }
 
     pub fn fetch_timeout(&self) -> Duration {
-        Duration::from_millis(self.crl.fetch_timeout_ms)
+        self.crl.fetch_timeout()
     }
 
     pub fn request_timeout(&self) -> Duration {
@@ -440,19 +211,6 @@ impl ServeConfig {
             n => n,
         }
     }
-}
-
-pub fn is_http_url(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
-}
-
-/// The `QOLTANBA_*` variables of the process environment.
-pub fn process_env() -> Vec<(String, String)> {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .filter(|(k, _)| k.starts_with(ENV_PREFIX))
-        .collect()
 }
 
 /// Overlays `QOLTANBA_SECTION__KEY=value` variables on the TOML table.
@@ -555,85 +313,13 @@ fn env_value(text: &str, shape: Option<&toml::Value>) -> Result<toml::Value, Str
     }
 }
 
-/// Where certificates come from: files and directories, or bytes built into the binary.
-#[derive(Debug, Clone)]
-pub enum CertSource {
-    Path(PathBuf),
-    Embedded {
-        name: &'static str,
-        bytes: &'static [u8],
-    },
-}
-
-/// Loads certificates from files and directories (every `*.pem`, `*.crt`, `*.cer`, `*.der` inside).
-pub fn load_cert_sources(
-    sources: &[CertSource],
-    what: &'static str,
-) -> Result<Vec<Arc<Certificate>>, ConfigError> {
-    let limits = InputLimits::default();
-    let mut all = Vec::new();
-    for source in sources {
-        match source {
-            CertSource::Embedded { name, bytes } => {
-                let certs = input::certificates_from_bytes(bytes, &limits).map_err(|why| {
-                    ConfigError::Certificates {
-                        what,
-                        path: PathBuf::from(name),
-                        why,
-                    }
-                })?;
-                all.extend(certs);
-            }
-            CertSource::Path(path) => {
-                for file in files_in(path, &["pem", "crt", "cer", "der"]).map_err(|why| {
-                    ConfigError::Certificates {
-                        what,
-                        path: path.clone(),
-                        why,
-                    }
-                })? {
-                    let certs = input::load_certificates(&[&file], &limits, what).map_err(|e| {
-                        ConfigError::Certificates {
-                            what,
-                            path: file.clone(),
-                            why: e.message,
-                        }
-                    })?;
-                    all.extend(certs);
-                }
-            }
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    all.retain(|c| seen.insert(c.fingerprint));
-    Ok(all)
-}
-
-/// A file is itself; a directory is its regular files with one of `extensions`, sorted.
-pub fn files_in(path: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if !meta.is_dir() {
-        return Ok(vec![path.to_owned()]);
-    }
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).map_err(|e| e.to_string())? {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let p = entry.path();
-        let wanted = p
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(e)));
-        if wanted && p.is_file() {
-            files.push(p);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo;
+    use crate::logging::LogFormat;
+    use crate::trust::{load_cert_sources, CertSource};
+    use qoltanba_core::input::{self, InputLimits};
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-use crate::cert::Certificate;
-use crate::config::{self, CertSource, ConfigError, LogFormat, ServeConfig};
+use crate::config::{ConfigError, ServeConfig};
 use crate::crl_store::{CrlStore, CrlStoreSettings, RefreshReport, StoreError};
 use crate::http::{self, AppState, HttpLimits, RouterOptions};
-use crate::revocation::CrlSnapshot;
-use crate::verifier::Verifier;
+use crate::trust::CertSource;
+use qoltanba_core::Certificate;
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::Verifier;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -61,7 +62,7 @@ impl ServiceSetup {
         let (anchor_sources, intermediate_sources) = if demo {
             let mut intermediates = vec![CertSource::Embedded {
                 name: "demo:intermediates.pem",
-                bytes: config::demo::INTERMEDIATES_PEM,
+                bytes: crate::demo::INTERMEDIATES_PEM,
             }];
             intermediates.extend(
                 config
@@ -74,7 +75,7 @@ impl ServiceSetup {
             (
                 vec![CertSource::Embedded {
                     name: "demo:trust.pem",
-                    bytes: config::demo::TRUST_PEM,
+                    bytes: crate::demo::TRUST_PEM,
                 }],
                 intermediates,
             )
@@ -96,14 +97,14 @@ impl ServiceSetup {
                     .collect(),
             )
         };
-        let anchors = config::load_cert_sources(&anchor_sources, "trust anchor")?;
+        let anchors = crate::trust::load_cert_sources(&anchor_sources, "trust anchor")?;
         if anchors.is_empty() {
             return Err(ConfigError::Invalid(
                 "trust.anchors names no certificate".into(),
             ));
         }
-        let intermediates = config::load_cert_sources(&intermediate_sources, "intermediate")?;
-        let crl = CrlStoreSettings::from_config(&config, &intermediates, demo);
+        let intermediates = crate::trust::load_cert_sources(&intermediate_sources, "intermediate")?;
+        let crl = CrlStoreSettings::from_config(&config.crl, &intermediates, demo);
         Ok(ServiceSetup {
             config,
             demo,
@@ -174,7 +175,9 @@ pub async fn start(
     let config = &setup.config;
     let addr = config.listen_addr()?;
     // The officers' keys are opened first: a key that cannot be used stops the start.
-    let signing = Arc::new(http::sign::Signing::load(config)?);
+    let signing = Arc::new(
+        http::sign::Signing::load(&config.officers, &config.auth).map_err(ConfigError::Invalid)?,
+    );
     let store = Arc::new(setup.crl_store()?);
     let initial_refresh = store.start().await;
     tracing::info!(
@@ -204,7 +207,12 @@ pub async fn start(
     let catalogue =
         crate::workflow::catalogue::Catalogue::load(config.workflow.catalogue.as_deref())
             .map_err(|e| ConfigError::Invalid(format!("workflow.catalogue: {e}")))?;
-    let calendar = crate::workflow::calendar::Calendar::new(config.workflow.holiday_dates()?);
+    let calendar = crate::workflow::calendar::Calendar::new(
+        config
+            .workflow
+            .holiday_dates()
+            .map_err(ConfigError::Invalid)?,
+    );
     let workflow = crate::workflow::Workflow::new(
         catalogue,
         calendar,
@@ -260,36 +268,6 @@ pub async fn start(
     })
 }
 
-fn init_logging(config: &ServeConfig) {
-    use tracing_subscriber::filter::Targets;
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    let spec = std::env::var("RUST_LOG").unwrap_or_else(|_| config.log.level.clone());
-    let filter: Targets = spec.parse().unwrap_or_else(|_| {
-        eprintln!("log.level {spec:?} is not understood; using info");
-        Targets::new().with_default(tracing::Level::INFO)
-    });
-    let registry = tracing_subscriber::registry().with(filter);
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let result = match config.log.format {
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_writer(std::io::stderr),
-            )
-            .try_init(),
-        LogFormat::Human => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .with_ansi(ansi)
-                    .with_writer(std::io::stderr),
-            )
-            .try_init(),
-    };
-    let _ = result;
-}
-
 async fn terminated() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -314,14 +292,15 @@ async fn terminated() {
 /// The `serve` subcommand. Exit codes: 0 after a clean stop, 2 for a configuration error,
 /// 1 when the service cannot start or fails.
 pub fn run(config_file: Option<PathBuf>) -> i32 {
-    let config = match ServeConfig::load(config_file.as_deref(), config::process_env()) {
+    let config = match ServeConfig::load(config_file.as_deref(), crate::environment::process_env())
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("qoltanba serve: {e}");
             return 2;
         }
     };
-    init_logging(&config);
+    crate::logging::init(&config.log);
     let setup = match ServiceSetup::from_config(config) {
         Ok(s) => s,
         Err(e) => {
@@ -331,7 +310,7 @@ pub fn run(config_file: Option<PathBuf>) -> i32 {
         }
     };
     if setup.demo {
-        eprintln!("{}", config::demo::WARNING);
+        eprintln!("{}", crate::demo::WARNING);
         tracing::warn!("running on the bundled DEMO PKI (test keys): not for production use");
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()

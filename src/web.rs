@@ -233,7 +233,7 @@ mod tests {
         for lang in ["kk", "ru"] {
             assert_eq!(keys(lang), en, "{lang} and en differ");
         }
-        for reason in crate::verdict::Reason::ALL {
+        for reason in qoltanba_core::Reason::ALL {
             assert!(
                 en.contains(&format!("reason_{}", reason.as_str())),
                 "{reason:?}"

@@ -17,9 +17,9 @@ use qoltanba::archive::log_check::{self, ChainProblem};
 use qoltanba::archive::report::{HtmlReport, JsonReport, RunInfo};
 use qoltanba::archive::reverify::{self, TimeBasis};
 use qoltanba::archive::{Archive, Backend, DocumentKind, DocumentQuery, Receipt};
-use qoltanba::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
-use qoltanba::{Reason, Status, Verifier, VerifyOptions};
+use qoltanba_core::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::{Reason, Status, Verifier, VerifyOptions};
 
 const T0: OffsetDateTime = datetime!(2026-06-01 12:00:00 UTC);
 /// "Now" of the re-verifications here: fixed, so the answers do not age with the fixtures.

@@ -4,10 +4,10 @@ mod common;
 
 use der::{Decode, Encode};
 use proptest::prelude::*;
-use qoltanba::input::{self, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
-use qoltanba::usage::UsageReason;
-use qoltanba::{Reason, Status, Verifier, VerifyOptions};
+use qoltanba_core::input::{self, InputLimits};
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::UsageReason;
+use qoltanba_core::{Reason, Status, Verifier, VerifyOptions};
 
 fn read(rel: &str) -> Vec<u8> {
     std::fs::read(common::fixture(rel)).unwrap()
@@ -27,7 +27,7 @@ fn verifier(with_intermediates: bool) -> Verifier {
 
 fn options() -> VerifyOptions {
     VerifyOptions {
-        at: Some(qoltanba::usage::parse_time("2026-06-01T12:00:00Z").unwrap()),
+        at: Some(qoltanba_core::parse_time("2026-06-01T12:00:00Z").unwrap()),
         ..Default::default()
     }
 }
@@ -162,8 +162,8 @@ fn a_crl_that_is_not_a_crl_is_named() {
 #[test]
 fn crl_entry_limit_is_enforced() {
     let crl = read("crl/nca-rsa.crl");
-    let err = qoltanba::crl::Crl::from_der(crl, 1).unwrap_err();
-    assert!(matches!(err, qoltanba::crl::CrlError::TooManyEntries(1)));
+    let err = qoltanba_core::Crl::from_der(crl, 1).unwrap_err();
+    assert!(matches!(err, qoltanba_core::CrlError::TooManyEntries(1)));
 }
 
 fn shared_verifier() -> &'static Verifier {
@@ -196,7 +196,7 @@ proptest! {
         let mut bytes = read("crl/nca-rsa.crl");
         let i = position % bytes.len();
         bytes[i] = value;
-        let _ = qoltanba::crl::Crl::from_der(bytes.as_slice(), 1_000);
+        let _ = qoltanba_core::Crl::from_der(bytes.as_slice(), 1_000);
         let _ = input::crls_from_bytes(&bytes, &InputLimits::default());
     }
 }

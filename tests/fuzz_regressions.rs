@@ -6,11 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use qoltanba::cms::SignedMessage;
-use qoltanba::crl::Crl;
-use qoltanba::input::{self, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
-use qoltanba::{Reason, Status, Verifier, VerifyOptions};
+use qoltanba_core::input::{self, InputLimits};
+use qoltanba_core::Crl;
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::SignedMessage;
+use qoltanba_core::{Reason, Status, Verifier, VerifyOptions};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

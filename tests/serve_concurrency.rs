@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use qoltanba::input::{self, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
+use qoltanba_core::input::{self, InputLimits};
+use qoltanba_core::CrlSnapshot;
 use serve_support::*;
 
 fn snapshot(names: &[&str]) -> Arc<CrlSnapshot> {

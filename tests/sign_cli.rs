@@ -156,7 +156,7 @@ fn rsa_and_p256_signatures_attached_and_detached_verify_with_qoltanba_and_openss
                 "{} detached={detached}: qoltanba verify: {verdict:#}",
                 r.id
             );
-            let cert = qoltanba::cert::Certificate::from_der(&read(r.cert_file)).unwrap();
+            let cert = qoltanba_core::Certificate::from_der(&read(r.cert_file)).unwrap();
             assert_eq!(verdict["signer"]["serial"], cert.serial_hex());
             assert!(verdict["checks"]
                 .as_array()

@@ -8,11 +8,11 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qoltanba::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
 use qoltanba::sign::config::OfficerConfig;
 use qoltanba::sign::{Officer, SignError};
-use qoltanba::{Status, Verifier};
+use qoltanba_core::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::{Status, Verifier};
 
 use sign_support::*;
 
@@ -70,7 +70,7 @@ fn the_check_is_reused_until_the_crl_snapshot_changes() {
     assert_eq!(second.verdict().status, Status::Valid);
     assert_eq!(
         second.verdict().at,
-        qoltanba::verdict::rfc3339(second.signing_time),
+        qoltanba_core::rfc3339(second.signing_time),
         "the verdict is dated at the signature"
     );
 
@@ -117,7 +117,7 @@ fn without_reuse_every_signature_checks_again() {
             .verify_signature(&s.der, None, &Default::default())
             .unwrap();
         assert_eq!(v.status, Status::Valid, "{}", v.to_text());
-        let message = qoltanba::cms::SignedMessage::from_der(&s.der, Default::default()).unwrap();
+        let message = qoltanba_core::SignedMessage::from_der(&s.der, Default::default()).unwrap();
         assert_eq!(message.content.as_deref(), Some(content));
     }
 }

@@ -9,12 +9,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use qoltanba::cms::{CmsLimits, SignedMessage};
 use qoltanba::timestamp::{
-    attach_token, proven_time, tokens_of, verify_token, verify_tokens, AttachError, PkiStatus,
-    TimeStampRequest, TimeStampToken, TimestampError, TsaClient, TsaError,
+    attach_token, AttachError, PkiStatus, TimeStampRequest, TsaClient, TsaError,
 };
-use qoltanba::{Reason, Status, VerifyOptions};
+use qoltanba_core::timestamp::{
+    proven_time, tokens_of, verify_token, verify_tokens, TimeStampToken, TimestampError,
+};
+use qoltanba_core::{CmsLimits, SignedMessage};
+use qoltanba_core::{Reason, Status, VerifyOptions};
 use sha2::{Digest, Sha256};
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -104,7 +106,7 @@ fn a_token_from_openssl_ts_reply_verifies_with_ours() {
     // OpenSSL named its certificate with an ESS signingCertificate (SHA-1) attribute.
     assert_eq!(
         verdict.signing_certificate.result,
-        qoltanba::verdict::CheckResult::Pass,
+        qoltanba_core::CheckResult::Pass,
         "{}",
         verdict.signing_certificate.detail
     );
@@ -330,7 +332,7 @@ fn tokens_attach_to_signatures_made_by_openssl_and_to_any_signer() {
 
 // ---------------------------------------------------------------- negatives
 
-fn verdict_of(token: &[u8], value: &[u8]) -> qoltanba::timestamp::TimestampVerdict {
+fn verdict_of(token: &[u8], value: &[u8]) -> qoltanba_core::timestamp::TimestampVerdict {
     let parsed = TimeStampToken::from_der(token).expect("a readable token");
     verify_token(&verifier(), &parsed, value, &VerifyOptions::default())
 }
@@ -447,7 +449,7 @@ fn a_tsa_certificate_without_the_time_stamping_eku_is_key_usage_not_signing() {
         .checks
         .iter()
         .filter(|c| c.check != "key_usage")
-        .filter(|c| c.result != qoltanba::verdict::CheckResult::Pass)
+        .filter(|c| c.result != qoltanba_core::CheckResult::Pass)
         .collect();
     assert!(other_checks.is_empty(), "{other_checks:#?}");
 }
@@ -549,7 +551,11 @@ fn documents_are_not_tokens() {
     ));
     // A SignedData of id-ct-TSTInfo whose content is not a TSTInfo.
     let signer = FixtureSigner::load("tsa");
-    let fake = signer.sign(b"not a TSTInfo", qoltanba::timestamp::oid::TST_INFO, T0);
+    let fake = signer.sign(
+        b"not a TSTInfo",
+        qoltanba_core::timestamp::oid::TST_INFO,
+        T0,
+    );
     assert!(matches!(
         TimeStampToken::from_der(&fake),
         Err(TimestampError::BadTstInfo(_))
@@ -596,7 +602,7 @@ fn requests_are_version_1_sha256_with_a_nonce_and_cert_req() {
     let b = TimeStampRequest::new(&value).unwrap();
     assert_ne!(a.nonce(), b.nonce(), "random nonces");
     use der::Decode;
-    let req = qoltanba::timestamp::asn1::TimeStampReq::from_der(a.der()).unwrap();
+    let req = qoltanba_core::timestamp::asn1::TimeStampReq::from_der(a.der()).unwrap();
     assert_eq!(req.version, 1);
     assert!(req.cert_req);
     assert_eq!(
@@ -644,7 +650,7 @@ async fn the_client_obtains_a_token_from_an_openssl_tsa() {
     let requests = guard.requests();
     assert_eq!(requests.len(), 1);
     use der::Decode;
-    let sent = qoltanba::timestamp::asn1::TimeStampReq::from_der(&requests[0]).unwrap();
+    let sent = qoltanba_core::timestamp::asn1::TimeStampReq::from_der(&requests[0]).unwrap();
     let token = TimeStampToken::from_der(&token_der).unwrap();
     assert_eq!(token.imprint(), Sha256::digest(&value).as_slice());
     assert_eq!(token.nonce(), sent.nonce.as_ref().map(|n| n.as_bytes()));
@@ -659,7 +665,7 @@ async fn the_client_obtains_a_token_from_an_openssl_tsa() {
     // This one with signingCertificateV2 (SHA-256).
     assert_eq!(
         verdict.signing_certificate.result,
-        qoltanba::verdict::CheckResult::Pass
+        qoltanba_core::CheckResult::Pass
     );
 
     // Attached: the signature still verifies and now has a proven time.
@@ -774,7 +780,7 @@ proptest! {
     #[test]
     fn damaged_tokens_never_panic(flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
         use std::sync::OnceLock;
-        static TOKEN: OnceLock<(Vec<u8>, Vec<u8>, qoltanba::Verifier)> = OnceLock::new();
+        static TOKEN: OnceLock<(Vec<u8>, Vec<u8>, qoltanba_core::Verifier)> = OnceLock::new();
         let (token, value, verifier) = TOKEN.get_or_init(|| {
             let (_, value) = document();
             (TestTsa::load().token_for(&value, T0), value, verifier())

@@ -494,7 +494,7 @@ async fn follows_the_browser_language(page: &mut Page) {
 }
 
 fn id_control_ok(id: &str) -> bool {
-    qoltanba::ids::IdNumber::parse(id).is_ok()
+    qoltanba_core::IdNumber::parse(id).is_ok()
 }
 
 async fn id_checker_flags_a_bad_control_digit(page: &mut Page) {

@@ -203,7 +203,7 @@ async fn every_catalogued_service_goes_from_submission_to_a_signed_result() {
         );
         // The deadline of the regulation, in Kazakhstan's working or calendar days.
         let at =
-            qoltanba::usage::parse_time(submitted.json["submitted_at"].as_str().unwrap()).unwrap();
+            qoltanba_core::parse_time(submitted.json["submitted_at"].as_str().unwrap()).unwrap();
         let term = qoltanba::workflow::calendar::Term {
             days: s["deadline_days"].as_u64().unwrap() as u32,
             kind: serde_json::from_value(s["deadline_kind"].clone()).unwrap(),

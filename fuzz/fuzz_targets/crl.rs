@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qoltanba::crl::Crl;
+use qoltanba_core::Crl;
 
 /// Serials worth looking up: empty, zero, small, negative-looking, long.
 const SERIALS: [&[u8]; 5] = [b"", &[0], &[1], &[0x80, 0x01], &[0x7f; 20]];
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(crl) = Crl::from_der(data, 100_000) {
         exercise(&crl);
     }
-    if let Ok(crls) = qoltanba::input::crls_from_bytes(data, &Default::default()) {
+    if let Ok(crls) = qoltanba_core::input::crls_from_bytes(data, &Default::default()) {
         for crl in &crls {
             exercise(crl);
         }

@@ -6,10 +6,10 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use qoltanba::cms::SignedMessage;
-use qoltanba::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
-use qoltanba::{Verifier, VerifyOptions};
+use qoltanba_core::SignedMessage;
+use qoltanba_core::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::{Verifier, VerifyOptions};
 
 static TRUST: &[u8] = include_bytes!("../../fixtures/pki/trust.pem");
 static INTERMEDIATES: &[u8] = include_bytes!("../../fixtures/pki/intermediates.pem");
@@ -36,7 +36,7 @@ fn options() -> VerifyOptions {
 }
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(der) = qoltanba::input::signature_der(data) {
+    if let Ok(der) = qoltanba_core::input::signature_der(data) {
         let _ = SignedMessage::from_der(&der, Default::default());
     }
     let verifier = verifier();

@@ -5,16 +5,16 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::cert::Certificate;
-use crate::crl::Crl;
-use crate::revocation::CrlSnapshot;
-use crate::verdict::Verdict;
+use qoltanba_core::Certificate;
+use qoltanba_core::Crl;
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::Verdict;
 
 use time::OffsetDateTime;
 
 use super::record::{DocumentKind, EvidenceKind, EvidenceRef};
 use super::{Archive, ArchiveError, NewDocument};
-use crate::verifier::{Verifier, VerifyOptions};
+use qoltanba_core::{Verifier, VerifyOptions};
 
 /// A certificate or CRL to store, shared with the verifier that used it (a national CRL is tens of
 /// megabytes: it is not copied per document).
@@ -90,7 +90,7 @@ pub fn document(
     verdict: Verdict,
     received_at: OffsetDateTime,
 ) -> NewDocument {
-    let signature = crate::input::signature_der(&signature)
+    let signature = qoltanba_core::input::signature_der(&signature)
         .map(|der| der.into_owned())
         .unwrap_or(signature);
     let mut evidence = of_verdict(&verdict, crls);
@@ -116,7 +116,7 @@ pub fn verified_document(
     content: Option<Vec<u8>>,
     mut options: VerifyOptions,
     received_at: OffsetDateTime,
-) -> Result<NewDocument, crate::usage::UsageError> {
+) -> Result<NewDocument, qoltanba_core::UsageError> {
     // One snapshot for the verdict and the evidence stored with it.
     let crls = verifier.crls();
     options.crls = Some(Arc::clone(&crls));
@@ -196,7 +196,7 @@ pub struct EvidenceCache {
 impl Default for EvidenceCache {
     fn default() -> Self {
         EvidenceCache {
-            max_crl_entries: crate::input::InputLimits::default().max_crl_entries,
+            max_crl_entries: qoltanba_core::input::InputLimits::default().max_crl_entries,
             certificates: Mutex::default(),
             crls: Mutex::default(),
             snapshots: Mutex::default(),

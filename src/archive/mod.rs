@@ -13,7 +13,6 @@
 //! - Durability: [`Archive::store`] answers only after its transaction committed. One writer task
 //!   per process groups the stores that arrive together into one commit.
 
-pub mod cli;
 pub mod evidence;
 pub mod log_check;
 pub mod record;
@@ -25,6 +24,7 @@ pub mod stamp;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::AnyPool;
 use sqlx::{Executor, Row};
@@ -34,7 +34,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use evidence::EvidenceItem;
 pub use record::{DocumentKind, EvidenceKind, EvidenceRef, Receipt, RecordFields, StoredDocument};
 
-use crate::verdict::Verdict;
+use qoltanba_core::Verdict;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ArchiveError {
@@ -96,7 +96,7 @@ pub fn redact_url(url: &str) -> String {
         Some((base, query)) => format!(
             "{}?{}",
             mask_password(base),
-            crate::crl_store::fetch::redact_query(query)
+            crate::url::redact_query(query)
         ),
         None => mask_password(url),
     }
@@ -386,7 +386,7 @@ fn decode_document(row: &AnyRow) -> Result<StoredDocument, ArchiveError> {
     let fields = RecordFields {
         id,
         kind: DocumentKind::parse(&kind).ok_or_else(|| bad("kind"))?,
-        received_at: crate::usage::parse_time(&received_at).map_err(|_| bad("received_at"))?,
+        received_at: qoltanba_core::parse_time(&received_at).map_err(|_| bad("received_at"))?,
         signer_iin: row.try_get("signer_iin")?,
         signer_bin: row.try_get("signer_bin")?,
         expected_id: row.try_get("expected_id")?,
@@ -550,6 +550,25 @@ fn record_fields(id: i64, document: &NewDocument, prev_hash: String) -> RecordFi
         verdict: serde_json::to_string(verdict).unwrap_or_else(|_| "{}".into()),
         evidence,
         prev_hash,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// `sqlite://PATH` (embedded, the default) or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`
+    /// (shared by many nodes).
+    pub url: String,
+    /// Store every verified request, not only those whose caller asks (`"store": true`).
+    pub store_verified: bool,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            url: "sqlite://qoltanba-archive.sqlite".into(),
+            store_verified: false,
+        }
     }
 }
 

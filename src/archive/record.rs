@@ -146,7 +146,7 @@ impl RecordFields {
     }
 
     pub fn received_at_text(&self) -> String {
-        crate::verdict::rfc3339(self.received_at)
+        qoltanba_core::rfc3339(self.received_at)
     }
 }
 

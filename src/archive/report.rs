@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::reverify::{Reverification, TimeBasis};
-use crate::verdict::{Status, Verdict};
+use qoltanba_core::{Status, Verdict};
 
 /// Counts by outcome at one of the two times.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]

@@ -11,10 +11,10 @@ use std::sync::Arc;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::cms::{CmsLimits, SignedMessage};
-use crate::input;
-use crate::verdict::{rfc3339, SignerSummary, Verdict};
-use crate::verifier::{KeyUsagePolicy, Verifier, VerifyOptions};
+use qoltanba_core::input;
+use qoltanba_core::{rfc3339, SignerSummary, Verdict};
+use qoltanba_core::{CmsLimits, SignedMessage};
+use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
 
 use super::evidence::{EvidenceCache, LoadedEvidence};
 use super::record::{DocumentKind, StoredDocument};
@@ -66,7 +66,7 @@ pub fn reverify_document(
     let now = now.replace_nanosecond(0).unwrap_or(now);
     let mut problems = evidence.problems.clone();
     let expected_id = fields.expected_id.as_deref().and_then(|id| {
-        crate::usage::parse_expected_id(id)
+        qoltanba_core::parse_expected_id(id)
             .map_err(|e| problems.push(format!("stored expected id: {}", e.message)))
             .ok()
     });

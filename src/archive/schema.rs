@@ -147,7 +147,7 @@ async fn apply(
         ))
         .bind(migration.version)
         .bind(migration.name)
-        .bind(crate::verdict::rfc3339(time::OffsetDateTime::now_utc()))
+        .bind(qoltanba_core::rfc3339(time::OffsetDateTime::now_utc()))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

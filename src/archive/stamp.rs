@@ -7,10 +7,10 @@ use std::sync::Arc;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::cms::{CmsLimits, SignedMessage, SignerData};
-use crate::revocation::CrlSnapshot;
-use crate::timestamp::{self, TimestampVerdict};
-use crate::verifier::{Verifier, VerifyOptions};
+use qoltanba_core::timestamp::{self, TimestampVerdict};
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::{CmsLimits, SignedMessage, SignerData};
+use qoltanba_core::{Verifier, VerifyOptions};
 
 use super::EvidenceItem;
 

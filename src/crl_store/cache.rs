@@ -73,10 +73,10 @@ impl CacheDir {
         write_atomic(&self.body_path(url), body)?;
         let meta = Meta {
             // Credentials and query values in a URL are not written to disk.
-            url: super::fetch::redact(url),
+            url: crate::url::redact(url),
             url_sha256: Self::url_sha256(url),
             validator: validator.clone(),
-            saved_at: crate::verdict::rfc3339(time::OffsetDateTime::now_utc()),
+            saved_at: qoltanba_core::rfc3339(time::OffsetDateTime::now_utc()),
         };
         let json = serde_json::to_vec_pretty(&meta).map_err(std::io::Error::other)?;
         write_atomic(&self.meta_path(url), &json)
@@ -166,10 +166,7 @@ mod tests {
             "https://u:pw@crl.example/get?ca=1&token=s3cret-a#frag",
             "https://u:pw@crl.example/get?ca=2&token=s3cret-b#frag",
         );
-        assert_eq!(
-            super::super::fetch::redact(a),
-            super::super::fetch::redact(b)
-        );
+        assert_eq!(crate::url::redact(a), crate::url::redact(b));
         cache.store(a, b"body-a", &etag("a")).unwrap();
         cache.store(b, b"body-b", &etag("b")).unwrap();
         assert_eq!(cache.load(a, 100).unwrap(), (b"body-a".to_vec(), etag("a")));

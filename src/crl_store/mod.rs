@@ -13,6 +13,9 @@
 
 pub mod cache;
 pub mod fetch;
+mod settings;
+
+pub use settings::CrlConfig;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -21,14 +24,13 @@ use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 
-use crate::cert::Certificate;
-use crate::config::{self, ServeConfig};
-use crate::crl::Crl;
-use crate::crl_check::{self, CrlIssuerError};
-use crate::input::{self, InputLimits};
-use crate::name::NameKey;
-use crate::revocation::CrlSnapshot;
-use crate::verifier::Verifier;
+use qoltanba_core::input::{self, InputLimits};
+use qoltanba_core::Certificate;
+use qoltanba_core::Crl;
+use qoltanba_core::CrlIssuerError;
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::NameKey;
+use qoltanba_core::Verifier;
 
 use cache::CacheDir;
 use fetch::{Fetched, Validator};
@@ -59,24 +61,20 @@ pub struct CrlStoreSettings {
 impl CrlStoreSettings {
     /// The sources and limits of a configuration. `intermediates` supply distribution point URLs
     /// when `crl.use_distribution_points` is set; `demo` adds the bundled CRLs.
-    pub fn from_config(
-        config: &ServeConfig,
-        intermediates: &[Arc<Certificate>],
-        demo: bool,
-    ) -> Self {
+    pub fn from_config(config: &CrlConfig, intermediates: &[Arc<Certificate>], demo: bool) -> Self {
         let mut sources = Vec::new();
         if demo {
             sources.push(CrlSource::Bytes {
-                name: config::demo::CRL_SOURCE_NAME.into(),
-                bytes: Arc::from(config::demo::CRLS_PEM),
+                name: crate::demo::CRL_SOURCE_NAME.into(),
+                bytes: Arc::from(crate::demo::CRLS_PEM),
             });
         }
-        sources.extend(config.crl.paths.iter().cloned().map(CrlSource::Path));
-        let mut urls: Vec<String> = config.crl.urls.clone();
-        if config.crl.use_distribution_points {
+        sources.extend(config.paths.iter().cloned().map(CrlSource::Path));
+        let mut urls: Vec<String> = config.urls.clone();
+        if config.use_distribution_points {
             for cert in intermediates {
                 for url in &cert.crl_urls {
-                    if config::is_http_url(url) && !urls.contains(url) {
+                    if crate::url::is_http_url(url) && !urls.contains(url) {
                         urls.push(url.clone());
                     }
                 }
@@ -86,10 +84,10 @@ impl CrlStoreSettings {
         CrlStoreSettings {
             sources,
             fetch_timeout: config.fetch_timeout(),
-            max_crl_bytes: config.crl.max_bytes,
-            cache_dir: config.crl.cache_dir.clone(),
-            follow_freshest: config.crl.use_distribution_points,
-            proxy: Some(config.crl.proxy.clone()).filter(|p| !p.is_empty()),
+            max_crl_bytes: config.max_bytes,
+            cache_dir: config.cache_dir.clone(),
+            follow_freshest: config.use_distribution_points,
+            proxy: Some(config.proxy.clone()).filter(|p| !p.is_empty()),
         }
     }
 }
@@ -434,7 +432,7 @@ impl CrlStore {
             .iter()
             .filter(|crl| !crl.is_delta())
             .flat_map(|crl| crl.freshest_urls.iter())
-            .filter(|url| config::is_http_url(url) && !configured.contains(url))
+            .filter(|url| crate::url::is_http_url(url) && !configured.contains(url))
             .cloned()
             .collect();
         urls.sort();
@@ -443,7 +441,7 @@ impl CrlStore {
         let mut units = Vec::new();
         for url in urls {
             // Their own prefix: a discovered URL never shares an id with a configured one.
-            let id = format!("freshest:{}", fetch::redact(&url));
+            let id = format!("freshest:{}", crate::url::redact(&url));
             if ids.contains(&id) {
                 tracing::debug!(source = %id, "two freshestCRL URLs look alike once redacted; the first is fetched");
                 continue;
@@ -658,7 +656,7 @@ impl CrlStore {
                 CrlSource::Path(path) => {
                     let p = path.clone();
                     let listed = tokio::task::spawn_blocking(move || {
-                        config::files_in(&p, &["crl", "pem", "der"])
+                        crate::files::files_in(&p, &["crl", "pem", "der"])
                     })
                     .await
                     .unwrap_or_else(|e| Err(e.to_string()));
@@ -800,7 +798,7 @@ pub(crate) fn read_capped(path: &std::path::Path, max: u64) -> std::io::Result<O
 }
 
 fn unit_id_url(url: &str) -> String {
-    format!("url:{}", fetch::redact(url))
+    format!("url:{}", crate::url::redact(url))
 }
 
 /// The id of each URL source: `url:` and the redacted URL, which may hide what tells two URLs
@@ -876,7 +874,7 @@ fn examine(
         return Err(SourceFailure::Unparsable("no CRL inside".into()));
     }
     for crl in &crls {
-        crl_check::crl_signer(crl, cas, verifier.signature_cache())?;
+        verifier.crl_signer(crl, cas)?;
     }
     let mut out = Examined {
         accepted: Vec::new(),

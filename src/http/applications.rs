@@ -123,7 +123,7 @@ fn base64_field(name: &str, text: &str) -> Result<Vec<u8>, ApiError> {
     if text.contains("-----BEGIN ") {
         return Ok(text.as_bytes().to_vec());
     }
-    crate::input::decode_base64(text)
+    qoltanba_core::input::decode_base64(text)
         .ok_or_else(|| ApiError::bad_request(format!("\"{name}\" is not valid base64")))
 }
 

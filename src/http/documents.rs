@@ -22,7 +22,7 @@ use super::auth::{AuthFailure, Role};
 use super::error::ApiError;
 use super::{AppState, RequestId};
 use crate::archive::{reverify, DocumentQuery, StoredDocument};
-use crate::usage::{self, UsageError, UsageReason};
+use qoltanba_core::{parse_expected_id, parse_time, UsageError, UsageReason};
 
 const MAX_PAGE: u32 = 1000;
 
@@ -192,10 +192,10 @@ fn list_query(query: Option<&str>) -> Result<(DocumentQuery, i64, u32), ApiError
     let signer = params
         .signer
         .as_deref()
-        .map(usage::parse_expected_id)
+        .map(parse_expected_id)
         .transpose()?
         .map(|id| id.as_string());
-    let time = |t: Option<&str>| t.map(usage::parse_time).transpose();
+    let time = |t: Option<&str>| t.map(parse_time).transpose();
     let (from, to) = (time(params.from.as_deref())?, time(params.to.as_deref())?);
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::usage::{UsageError, UsageReason};
+use qoltanba_core::{UsageError, UsageReason};
 
 use super::metrics::Outcome;
 use super::RequestId;

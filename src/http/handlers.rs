@@ -14,11 +14,11 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::cert::Certificate;
-use crate::input::{self, InputLimits};
-use crate::usage::{self, UsageError, UsageReason};
-use crate::verdict::{rfc3339, Verdict};
-use crate::verifier::{KeyUsagePolicy, Verifier, VerifyOptions};
+use qoltanba_core::input::{self, InputLimits};
+use qoltanba_core::Certificate;
+use qoltanba_core::{parse_expected_id, parse_time, UsageError, UsageReason};
+use qoltanba_core::{rfc3339, Verdict};
+use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
 
 use super::error::ApiError;
 use super::metrics::Outcome;
@@ -178,8 +178,8 @@ fn options(
     key_usage: KeyUsagePolicy,
 ) -> Result<VerifyOptions, UsageError> {
     Ok(VerifyOptions {
-        at: at.map(usage::parse_time).transpose()?,
-        expected_id: expected_id.map(usage::parse_expected_id).transpose()?,
+        at: at.map(parse_time).transpose()?,
+        expected_id: expected_id.map(parse_expected_id).transpose()?,
         key_usage,
         extra_intermediates: Vec::new(),
         crls: None,

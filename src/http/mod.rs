@@ -28,10 +28,11 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::crl_store::CrlStore;
-use crate::verifier::Verifier;
+use qoltanba_core::Verifier;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -227,6 +228,28 @@ pub fn router(state: Arc<AppState>, options: RouterOptions) -> Router {
             middleware::observe,
         ))
         .with_state(state)
+}
+
+/// Limits of the HTTP API (`[limits]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest request body, in bytes (413 above it).
+    pub max_body_bytes: u64,
+    /// Verifications running at once; 0 means one per CPU core.
+    pub max_concurrent_verifications: usize,
+    /// Time allowed for one verification request, including the wait for a free slot, in ms.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_body_bytes: 1 << 20,
+            max_concurrent_verifications: 0,
+            request_timeout_ms: 10_000,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use crate::verdict::Reason;
+use qoltanba_core::Reason;
 
 /// The document, serialised once.
 pub fn document() -> &'static str {

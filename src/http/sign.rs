@@ -22,15 +22,14 @@ use axum::Extension;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::auth::{Auth, AuthFailure, Role};
+use super::auth::{Auth, AuthConfig, AuthFailure, Role};
 use super::error::ApiError;
 use super::metrics::Outcome;
 use super::{AppState, RequestId};
-use crate::config::{ConfigError, ServeConfig};
 use crate::sign::issue::TimestampOutcome;
 use crate::sign::officer::{OfficerInfo, Officers, RuleCheck};
-use crate::sign::{SignError, Signature};
-use crate::verdict::{rfc3339, Verdict};
+use crate::sign::{OfficerConfig, SignError, Signature};
+use qoltanba_core::{rfc3339, Verdict};
 
 /// The officers and tokens of the service.
 #[derive(Default)]
@@ -41,14 +40,14 @@ pub struct Signing {
 
 impl Signing {
     /// Loads every configured officer's key (reading its password from its source) and the
-    /// tokens. A key that cannot be loaded stops the service from starting.
-    pub fn load(config: &ServeConfig) -> Result<Signing, ConfigError> {
-        let settings = crate::sign::config::check_all(&config.officers)
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        let officers = Officers::load(&settings)
-            .map_err(|e| ConfigError::Invalid(format!("officer keys: {e} ({})", e.code())))?;
+    /// tokens. A key that cannot be loaded stops the service from starting; the error says why
+    /// in one sentence, without any secret.
+    pub fn load(officers: &[OfficerConfig], auth: &AuthConfig) -> Result<Signing, String> {
+        let settings = crate::sign::config::check_all(officers).map_err(|e| e.to_string())?;
+        let officers =
+            Officers::load(&settings).map_err(|e| format!("officer keys: {e} ({})", e.code()))?;
         let ids: Vec<&str> = settings.iter().map(|s| s.id.as_str()).collect();
-        let auth = Auth::from_config(&config.auth, &ids).map_err(ConfigError::Invalid)?;
+        let auth = Auth::from_config(auth, &ids)?;
         Ok(Signing {
             officers: Arc::new(officers),
             auth,
@@ -184,7 +183,7 @@ pub async fn sign(
         if request.document.trim().is_empty() {
             return Err(ApiError::bad_request("\"document\" is empty"));
         }
-        let document = crate::input::decode_base64(&request.document)
+        let document = qoltanba_core::input::decode_base64(&request.document)
             .ok_or_else(|| ApiError::bad_request("\"document\" is not valid base64"))?;
         let detached = request.detached;
 
@@ -293,7 +292,7 @@ fn signed(signature: &Signature, officer: &OfficerInfo, extras: SignedExtras) ->
     let body = SignAnswer {
         status: "signed",
         signature: base64::engine::general_purpose::STANDARD.encode(&signature.der),
-        signature_sha256: hex::encode(crate::sigcache::sha256(&signature.der)),
+        signature_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&signature.der)),
         detached: signature.detached,
         content_type,
         content_bytes,

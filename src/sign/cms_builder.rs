@@ -27,9 +27,9 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
 use super::keystore::{KeyAlgorithm, SigningKey};
-use crate::cert::Certificate;
-use crate::cms::oid as cms_oid;
-use crate::crypto::oid as alg_oid;
+use qoltanba_core::oid::alg as alg_oid;
+use qoltanba_core::oid::cms as cms_oid;
+use qoltanba_core::Certificate;
 
 pub mod oid {
     use const_oid::ObjectIdentifier as Oid;

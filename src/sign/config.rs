@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use super::keystore::KeySource;
 use super::secret::PasswordSource;
-use crate::cert::Role;
-use crate::ids::IdNumber;
+use qoltanba_core::IdNumber;
+use qoltanba_core::Role;
 
 /// Every role a certificate can carry, by its name in verdicts.
 pub const ROLES: [Role; 7] = [
@@ -128,10 +128,10 @@ impl OfficerConfig {
                 if var.is_empty() {
                     return Err(err("password_env is empty".into()));
                 }
-                if var.starts_with(crate::config::ENV_PREFIX) {
+                if var.starts_with(crate::environment::ENV_PREFIX) {
                     return Err(err(format!(
                         "password_env {var:?}: variables starting with {} are configuration keys; choose another name",
-                        crate::config::ENV_PREFIX
+                        crate::environment::ENV_PREFIX
                     )));
                 }
                 PasswordSource::Env(var.clone())

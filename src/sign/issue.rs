@@ -10,7 +10,7 @@ use super::officer::{Officer, Signature};
 use super::SignError;
 use crate::archive::{Archive, ArchiveError, Receipt};
 use crate::timestamp::TsaClient;
-use crate::verifier::Verifier;
+use qoltanba_core::Verifier;
 
 /// Whether the result carries a time-stamp from the configured TSA.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -23,9 +23,9 @@ use zeroize::Zeroizing;
 
 use super::secret::{Password, PasswordSource};
 use super::KeyError;
-use crate::cert::Certificate;
-use crate::crypto::oid as alg_oid;
-use crate::input::{self, InputLimits};
+use qoltanba_core::input::{self, InputLimits};
+use qoltanba_core::oid::alg as alg_oid;
+use qoltanba_core::Certificate;
 
 /// Largest keystore or key file read.
 const MAX_KEYSTORE_BYTES: u64 = 1 << 20;
@@ -106,7 +106,7 @@ impl SigningKey {
                 .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
             if curve != Some(PRIME256V1) {
                 let named = curve
-                    .map(|c| crate::crypto::describe_oid(&c))
+                    .map(|c| qoltanba_core::oid::describe(&c))
                     .unwrap_or_else(|| "without a named curve".into());
                 return Err(format!("elliptic curve {named}: only P-256 keys can sign"));
             }
@@ -124,7 +124,7 @@ impl SigningKey {
         } else {
             Err(format!(
                 "a {} key: only RSA and ECDSA P-256 keys can sign",
-                crate::crypto::describe_oid(&oid)
+                qoltanba_core::oid::describe(&oid)
             ))
         }
     }

@@ -15,7 +15,6 @@
 //! (`role_not_allowed`) for the officer's own rules. Key and configuration errors have codes of
 //! their own ([`KeyError::code`]).
 
-pub mod cli;
 pub mod cms_builder;
 pub mod config;
 pub mod issue;
@@ -25,7 +24,7 @@ pub mod secret;
 
 use serde::Serialize;
 
-use crate::verdict::{Reason, Status, Verdict};
+use qoltanba_core::{Reason, Status, Verdict};
 
 pub use config::{OfficerConfig, OfficerSettings};
 pub use keystore::{KeyAlgorithm, KeySource, SigningKey};

@@ -23,12 +23,10 @@ use super::cms_builder::{SignInput, SignerTemplate};
 use super::config::OfficerSettings;
 use super::keystore::{KeyAlgorithm, SigningKey};
 use super::{Refusal, RefusalReason, SignError};
-use crate::cert::{Certificate, Role};
-use crate::chain::{CertPool, PathBuilder, PathLimits};
-use crate::revocation::CrlSnapshot;
-use crate::sigcache::SigCache;
-use crate::verdict::{rfc3339, Status, Verdict};
-use crate::verifier::{KeyUsagePolicy, Verifier, VerifyOptions};
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::{rfc3339, Status, Verdict};
+use qoltanba_core::{Certificate, Role};
+use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
 
 /// The longest an officer check is reused.
 pub const CHECK_TTL: Duration = Duration::from_secs(60);
@@ -273,22 +271,13 @@ impl Officer {
         let rules = self.rules();
 
         // The certificates for the SignedData: the path below the anchor.
-        let extra = CertPool::from_certs(self.keystore_chain.iter().cloned());
-        let pools = [&extra, verifier.intermediates()];
-        let cache = SigCache::default();
-        let paths = PathBuilder {
-            anchors: verifier.anchors(),
-            pools: &pools,
-            cache: &cache,
-            limits: PathLimits::default(),
-        };
-        let path = paths.build(&self.certificate).ok();
+        let path = verifier.certification_path(&self.certificate, &self.keystore_chain);
 
         // The first moment the answer could change.
         let mut until = OffsetDateTime::from_unix_timestamp(253_402_300_799)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let certs: Vec<&Arc<Certificate>> = match &path {
-            Some(p) => p.certs.iter().collect(),
+            Some(p) => p.iter().collect(),
             None => vec![&self.certificate],
         };
         for c in &certs {
@@ -341,7 +330,7 @@ impl Officer {
             // A valid verdict always has a path; without one, refuse rather than guess.
             let refusal = Refusal {
                 officer: self.id.clone(),
-                reason: RefusalReason::Verdict(crate::Reason::ChainUntrusted),
+                reason: RefusalReason::Verdict(qoltanba_core::Reason::ChainUntrusted),
                 message: format!(
                     "officer {} may not sign: no path to a trust anchor",
                     self.id
@@ -351,7 +340,9 @@ impl Officer {
             };
             return (Err(refusal), until);
         };
-        let below_anchor: Vec<&Certificate> = path.certs[..path.certs.len() - 1]
+        let below_anchor: Vec<&Certificate> = path
+            .split_last()
+            .map_or(&[][..], |(_anchor, below)| below)
             .iter()
             .map(|c| c.as_ref())
             .collect();
@@ -368,7 +359,7 @@ impl Officer {
             Err(e) => {
                 let refusal = Refusal {
                     officer: self.id.clone(),
-                    reason: RefusalReason::Verdict(crate::Reason::MalformedSignature),
+                    reason: RefusalReason::Verdict(qoltanba_core::Reason::MalformedSignature),
                     message: format!(
                         "officer {}: the certificate cannot be encoded into a signature: {e}",
                         self.id

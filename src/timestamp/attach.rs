@@ -7,9 +7,8 @@ use der::asn1::SetOfVec;
 use der::{Any, Decode, Encode};
 use x509_cert::attr::Attribute;
 
-use super::token::TimeStampToken;
-use super::{oid, TimestampError};
-use crate::cms::oid as cms_oid;
+use qoltanba_core::oid::cms as cms_oid;
+use qoltanba_core::timestamp::{oid, TimeStampToken, TimestampError};
 
 /// Why a token cannot be attached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,7 +34,7 @@ fn encoding(e: der::Error) -> AttachError {
 }
 
 /// Returns `cms_der` with `token_der` added to the unsigned attributes of signer `signer_index`
-/// (0-based, in the order of the SignedData, as [`crate::cms::SignedMessage::signers`]): into
+/// (0-based, in the order of the SignedData, as [`qoltanba_core::SignedMessage::signers`]): into
 /// the value set of its id-aa-signatureTimeStampToken attribute, or as a new such attribute.
 /// Everything else is re-encoded unchanged by the `cms` crate's types; a CMS that is not in DER
 /// (and so would not re-encode to the same bytes) is refused. The token must be a readable
@@ -50,7 +49,7 @@ pub fn attach_token(
     if info.content_type != cms_oid::SIGNED_DATA {
         return Err(AttachError::NotSignedData(format!(
             "the content is {}",
-            crate::crypto::describe_oid(&info.content_type)
+            qoltanba_core::oid::describe(&info.content_type)
         )));
     }
     let mut signed: SignedData = info

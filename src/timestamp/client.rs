@@ -153,7 +153,7 @@ impl TsaClient {
     /// its signatureTimeStampToken.
     pub async fn stamp_cms(&self, cms_der: &[u8]) -> Result<Vec<u8>, StampError> {
         let message =
-            crate::cms::SignedMessage::from_der(cms_der, crate::cms::CmsLimits::default())
+            qoltanba_core::SignedMessage::from_der(cms_der, qoltanba_core::CmsLimits::default())
                 .map_err(|e| StampError::NotCms(e.to_string()))?;
         let signer = message
             .signers

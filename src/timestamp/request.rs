@@ -8,10 +8,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 
-use super::asn1::{failure_names, MessageImprint, TimeStampReq, TimeStampResp};
-use super::token::TimeStampToken;
 use super::TsaError;
-use crate::crypto::oid as alg_oid;
+use qoltanba_core::oid::alg as alg_oid;
+use qoltanba_core::timestamp::asn1::{failure_names, MessageImprint, TimeStampReq, TimeStampResp};
+use qoltanba_core::timestamp::TimeStampToken;
 
 /// `PKIStatus` (RFC 3161 §2.4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{DayKind, Term};
-use crate::ids::IdNumber;
+use qoltanba_core::IdNumber;
 
 /// The catalogue shipped with qoltanba: the services of the regulations.
 pub const DEFAULT_CATALOGUE: &str = include_str!("../../config/services.toml");

@@ -10,7 +10,10 @@
 pub mod calendar;
 pub mod catalogue;
 pub mod model;
+pub mod settings;
 pub mod store;
+
+pub use settings::{WorkflowConfig, KAZAKHSTAN_HOLIDAYS};
 
 use std::sync::Arc;
 
@@ -18,12 +21,12 @@ use time::OffsetDateTime;
 
 use crate::archive::evidence::verified_document;
 use crate::archive::{Archive, ArchiveError, DocumentKind};
-use crate::ids::IdNumber;
 use crate::sign::issue::{IssueError, Issuer};
 use crate::sign::{Officer, Officers, SignError};
-use crate::usage::{UsageError, UsageReason};
-use crate::verdict::{Status as VerdictStatus, Verdict};
-use crate::verifier::{KeyUsagePolicy, Verifier, VerifyOptions};
+use qoltanba_core::IdNumber;
+use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
+use qoltanba_core::{Status as VerdictStatus, Verdict};
+use qoltanba_core::{UsageError, UsageReason};
 
 use calendar::{Calendar, KAZAKHSTAN};
 use catalogue::{render, ApplicantKind, Catalogue, Service};
@@ -547,7 +550,7 @@ impl Workflow {
                             .and_then(|x| x.code.clone())
                     }),
                     refusal,
-                    issued_at: crate::verdict::rfc3339(e.at),
+                    issued_at: qoltanba_core::rfc3339(e.at),
                     download: format!(
                         "/v1/cabinet/{}/documents/{document_id}",
                         app.row.applicant_id
@@ -559,7 +562,7 @@ impl Workflow {
             service: service_ref(&app.service),
             applicant_id: app.row.applicant_id.clone(),
             status: app.status(),
-            submitted_at: crate::verdict::rfc3339(app.row.submitted_at),
+            submitted_at: qoltanba_core::rfc3339(app.row.submitted_at),
             deadline: app.row.deadline.clone(),
             deadline_rule: app.service.term().describe(),
             request_document_id: app.request_document(),

@@ -143,7 +143,7 @@ mod rfc3339 {
         t: &time::OffsetDateTime,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::verdict::rfc3339(*t))
+        s.serialize_str(&qoltanba_core::rfc3339(*t))
     }
 }
 

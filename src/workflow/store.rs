@@ -87,7 +87,7 @@ pub struct ApplicationStore {
 }
 
 fn time_text(t: OffsetDateTime) -> String {
-    crate::verdict::rfc3339(t)
+    qoltanba_core::rfc3339(t)
 }
 
 impl ApplicationStore {
@@ -146,7 +146,7 @@ impl ApplicationStore {
             service: r.try_get(1)?,
             applicant_id: r.try_get(2)?,
             applicant_kind: r.try_get(3)?,
-            submitted_at: crate::usage::parse_time(&submitted).map_err(|_| {
+            submitted_at: qoltanba_core::parse_time(&submitted).map_err(|_| {
                 ArchiveError::Database(format!("application {id}: unreadable time"))
             })?,
             deadline: r.try_get(5)?,
@@ -184,7 +184,7 @@ impl ApplicationStore {
                     ArchiveError::Database(format!("application {id}: unreadable {what}"))
                 };
                 Ok(Event {
-                    at: crate::usage::parse_time(&at).map_err(|_| bad("time"))?,
+                    at: qoltanba_core::parse_time(&at).map_err(|_| bad("time"))?,
                     step: Step::parse(&step).ok_or_else(|| bad("step"))?,
                     status: Status::parse(&status).ok_or_else(|| bad("status"))?,
                     code: r.try_get(3)?,

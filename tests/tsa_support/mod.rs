@@ -16,15 +16,16 @@ use std::time::Duration;
 use const_oid::ObjectIdentifier;
 use der::asn1::{Int, OctetString, Uint};
 use der::{Decode, Encode};
-use qoltanba::cert::Certificate;
-use qoltanba::cms::{CmsLimits, SignedMessage};
-use qoltanba::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
-use qoltanba::revocation::CrlSnapshot;
 use qoltanba::sign::cms_builder::{SignInput, SignerTemplate};
 use qoltanba::sign::SigningKey;
-use qoltanba::timestamp::asn1::{Accuracy, GenTime, MessageImprint, TstInfo};
-use qoltanba::timestamp::{attach_token, oid as ts_oid};
-use qoltanba::Verifier;
+use qoltanba::timestamp::attach_token;
+use qoltanba_core::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
+use qoltanba_core::timestamp::asn1::{Accuracy, GenTime, MessageImprint, TstInfo};
+use qoltanba_core::timestamp::oid as ts_oid;
+use qoltanba_core::Certificate;
+use qoltanba_core::CrlSnapshot;
+use qoltanba_core::Verifier;
+use qoltanba_core::{CmsLimits, SignedMessage};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use time::macros::datetime;
@@ -113,7 +114,7 @@ impl FixtureSigner {
 /// An attached CMS signature of `content` by the fixture certificate `cert_name` (any of
 /// `fixtures/pki/`), with signingTime `signing_time`.
 pub fn sign_at(cert_name: &str, content: &[u8], signing_time: OffsetDateTime) -> Vec<u8> {
-    FixtureSigner::load(cert_name).sign(content, qoltanba::cms::oid::DATA, signing_time)
+    FixtureSigner::load(cert_name).sign(content, qoltanba_core::oid::cms::DATA, signing_time)
 }
 
 /// The `signature` OCTET STRING contents of signer `index` of a CMS.

@@ -3,6 +3,8 @@
 //! Fast paths go through `ring`; RSASSA-PSS goes through `rsa`, because `ring` only accepts a salt as
 //! long as the hash while OpenSSL signs with the maximum salt length by default.
 
+pub mod gost;
+
 use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
 use der::{Decode, Sequence};

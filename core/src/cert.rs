@@ -340,12 +340,12 @@ impl Certificate {
         hex::encode(self.fingerprint)
     }
 
-    /// [`name_key_hash`] of the subject name.
+    /// `name_key_hash` of the subject name.
     pub fn subject_key_hash(&self) -> u64 {
         self.subject_key_hash
     }
 
-    /// [`name_key_hash`] of the issuer name.
+    /// `name_key_hash` of the issuer name.
     pub fn issuer_key_hash(&self) -> u64 {
         self.issuer_key_hash
     }

@@ -17,14 +17,14 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use time::OffsetDateTime;
 
-use super::log_check;
-use super::report::{HtmlReport, JsonReport, RunInfo, Summary};
-use super::reverify::{self, Reverification};
-use super::{Archive, DocumentQuery};
-use crate::config::{self, ServeConfig};
+use crate::archive::log_check;
+use crate::archive::report::{HtmlReport, JsonReport, RunInfo, Summary};
+use crate::archive::reverify::{self, Reverification};
+use crate::archive::{Archive, DocumentQuery};
+use crate::config::ServeConfig;
 use crate::serve::ServiceSetup;
-use crate::verdict::{rfc3339, Status};
-use crate::verifier::Verifier;
+use qoltanba_core::Verifier;
+use qoltanba_core::{rfc3339, Status};
 
 #[derive(Args)]
 pub struct AuditArgs {
@@ -132,7 +132,7 @@ pub fn run(args: AuditArgs) -> i32 {
 
 /// `YYYY-MM-DD` or RFC 3339; a date given as `--to` covers that whole day.
 fn parse_date(text: &str, end_of_day: bool) -> Result<OffsetDateTime, String> {
-    if let Ok(t) = crate::usage::parse_time(text) {
+    if let Ok(t) = qoltanba_core::parse_time(text) {
         return Ok(t);
     }
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -158,7 +158,7 @@ fn query(from: Option<&str>, to: Option<&str>, signer: Option<&str>) -> Result<D
         }
     }
     let signer = signer
-        .map(crate::usage::parse_expected_id)
+        .map(qoltanba_core::parse_expected_id)
         .transpose()
         .map_err(|e| usage(e.message))?
         .map(|id| id.as_string());
@@ -166,8 +166,8 @@ fn query(from: Option<&str>, to: Option<&str>, signer: Option<&str>) -> Result<D
 }
 
 fn load_config(target: &Target) -> Result<ServeConfig, i32> {
-    let mut config =
-        ServeConfig::load(target.config.as_deref(), config::process_env()).map_err(usage)?;
+    let mut config = ServeConfig::load(target.config.as_deref(), crate::environment::process_env())
+        .map_err(usage)?;
     if let Some(url) = &target.archive {
         config.archive.url = url.clone();
         config.validate().map_err(usage)?;

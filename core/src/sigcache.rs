@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use sha2::{Digest, Sha256};
-
 use crate::crypto::CryptoError;
 use crate::envelope::Signed;
 
@@ -42,8 +40,4 @@ impl SigCache {
         }
         outcome
     }
-}
-
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
 }

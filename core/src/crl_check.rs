@@ -76,7 +76,7 @@ mod tests {
     fn fixture(rel: &str) -> Vec<u8> {
         std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures")
+                .join("../fixtures")
                 .join(rel),
         )
         .unwrap()

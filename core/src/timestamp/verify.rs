@@ -288,31 +288,20 @@ pub fn proven_time(
 mod tests {
     use super::*;
     use crate::cms::{CmsLimits, SignedMessage};
-    use crate::sign::cms_builder::{SignInput, SignerTemplate};
-    use crate::sign::SigningKey;
 
     fn fixture(rel: &str) -> Vec<u8> {
         std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures")
+                .join("../fixtures")
                 .join(rel),
         )
         .unwrap()
     }
 
+    /// `samples/tsa-ess.cms`: signed by the test TSA's key with `openssl cms -sign -cades`, which
+    /// adds the ESS signingCertificateV2 attribute naming the TSA certificate.
     fn signed_by_tsa() -> SignerData {
-        let cert = Certificate::from_der(&fixture("pki/tsa.der")).unwrap();
-        let (_, key) = pem_rfc7468::decode_vec(&fixture("pki/keys/tsa.key.pem")).unwrap();
-        let key = SigningKey::from_pkcs8_der(&key).unwrap();
-        let template = SignerTemplate::new(&cert, &[], key.algorithm()).unwrap();
-        let input = SignInput {
-            content: b"content",
-            detached: false,
-            signing_time: OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000),
-            content_type: super::super::oid::TST_INFO,
-        };
-        let der = template.sign(&key, &input).unwrap();
-        SignedMessage::from_der(&der, CmsLimits::default())
+        SignedMessage::from_der(&fixture("samples/tsa-ess.cms"), CmsLimits::default())
             .unwrap()
             .signers
             .remove(0)

@@ -90,14 +90,6 @@ impl CertPool {
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Certificate>> {
         self.certs.iter()
     }
-
-    pub fn len(&self) -> usize {
-        self.certs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.certs.is_empty()
-    }
 }
 
 /// Bounds that keep adversarial certificate bundles from blowing up path building.

@@ -9,6 +9,8 @@ use time::OffsetDateTime;
 use crate::cert::Certificate;
 use crate::chain::{CertPath, CertPool, PathBuilder, PathError, PathLimits};
 use crate::cms::{CmsLimits, SignedMessage, SignerData};
+use crate::crl::Crl;
+use crate::crl_check::{self, CrlIssuerError};
 use crate::crypto::{self, CryptoError};
 use crate::ids::IdNumber;
 use crate::input;
@@ -100,19 +102,9 @@ impl Verifier {
         self.crls.load_full()
     }
 
-    /// The process-wide record of checked signatures. A CRL store that has checked a new CRL's
-    /// signature through it spares the first verification after the swap that work (tens of
-    /// milliseconds for a national CRL).
-    pub fn signature_cache(&self) -> &SigCache {
-        &self.cache
-    }
-
-    pub fn anchors(&self) -> &CertPool {
-        &self.anchors
-    }
-
-    pub fn intermediates(&self) -> &CertPool {
-        &self.intermediates
+    /// The configured intermediate certificates.
+    pub fn intermediates(&self) -> impl Iterator<Item = &Arc<Certificate>> {
+        self.intermediates.iter()
     }
 
     fn snapshot_for(&self, options: &VerifyOptions) -> Arc<CrlSnapshot> {
@@ -255,6 +247,36 @@ impl Verifier {
             evidence,
             outcomes,
         ))
+    }
+
+    /// The certification path of `cert` (the certificate first, the trust anchor last), built
+    /// from the configured intermediates and `extra`, without judging validity or revocation:
+    /// the certificates a signer embeds in its SignedData. `None` when no path reaches an anchor.
+    pub fn certification_path(
+        &self,
+        cert: &Arc<Certificate>,
+        extra: &[Arc<Certificate>],
+    ) -> Option<Vec<Arc<Certificate>>> {
+        let extra = CertPool::from_certs(extra.iter().cloned());
+        let pools = [&extra, &self.intermediates];
+        let paths = PathBuilder {
+            anchors: &self.anchors,
+            pools: &pools,
+            cache: &self.cache,
+            limits: self.path_limits,
+        };
+        paths.build(cert).ok().map(|path| path.certs)
+    }
+
+    /// Admission of a CRL from an outside source: the CA among `cas` that issued and signed
+    /// `crl` ([`CrlIssuerError`] says why none did). The signature check is recorded in this
+    /// verifier's cache, so the first verification that uses the CRL finds it done.
+    pub fn crl_signer(
+        &self,
+        crl: &Crl,
+        cas: &[Arc<Certificate>],
+    ) -> Result<Arc<Certificate>, CrlIssuerError> {
+        crl_check::crl_signer(crl, cas, &self.cache)
     }
 
     /// Validates a certificate alone: path, validity, revocation, key usage and identity.

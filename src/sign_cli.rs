@@ -15,12 +15,12 @@ use base64::Engine;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::officer::{OfficerInfo, Officers, RuleCheck};
-use super::{Refusal, SignError};
-use crate::config::{self, ServeConfig};
+use crate::config::ServeConfig;
 use crate::serve::ServiceSetup;
-use crate::verdict::{rfc3339, Verdict};
-use crate::verifier::Verifier;
+use crate::sign::officer::{OfficerInfo, Officers, RuleCheck};
+use crate::sign::{Refusal, SignError};
+use qoltanba_core::Verifier;
+use qoltanba_core::{rfc3339, Verdict};
 
 /// Largest document signed from the command line.
 const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
@@ -78,7 +78,7 @@ pub struct SignReport {
     /// The archive's receipt for the stored result.
     pub archived: crate::archive::Receipt,
     /// The RFC 3161 time-stamp of the result.
-    pub timestamp: super::issue::TimestampOutcome,
+    pub timestamp: crate::sign::issue::TimestampOutcome,
 }
 
 #[derive(Debug, Serialize)]
@@ -176,15 +176,15 @@ pub fn run(args: SignArgs) -> i32 {
             } else {
                 eprintln!("qoltanba sign: {} ({})", f.message, f.code);
             }
-            crate::usage::UsageError::EXIT_CODE
+            qoltanba_core::UsageError::EXIT_CODE
         }
     }
 }
 
 fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
-    let config = ServeConfig::load(Some(&args.config), config::process_env())
+    let config = ServeConfig::load(Some(&args.config), crate::environment::process_env())
         .map_err(|e| Failure::new("config", e.to_string()))?;
-    let settings = super::config::check_all(&config.officers).map_err(SignError::from)?;
+    let settings = crate::sign::config::check_all(&config.officers).map_err(SignError::from)?;
     let officer_settings = settings
         .iter()
         .find(|s| s.id == args.officer)
@@ -206,7 +206,7 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
     let setup =
         ServiceSetup::from_config(config).map_err(|e| Failure::new("config", e.to_string()))?;
     if setup.demo {
-        eprintln!("{}", config::demo::WARNING);
+        eprintln!("{}", crate::demo::WARNING);
     }
     let officers = Officers::load(std::slice::from_ref(officer_settings))?;
     let officer = officers
@@ -229,7 +229,7 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
     let issued = runtime
         .block_on(async {
             let archive = crate::archive::Archive::open(&archive_url).await?;
-            super::issue::stamp_and_archive(
+            crate::sign::issue::stamp_and_archive(
                 signature,
                 content,
                 &verifier,
@@ -239,7 +239,7 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
             .await
         })
         .map_err(|e| match e {
-            super::issue::IssueError::Archive(a) => {
+            crate::sign::issue::IssueError::Archive(a) => {
                 Failure::new(a.code(), format!("nothing was written: {a}"))
             }
             other => Failure::new("internal_error", other.to_string()),
@@ -275,7 +275,7 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
         signing_time: rfc3339(signature.signing_time),
         content_bytes,
         signature_bytes: signature.der.len(),
-        signature_sha256: hex::encode(crate::sigcache::sha256(&signature.der)),
+        signature_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&signature.der)),
         verdict: signature.verdict(),
         rules: signature.approval.rules.clone(),
         archived,
@@ -312,7 +312,7 @@ fn read_document(path: &Path) -> Result<Vec<u8>, Failure> {
         }
         return Ok(bytes);
     }
-    crate::input::read_limited(path, MAX_DOCUMENT_BYTES, "document")
+    qoltanba_core::input::read_limited(path, MAX_DOCUMENT_BYTES, "document")
         .map_err(|e| Failure::new(e.reason.as_str(), e.message))
 }
 
