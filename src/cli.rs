@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use qoltanba_core::input::{self, InputLimits};
 use qoltanba_core::CrlSnapshot;
-use qoltanba_core::{parse_expected_id, parse_time, UsageError, UsageReason};
+use qoltanba_core::{parse_expected_id_with, parse_time, IdPolicy, UsageError, UsageReason};
 use qoltanba_core::{KeyUsagePolicy, Verdict, Verifier, VerifyOptions};
 
 #[derive(Parser)]
@@ -74,6 +74,10 @@ struct CommonArgs {
     /// The IIN or BIN the signer must have.
     #[arg(long = "expect-id", value_name = "IIN_OR_BIN")]
     expect_id: Option<String>,
+    /// Accept the NCA's test ids (12 digits that fail the control digit, such as 123456789011)
+    /// as --expect-id, for a deployment against the NCA test CA. Off by default.
+    #[arg(long = "test-ids")]
+    test_ids: bool,
     /// Print exactly one JSON verdict document on stdout.
     #[arg(long)]
     json: bool,
@@ -171,6 +175,14 @@ fn execute(command: Command) -> Result<Verdict, UsageError> {
     }
 }
 
+fn id_policy(test_ids: bool) -> IdPolicy {
+    if test_ids {
+        IdPolicy::AllowTestIds
+    } else {
+        IdPolicy::Strict
+    }
+}
+
 fn prepare(
     common: &CommonArgs,
     limits: &InputLimits,
@@ -180,7 +192,7 @@ fn prepare(
     let expected_id = common
         .expect_id
         .as_deref()
-        .map(parse_expected_id)
+        .map(|id| parse_expected_id_with(id, id_policy(common.test_ids)))
         .transpose()?;
     let anchors = input::load_certificates(&common.trust, limits, "trust")?;
     let intermediates = input::load_certificates(&common.intermediates, limits, "intermediate")?;

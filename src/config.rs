@@ -141,7 +141,7 @@ impl ServeConfig {
                 "size limits must be at least 1 byte".into(),
             ));
         }
-        let officers = crate::sign::config::check_all(&self.officers)
+        let officers = crate::sign::config::check_all(&self.officers, self.trust.id_policy())
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let ids: Vec<&str> = officers.iter().map(|o| o.id.as_str()).collect();
         crate::http::auth::check_config(&self.auth, &ids).map_err(ConfigError::Invalid)?;

@@ -176,7 +176,7 @@ pub async fn start(
     let addr = config.listen_addr()?;
     // The officers' keys are opened first: a key that cannot be used stops the start.
     let signing = Arc::new(
-        http::sign::Signing::load(&config.officers, &config.auth).map_err(ConfigError::Invalid)?,
+        http::sign::Signing::load(&config.officers, &config.auth, config.trust.id_policy()).map_err(ConfigError::Invalid)?,
     );
     let store = Arc::new(setup.crl_store()?);
     let initial_refresh = store.start().await;
@@ -229,6 +229,7 @@ pub async fn start(
     .map_err(|e| ServeError::Archive(e.to_string()))?;
     let state = Arc::new(
         AppState::new(store.clone(), limits)
+            .with_id_policy(config.trust.id_policy())
             .with_signing(signing)
             .with_archive(archive, config.archive.store_verified)
             .with_tsa(tsa)

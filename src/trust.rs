@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use qoltanba_core::input::{self, InputLimits};
-use qoltanba_core::Certificate;
+use qoltanba_core::{Certificate, IdPolicy};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -19,6 +19,21 @@ pub struct TrustConfig {
     pub demo: bool,
     /// Intermediate CA certificates: PEM/DER files or directories of them.
     pub intermediates: Vec<PathBuf>,
+    /// Accept the NCA's test ids (12 digits that fail the IIN/BIN control digit, such as
+    /// `123456789011`) as expected ids and officers' provider BINs: for a deployment against the
+    /// NCA's test CA, never for production (CONTRACT §2). Off by default.
+    pub test_ids: bool,
+}
+
+impl TrustConfig {
+    /// Which expected ids this deployment accepts.
+    pub fn id_policy(&self) -> IdPolicy {
+        if self.test_ids {
+            IdPolicy::AllowTestIds
+        } else {
+            IdPolicy::Strict
+        }
+    }
 }
 
 /// Why certificates named by the configuration could not be read.

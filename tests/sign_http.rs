@@ -442,7 +442,7 @@ fn the_service_does_not_start_with_a_key_it_cannot_open() {
     std::fs::write(&wrong, "wrong password\n").unwrap();
     let mut c = config(false, true);
     c.officers[0].password_file = Some(wrong);
-    let e = qoltanba::http::sign::Signing::load(&c.officers, &c.auth)
+    let e = qoltanba::http::sign::Signing::load(&c.officers, &c.auth, c.trust.id_policy())
         .err()
         .unwrap()
         .to_string();

@@ -12,7 +12,7 @@ use qoltanba::sign::config::OfficerConfig;
 use qoltanba::sign::{Officer, SignError};
 use qoltanba_core::input::{certificates_from_bytes, crls_from_bytes, InputLimits};
 use qoltanba_core::CrlSnapshot;
-use qoltanba_core::{Status, Verifier};
+use qoltanba_core::{IdPolicy, Status, Verifier};
 
 use sign_support::*;
 
@@ -52,7 +52,7 @@ fn officer_config(keystore: &str, certificate: Option<&str>, bin: &str) -> Offic
 }
 
 fn load(keystore: &str, certificate: Option<&str>, bin: &str) -> Result<Officer, SignError> {
-    Officer::load(&officer_config(keystore, certificate, bin).check().unwrap())
+    Officer::load(&officer_config(keystore, certificate, bin).check(IdPolicy::Strict).unwrap())
 }
 
 #[test]
@@ -205,7 +205,7 @@ fn nothing_secret_is_formatted() {
         password_env: Some("OFFICER_LIB_TEST_UNSET".into()),
         ..officer_config("officers/head-sign.p12", None, DALA_MURA_BIN)
     };
-    let settings = wrong.check().unwrap();
+    let settings = wrong.check(IdPolicy::Strict).unwrap();
     shown.push_str(&format!("{settings:?}"));
     let e = Officer::load(&settings).unwrap_err();
     shown.push_str(&format!("{e} {e:?}"));

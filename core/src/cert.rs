@@ -27,11 +27,16 @@ pub enum Role {
     FinanceSigningRight,
     Hr,
     Employee,
+    /// A treasury client (EKU 1.2.398.5.19.1.2.2.1): signs payment documents for the treasury.
+    TreasuryClient,
+    /// An information system of a legal entity: the legal-entity EKU, a subject UID and no IIN.
+    InformationSystem,
 }
 
 impl Role {
     /// Most specific first: a head's certificate carries both the legal-entity and the head OID.
-    const BY_OID: [(&'static str, Role); 7] = [
+    const BY_OID: [(&'static str, Role); 8] = [
+        ("1.2.398.5.19.1.2.2.1", Role::TreasuryClient),
         ("1.2.398.3.3.4.1.2.1", Role::FirstHead),
         ("1.2.398.3.3.4.1.2.2", Role::SigningRight),
         ("1.2.398.3.3.4.1.2.3", Role::FinanceSigningRight),
@@ -57,6 +62,8 @@ impl Role {
             Role::FinanceSigningRight => "finance_signing_right",
             Role::Hr => "hr",
             Role::Employee => "employee",
+            Role::TreasuryClient => "treasury_client",
+            Role::InformationSystem => "information_system",
         }
     }
 }
@@ -67,6 +74,7 @@ pub struct KeyUsage {
     pub digital_signature: bool,
     pub non_repudiation: bool,
     pub key_encipherment: bool,
+    pub key_agreement: bool,
     pub key_cert_sign: bool,
     pub crl_sign: bool,
 }
@@ -78,6 +86,7 @@ impl KeyUsage {
             (self.digital_signature, "digitalSignature"),
             (self.non_repudiation, "nonRepudiation"),
             (self.key_encipherment, "keyEncipherment"),
+            (self.key_agreement, "keyAgreement"),
             (self.key_cert_sign, "keyCertSign"),
             (self.crl_sign, "cRLSign"),
         ] {
@@ -105,12 +114,31 @@ pub struct Identity {
     pub given_name: Option<String>,
     pub organization: Option<String>,
     pub role: Option<Role>,
+    /// The IIN or BIN fails the control digit: an NCA test certificate (CONTRACT §2).
+    pub test_id: bool,
 }
 
 /// Twelve ASCII digits after a prefix such as `IIN` or `BIN`.
 fn prefixed_id(value: &str, prefix: &str) -> Option<String> {
     let digits = value.trim().strip_prefix(prefix)?;
     (digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_owned())
+}
+
+/// The NCA's private extension naming the key storage type (NCA-PROFILE.md).
+const NCA_KEY_STORAGE: &str = "1.2.398.3.3.5";
+
+/// The value of the key-storage extension: a SEQUENCE of OIDs in the NCA's certificates
+/// (1.2.398.3.3.5.1.1 in the 2025 test keys); anything else is shown in hex.
+fn key_storage(value: &[u8]) -> String {
+    use der::Decode;
+    match Vec::<const_oid::ObjectIdentifier>::from_der(value) {
+        Ok(oids) if !oids.is_empty() => oids
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => hex::encode(value),
+    }
 }
 
 /// Extensions this verifier understands; any other critical extension makes the certificate unusable.
@@ -153,6 +181,9 @@ pub struct Certificate {
     pub authority_key_id: Option<Vec<u8>>,
     pub crl_urls: Vec<String>,
     pub unsupported_critical: Vec<String>,
+    /// The NCA's private extension 1.2.398.3.3.5 (the key storage type, non-critical): the OIDs
+    /// it lists, comma-separated, reported as they are.
+    pub key_storage: Option<String>,
     pub identity: Identity,
     /// [`name_key_hash`] of `subject.key()` and `issuer.key()`, computed once so that pools find
     /// subjects and issuers without hashing whole names on every lookup.
@@ -202,6 +233,7 @@ impl Certificate {
             authority_key_id: None,
             crl_urls: Vec::new(),
             unsupported_critical: Vec::new(),
+            key_storage: None,
             identity: Identity::default(),
             subject_key_hash: name_key_hash(subject.key()),
             issuer_key_hash: name_key_hash(issuer.key()),
@@ -234,6 +266,7 @@ impl Certificate {
                         digital_signature: ku.digital_signature(),
                         non_repudiation: ku.non_repudiation(),
                         key_encipherment: ku.key_encipherment(),
+                        key_agreement: ku.key_agreement(),
                         key_cert_sign: ku.key_cert_sign(),
                         crl_sign: ku.crl_sign(),
                     })
@@ -275,6 +308,7 @@ impl Certificate {
                         }
                     }
                 }
+                _ if oid == NCA_KEY_STORAGE => self.key_storage = Some(key_storage(ext.value)),
                 ParsedExtension::ParseError { error } if ext.critical => {
                     return Err(CertError::Malformed(format!(
                         "critical extension {oid} is unreadable: {error}"
@@ -297,14 +331,24 @@ impl Certificate {
         let bin = s
             .attributes_of("2.5.4.11")
             .find_map(|v| prefixed_id(v, "BIN"));
+        let uid = s.attribute("0.9.2342.19200300.100.1.1").is_some();
+        let role = match Role::from_ekus(&self.ext_key_usage) {
+            Some(Role::LegalEntity) if uid && iin.is_none() => Some(Role::InformationSystem),
+            other => other,
+        };
+        let test_id = [&iin, &bin]
+            .into_iter()
+            .flatten()
+            .any(|id| !crate::ids::is_valid_id(id));
         Identity {
             iin,
             bin,
+            test_id,
             common_name: s.attribute("2.5.4.3").map(str::to_owned),
             surname: s.attribute("2.5.4.4").map(str::to_owned),
             given_name: s.attribute("2.5.4.42").map(str::to_owned),
             organization: s.attribute("2.5.4.10").map(str::to_owned),
-            role: Role::from_ekus(&self.ext_key_usage),
+            role,
         }
     }
 

@@ -3,10 +3,33 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A 12-digit IIN or BIN whose control digit has been checked. The only way to
-/// build one is [`IdNumber::parse`], so a value of this type is always valid.
+/// A 12-digit IIN or BIN whose control digit has been checked. The ways to build one are
+/// [`IdNumber::parse`] (the control digit holds) and [`IdNumber::parse_test_id`] (12 digits
+/// whose control digit fails, as in the NCA's test certificates, accepted only where a
+/// deployment enables test ids), so a value of this type always says which of the two it is.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct IdNumber([u8; 12]);
+pub struct IdNumber {
+    digits: [u8; 12],
+    control: Control,
+}
+
+/// Whether an id's control digit holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Control {
+    Valid,
+    /// Fails the control digit: an NCA test id such as `123456789011` (CONTRACT §2).
+    FailsTestId,
+}
+
+/// Which ids a deployment accepts as expected ids (CONTRACT §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdPolicy {
+    /// Only ids whose control digit holds (the default: real deployments).
+    #[default]
+    Strict,
+    /// Also 12-digit ids that fail the control digit, as the NCA's test certificates carry.
+    AllowTestIds,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
@@ -30,7 +53,52 @@ fn weighted(digits: &[u8; 12], weights: &[u32; 11]) -> u32 {
 
 impl IdNumber {
     pub fn parse(text: &str) -> Result<Self, IdError> {
-        let bytes = text.as_bytes();
+        let digits = twelve_digits(text)?;
+        if !control_digit_holds(&digits) {
+            return Err(IdError::BadControlDigit(text.to_owned()));
+        }
+        Ok(IdNumber {
+            digits,
+            control: Control::Valid,
+        })
+    }
+
+    /// 12 digits, whether or not the control digit holds; [`IdNumber::is_test_id`] tells.
+    pub fn parse_test_id(text: &str) -> Result<Self, IdError> {
+        let digits = twelve_digits(text)?;
+        let control = if control_digit_holds(&digits) {
+            Control::Valid
+        } else {
+            Control::FailsTestId
+        };
+        Ok(IdNumber { digits, control })
+    }
+
+    /// Parses under a deployment's policy.
+    pub fn parse_with(text: &str, policy: IdPolicy) -> Result<Self, IdError> {
+        match policy {
+            IdPolicy::Strict => IdNumber::parse(text),
+            IdPolicy::AllowTestIds => IdNumber::parse_test_id(text),
+        }
+    }
+
+    /// Whether the control digit fails (an NCA test id).
+    pub fn is_test_id(&self) -> bool {
+        self.control == Control::FailsTestId
+    }
+
+    pub fn as_string(&self) -> String {
+        self.digits.iter().map(|d| char::from(b'0' + d)).collect()
+    }
+}
+
+/// Whether `text` is 12 digits whose control digit holds.
+pub fn is_valid_id(text: &str) -> bool {
+    twelve_digits(text).is_ok_and(|d| control_digit_holds(&d))
+}
+
+fn twelve_digits(text: &str) -> Result<[u8; 12], IdError> {
+    let bytes = text.as_bytes();
         if bytes.len() != 12 || !bytes.iter().all(u8::is_ascii_digit) {
             return Err(IdError::NotTwelveDigits(text.chars().take(40).collect()));
         }
@@ -38,22 +106,18 @@ impl IdNumber {
         for (slot, b) in digits.iter_mut().zip(bytes) {
             *slot = b - b'0';
         }
-        let mut control = weighted(&digits, &FIRST_WEIGHTS);
-        if control == 10 {
-            control = weighted(&digits, &SECOND_WEIGHTS);
-            if control == 10 {
-                return Err(IdError::BadControlDigit(text.to_owned()));
-            }
-        }
-        if control != u32::from(digits[11]) {
-            return Err(IdError::BadControlDigit(text.to_owned()));
-        }
-        Ok(IdNumber(digits))
-    }
+        Ok(digits)
+}
 
-    pub fn as_string(&self) -> String {
-        self.0.iter().map(|d| char::from(b'0' + d)).collect()
+fn control_digit_holds(digits: &[u8; 12]) -> bool {
+    let mut control = weighted(digits, &FIRST_WEIGHTS);
+    if control == 10 {
+        control = weighted(digits, &SECOND_WEIGHTS);
+        if control == 10 {
+            return false;
+        }
     }
+    control == u32::from(digits[11])
 }
 
 impl FromStr for IdNumber {
@@ -104,6 +168,25 @@ mod tests {
                 Err(IdError::BadControlDigit(_))
             ));
         }
+    }
+
+    #[test]
+    fn test_ids_are_accepted_only_when_asked_and_say_so() {
+        // The NCA's test certificates carry these; they fail the control digit.
+        for test in ["123456789011", "123456789021"] {
+            assert!(IdNumber::parse(test).is_err());
+            assert!(IdNumber::parse_with(test, IdPolicy::Strict).is_err());
+            let id = IdNumber::parse_with(test, IdPolicy::AllowTestIds).unwrap();
+            assert!(id.is_test_id());
+            assert_eq!(id.to_string(), test);
+            assert!(!is_valid_id(test));
+        }
+        let real = IdNumber::parse_with("880415300127", IdPolicy::AllowTestIds).unwrap();
+        assert!(!real.is_test_id());
+        assert!(is_valid_id("880415300127"));
+        // The shape is never relaxed.
+        assert!(IdNumber::parse_test_id("12345678901").is_err());
+        assert!(IdNumber::parse_test_id("12345678901x").is_err());
     }
 
     #[test]

@@ -69,10 +69,10 @@ pub use cert::{serial_hex, BasicConstraints, CertError, Certificate, Identity, K
 pub use cms::{CmsError, CmsLimits, SignedAttributes, SignedMessage, SignerData, SignerId};
 pub use crl::{Crl, CrlError, CrlNumberValue, RevocationReason, RevokedEntry, Scope};
 pub use crl_check::CrlIssuerError;
-pub use ids::{IdError, IdNumber};
+pub use ids::{IdError, IdNumber, IdPolicy};
 pub use name::{DistinguishedName, NameKey};
 pub use revocation::CrlSnapshot;
-pub use usage::{parse_expected_id, parse_time, UsageError, UsageReason};
+pub use usage::{parse_expected_id, parse_expected_id_with, parse_time, UsageError, UsageReason};
 pub use verdict::{
     rfc3339, Check, CheckResult, CrlEvidence, Evidence, Reason, SignerOutcome, SignerSummary,
     Status, Verdict,

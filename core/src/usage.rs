@@ -72,8 +72,24 @@ pub fn parse_time(text: &str) -> Result<time::OffsetDateTime, UsageError> {
         })
 }
 
-/// Parses an expected IIN/BIN.
+/// Parses an expected IIN/BIN: its control digit must hold.
 pub fn parse_expected_id(text: &str) -> Result<crate::ids::IdNumber, UsageError> {
-    crate::ids::IdNumber::parse(text.trim())
-        .map_err(|e| UsageError::new(UsageReason::InvalidId, format!("expected id: {e}")))
+    parse_expected_id_with(text, crate::ids::IdPolicy::Strict)
+}
+
+/// Parses an expected IIN/BIN under a deployment's policy: one that enables the NCA's test ids
+/// also takes 12 digits that fail the control digit (CONTRACT §2).
+pub fn parse_expected_id_with(
+    text: &str,
+    policy: crate::ids::IdPolicy,
+) -> Result<crate::ids::IdNumber, UsageError> {
+    crate::ids::IdNumber::parse_with(text.trim(), policy).map_err(|e| {
+        let hint = match (policy, &e) {
+            (crate::ids::IdPolicy::Strict, crate::ids::IdError::BadControlDigit(_)) => {
+                " (an NCA test id is accepted only where test ids are enabled)"
+            }
+            _ => "",
+        };
+        UsageError::new(UsageReason::InvalidId, format!("expected id: {e}{hint}"))
+    })
 }

@@ -197,6 +197,10 @@ pub struct SignerSummary {
     pub not_before: String,
     pub not_after: String,
     pub key_usage: Vec<&'static str>,
+    /// The IIN or BIN fails the control digit: an NCA test certificate (CONTRACT §2).
+    pub test_id: bool,
+    /// The NCA's key-storage extension (1.2.398.3.3.5), as the certificate states it.
+    pub key_storage: Option<String>,
 }
 
 impl SignerSummary {
@@ -216,6 +220,8 @@ impl SignerSummary {
             not_before: rfc3339(cert.not_before),
             not_after: rfc3339(cert.not_after),
             key_usage: cert.key_usage.map(|k| k.names()).unwrap_or_default(),
+            test_id: id.test_id,
+            key_storage: cert.key_storage.clone(),
         }
     }
 }
@@ -368,6 +374,12 @@ impl Verdict {
             }
             if let Some(role) = s.role {
                 let _ = writeln!(out, "  role:  {}", role.as_str());
+            }
+            if s.test_id {
+                let _ = writeln!(
+                    out,
+                    "  note:  the IIN/BIN fails the control digit (an NCA test certificate)"
+                );
             }
             let _ = writeln!(out, "  valid: {} .. {}", s.not_before, s.not_after);
         }

@@ -22,7 +22,7 @@ use super::auth::{AuthFailure, Role};
 use super::error::ApiError;
 use super::{AppState, RequestId};
 use crate::archive::{reverify, DocumentQuery, StoredDocument};
-use qoltanba_core::{parse_expected_id, parse_time, UsageError, UsageReason};
+use qoltanba_core::{parse_expected_id_with, parse_time, IdPolicy, UsageError, UsageReason};
 
 const MAX_PAGE: u32 = 1000;
 
@@ -183,7 +183,10 @@ struct ListParams {
     limit: Option<u32>,
 }
 
-fn list_query(query: Option<&str>) -> Result<(DocumentQuery, i64, u32), ApiError> {
+fn list_query(
+    query: Option<&str>,
+    ids: IdPolicy,
+) -> Result<(DocumentQuery, i64, u32), ApiError> {
     let params: ListParams = match query {
         None | Some("") => ListParams::default(),
         Some(q) => serde_urlencoded::from_str(q)
@@ -192,7 +195,7 @@ fn list_query(query: Option<&str>) -> Result<(DocumentQuery, i64, u32), ApiError
     let signer = params
         .signer
         .as_deref()
-        .map(parse_expected_id)
+        .map(|id| parse_expected_id_with(id, ids))
         .transpose()?
         .map(|id| id.as_string());
     let time = |t: Option<&str>| t.map(parse_time).transpose();
@@ -229,7 +232,7 @@ pub async fn list_documents(
         return denied.respond(&rid);
     }
     let result = async {
-        let (query, after, limit) = list_query(query.as_deref())?;
+        let (query, after, limit) = list_query(query.as_deref(), state.ids)?;
         let page = state.archive()?.page(&query, after, limit).await?;
         let next_after = (page.len() == limit as usize)
             .then(|| page.last().map(|d| d.id()))

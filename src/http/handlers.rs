@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use qoltanba_core::input::{self, InputLimits};
 use qoltanba_core::Certificate;
-use qoltanba_core::{parse_expected_id, parse_time, UsageError, UsageReason};
+use qoltanba_core::{parse_expected_id_with, parse_time, IdPolicy, UsageError, UsageReason};
 use qoltanba_core::{rfc3339, Verdict};
 use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
 
@@ -176,10 +176,13 @@ fn options(
     expected_id: Option<&str>,
     at: Option<&str>,
     key_usage: KeyUsagePolicy,
+    ids: IdPolicy,
 ) -> Result<VerifyOptions, UsageError> {
     Ok(VerifyOptions {
         at: at.map(parse_time).transpose()?,
-        expected_id: expected_id.map(parse_expected_id).transpose()?,
+        expected_id: expected_id
+            .map(|id| parse_expected_id_with(id, ids))
+            .transpose()?,
         key_usage,
         extra_intermediates: Vec::new(),
         crls: None,
@@ -290,6 +293,7 @@ pub async fn verify(
                     req.expected_id.as_deref(),
                     req.at.as_deref(),
                     KeyUsagePolicy::DocumentSigning,
+                    state.ids,
                 )?;
                 (signature, data, opts, req.store)
             }
@@ -305,6 +309,7 @@ pub async fn verify(
                     params.expected_id.as_deref(),
                     params.at.as_deref(),
                     KeyUsagePolicy::DocumentSigning,
+                    state.ids,
                 )?;
                 (bytes.to_vec(), None, opts, store)
             }
@@ -426,7 +431,12 @@ pub async fn verify_certificate(
         } else {
             KeyUsagePolicy::DocumentSigning
         };
-        let opts = options(call.expected_id.as_deref(), call.at.as_deref(), policy)?;
+        let opts = options(
+            call.expected_id.as_deref(),
+            call.at.as_deref(),
+            policy,
+            state.ids,
+        )?;
         let cert = call.certificate;
         let verdict = run_verification(&state, cert.der.len(), move |v| {
             Ok(v.verify_certificate(&cert, &opts))

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::crl_store::CrlStore;
-use qoltanba_core::Verifier;
+use qoltanba_core::{IdPolicy, Verifier};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -107,6 +107,8 @@ pub struct AppState {
     pub tsa: Option<crate::timestamp::TsaClient>,
     /// Stored certificates and CRLs already read, for re-verifications.
     pub evidence_cache: Arc<crate::archive::evidence::EvidenceCache>,
+    /// Which expected ids this deployment accepts (`trust.test_ids`).
+    pub ids: IdPolicy,
 }
 
 impl AppState {
@@ -123,7 +125,14 @@ impl AppState {
             evidence_cache: Arc::default(),
             tsa: None,
             workflow: None,
+            ids: IdPolicy::Strict,
         }
+    }
+
+    /// Accepts the NCA's test ids as expected ids (a deployment against the NCA test CA).
+    pub fn with_id_policy(mut self, ids: IdPolicy) -> Self {
+        self.ids = ids;
+        self
     }
 
     pub fn with_archive(mut self, archive: crate::archive::Archive, store_verified: bool) -> Self {

@@ -29,7 +29,7 @@ use super::{AppState, RequestId};
 use crate::sign::issue::TimestampOutcome;
 use crate::sign::officer::{OfficerInfo, Officers, RuleCheck};
 use crate::sign::{OfficerConfig, SignError, Signature};
-use qoltanba_core::{rfc3339, Verdict};
+use qoltanba_core::{rfc3339, IdPolicy, Verdict};
 
 /// The officers and tokens of the service.
 #[derive(Default)]
@@ -42,8 +42,12 @@ impl Signing {
     /// Loads every configured officer's key (reading its password from its source) and the
     /// tokens. A key that cannot be loaded stops the service from starting; the error says why
     /// in one sentence, without any secret.
-    pub fn load(officers: &[OfficerConfig], auth: &AuthConfig) -> Result<Signing, String> {
-        let settings = crate::sign::config::check_all(officers).map_err(|e| e.to_string())?;
+    pub fn load(
+        officers: &[OfficerConfig],
+        auth: &AuthConfig,
+        ids: IdPolicy,
+    ) -> Result<Signing, String> {
+        let settings = crate::sign::config::check_all(officers, ids).map_err(|e| e.to_string())?;
         let officers =
             Officers::load(&settings).map_err(|e| format!("officer keys: {e} ({})", e.code()))?;
         let ids: Vec<&str> = settings.iter().map(|s| s.id.as_str()).collect();

@@ -21,11 +21,11 @@ use serde::{Deserialize, Serialize};
 
 use super::keystore::KeySource;
 use super::secret::PasswordSource;
-use qoltanba_core::IdNumber;
+use qoltanba_core::{IdNumber, IdPolicy};
 use qoltanba_core::Role;
 
 /// Every role a certificate can carry, by its name in verdicts.
-pub const ROLES: [Role; 7] = [
+pub const ROLES: [Role; 9] = [
     Role::Individual,
     Role::LegalEntity,
     Role::FirstHead,
@@ -33,6 +33,8 @@ pub const ROLES: [Role; 7] = [
     Role::FinanceSigningRight,
     Role::Hr,
     Role::Employee,
+    Role::TreasuryClient,
+    Role::InformationSystem,
 ];
 
 /// The roles that may sign for an entity unless configured otherwise.
@@ -102,7 +104,8 @@ pub struct OfficerSettings {
 }
 
 impl OfficerConfig {
-    pub fn check(&self) -> Result<OfficerSettings, OfficerConfigError> {
+    /// Checks the configuration; `ids` says whether the provider BIN may be an NCA test id.
+    pub fn check(&self, ids: IdPolicy) -> Result<OfficerSettings, OfficerConfigError> {
         let err = |why: String| OfficerConfigError {
             id: self.id.clone(),
             why,
@@ -146,7 +149,7 @@ impl OfficerConfig {
                 ))
             }
         };
-        let provider_bin = IdNumber::parse(self.provider_bin.trim())
+        let provider_bin = IdNumber::parse_with(self.provider_bin.trim(), ids)
             .map_err(|e| err(format!("provider_bin: {e}")))?;
         if self.provider_name.trim().is_empty() {
             return Err(err("provider_name is empty".into()));
@@ -183,10 +186,13 @@ impl OfficerConfig {
 }
 
 /// Checks a list of officers: each valid, ids unique.
-pub fn check_all(officers: &[OfficerConfig]) -> Result<Vec<OfficerSettings>, OfficerConfigError> {
+pub fn check_all(
+    officers: &[OfficerConfig],
+    ids: IdPolicy,
+) -> Result<Vec<OfficerSettings>, OfficerConfigError> {
     let mut out: Vec<OfficerSettings> = Vec::new();
     for o in officers {
-        let s = o.check()?;
+        let s = o.check(ids)?;
         if out.iter().any(|x| x.id == s.id) {
             return Err(OfficerConfigError {
                 id: s.id,
@@ -223,7 +229,7 @@ provider_bin = "050340001235"
 
     #[test]
     fn defaults_and_checks() {
-        let s = parse(BASE).unwrap().check().unwrap();
+        let s = parse(BASE).unwrap().check(IdPolicy::Strict).unwrap();
         assert_eq!(s.allowed_roles, DEFAULT_ALLOWED_ROLES.to_vec());
         assert_eq!(s.provider_bin.to_string(), "050340001235");
         assert_eq!(
@@ -235,7 +241,7 @@ provider_bin = "050340001235"
     #[test]
     fn a_written_password_is_refused_without_being_repeated() {
         let text = format!("{BASE}password = \"hunter2-secret\"\n");
-        let e = parse(&text).unwrap().check().unwrap_err().to_string();
+        let e = parse(&text).unwrap().check(IdPolicy::Strict).unwrap_err().to_string();
         assert!(e.contains("`password` must not be written"), "{e}");
         assert!(!e.contains("hunter2-secret"), "{e}");
     }
@@ -245,7 +251,7 @@ provider_bin = "050340001235"
         let bad = |from: &str, to: &str| {
             parse(&BASE.replace(from, to))
                 .unwrap()
-                .check()
+                .check(IdPolicy::Strict)
                 .unwrap_err()
                 .to_string()
         };
@@ -254,13 +260,13 @@ provider_bin = "050340001235"
         assert!(bad("id = \"head\"", "id = \"a b\"").contains("id must be"));
         let e = parse(&format!("{BASE}allowed_roles = [\"boss\"]\n"))
             .unwrap()
-            .check()
+            .check(IdPolicy::Strict)
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown role \"boss\""), "{e}");
         let e = parse(&format!("{BASE}password_file = \"/p\"\n"))
             .unwrap()
-            .check()
+            .check(IdPolicy::Strict)
             .unwrap_err()
             .to_string();
         assert!(e.contains("not both"), "{e}");

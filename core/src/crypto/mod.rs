@@ -1,7 +1,10 @@
-//! Signature verification: RSA PKCS#1 v1.5, RSASSA-PSS and ECDSA P-256, plus the digests CMS needs.
+//! Signature verification: RSA PKCS#1 v1.5, RSASSA-PSS, ECDSA P-256 and GOST R 34.10 in the NCA
+//! byte order (2015 with 512- and 256-bit keys and Streebog, 2004 with GOST 34.311-95), plus the
+//! digests CMS needs.
 //!
 //! Fast paths go through `ring`; RSASSA-PSS goes through `rsa`, because `ring` only accepts a salt as
-//! long as the hash while OpenSSL signs with the maximum salt length by default.
+//! long as the hash while OpenSSL signs with the maximum salt length by default; GOST goes through
+//! [`gost`].
 
 pub mod gost;
 
@@ -43,6 +46,8 @@ pub enum HashAlg {
     Sha256,
     Sha384,
     Sha512,
+    /// Streebog-256/512 or GOST 34.311-95, for GOST signatures.
+    Gost(gost::Digest),
 }
 
 impl HashAlg {
@@ -51,10 +56,13 @@ impl HashAlg {
             oid::SHA256 => Ok(HashAlg::Sha256),
             oid::SHA384 => Ok(HashAlg::Sha384),
             oid::SHA512 => Ok(HashAlg::Sha512),
-            other => Err(CryptoError::Unsupported(format!(
-                "digest {}",
-                describe_oid(&other)
-            ))),
+            other => match gost::Digest::from_oid(&other) {
+                Some(digest) => Ok(HashAlg::Gost(digest)),
+                None => Err(CryptoError::Unsupported(format!(
+                    "digest {}",
+                    describe_oid(&other)
+                ))),
+            },
         }
     }
 
@@ -63,6 +71,7 @@ impl HashAlg {
             HashAlg::Sha256 => sha2::Sha256::digest(data).to_vec(),
             HashAlg::Sha384 => sha2::Sha384::digest(data).to_vec(),
             HashAlg::Sha512 => sha2::Sha512::digest(data).to_vec(),
+            HashAlg::Gost(digest) => digest.digest(data),
         }
     }
 
@@ -71,6 +80,7 @@ impl HashAlg {
             HashAlg::Sha256 => "sha256",
             HashAlg::Sha384 => "sha384",
             HashAlg::Sha512 => "sha512",
+            HashAlg::Gost(digest) => digest.name(),
         }
     }
 }
@@ -81,6 +91,9 @@ pub enum SignatureAlgorithm {
     RsaPkcs1(HashAlg),
     RsaPss { hash: HashAlg, salt_len: usize },
     EcdsaP256Sha256,
+    /// GOST R 34.10 with this hash; the curve comes from the key, and its size must be the
+    /// hash's (Streebog-512 with 512-bit keys, the 256-bit hashes with 256-bit keys).
+    Gost(gost::Digest),
 }
 
 /// RSASSA-PSS-params (RFC 4055) with a salt length wide enough for any key size.
@@ -112,6 +125,9 @@ fn pss_from_params(params: Option<AnyRef<'_>>) -> Result<SignatureAlgorithm, Cry
     // The defaults are SHA-1 everywhere, which this service does not accept.
     let hash_id = params.hash.ok_or_else(|| bad("default hash SHA-1"))?;
     let hash = HashAlg::from_oid(&hash_id.oid)?;
+    if let HashAlg::Gost(_) = hash {
+        return Err(rsa_with_gost_hash());
+    }
     let mgf = params
         .mask_gen
         .ok_or_else(|| bad("default MGF1 with SHA-1"))?;
@@ -142,10 +158,13 @@ impl SignatureAlgorithm {
             oid::SHA512_WITH_RSA => Ok(Self::RsaPkcs1(HashAlg::Sha512)),
             oid::RSASSA_PSS => pss_from_params(alg.parameters),
             oid::ECDSA_SHA256 => Ok(Self::EcdsaP256Sha256),
-            other => Err(CryptoError::Unsupported(format!(
-                "signature {}",
-                describe_oid(&other)
-            ))),
+            other => match gost::Digest::from_signature_oid(&other) {
+                Some(digest) => Ok(Self::Gost(digest)),
+                None => Err(CryptoError::Unsupported(format!(
+                    "signature {}",
+                    describe_oid(&other)
+                ))),
+            },
         }
     }
 
@@ -157,7 +176,14 @@ impl SignatureAlgorithm {
     ) -> Result<(HashAlg, Self), CryptoError> {
         let digest = HashAlg::from_oid(&digest.oid)?;
         let alg = if signature.oid == oid::RSA_ENCRYPTION {
+            if let HashAlg::Gost(_) = digest {
+                return Err(rsa_with_gost_hash());
+            }
             Self::RsaPkcs1(digest)
+        } else if let (true, HashAlg::Gost(hash)) = (is_gost_key(&signature.oid), digest) {
+            // Like rsaEncryption, a GOST key OID in the SignerInfo leaves the hash to the
+            // digestAlgorithm.
+            Self::Gost(hash)
         } else {
             Self::from_identifier(signature)?
         };
@@ -176,6 +202,7 @@ impl SignatureAlgorithm {
             Self::RsaPkcs1(h) => h,
             Self::RsaPss { hash, .. } => hash,
             Self::EcdsaP256Sha256 => HashAlg::Sha256,
+            Self::Gost(digest) => HashAlg::Gost(digest),
         }
     }
 
@@ -184,8 +211,26 @@ impl SignatureAlgorithm {
             Self::RsaPkcs1(h) => format!("rsa-pkcs1-{}", h.name()),
             Self::RsaPss { hash, salt_len } => format!("rsa-pss-{}-salt{salt_len}", hash.name()),
             Self::EcdsaP256Sha256 => "ecdsa-p256-sha256".to_owned(),
+            Self::Gost(gost::Digest::Streebog512) => "gost2015-512-streebog512".to_owned(),
+            Self::Gost(gost::Digest::Streebog256) => "gost2015-256-streebog256".to_owned(),
+            Self::Gost(gost::Digest::Gost94Test) => "gost2004-gost34311".to_owned(),
         }
     }
+}
+
+/// Whether `oid` names a GOST public key (NCA or Russian), as some signers write it in a
+/// SignerInfo's signatureAlgorithm.
+fn is_gost_key(oid: &ObjectIdentifier) -> bool {
+    use gost::oid as g;
+    [
+        g::NCA_GOST2015_512_KEY,
+        g::NCA_GOST2015_256_KEY,
+        g::NCA_GOST2004_KEY,
+        g::GOST2012_512_KEY,
+        g::GOST2012_256_KEY,
+        g::GOST2001_KEY,
+    ]
+    .contains(oid)
 }
 
 /// Verifies `signature` over `message` with the key in a DER SubjectPublicKeyInfo.
@@ -203,12 +248,14 @@ pub fn verify(
         .ok_or_else(|| CryptoError::BadKey("public key has unused bits".into()))?;
     let key_oid = spki.algorithm.oid;
     match alg {
+        SignatureAlgorithm::Gost(digest) => verify_gost(digest, spki_der, message, signature),
         SignatureAlgorithm::RsaPkcs1(hash) => {
             require_rsa_key(&key_oid)?;
             let params: &ring_sig::RsaParameters = match hash {
                 HashAlg::Sha256 => &ring_sig::RSA_PKCS1_2048_8192_SHA256,
                 HashAlg::Sha384 => &ring_sig::RSA_PKCS1_2048_8192_SHA384,
                 HashAlg::Sha512 => &ring_sig::RSA_PKCS1_2048_8192_SHA512,
+                HashAlg::Gost(_) => return Err(rsa_with_gost_hash()),
             };
             ring_sig::UnparsedPublicKey::new(params, key_bits)
                 .verify(message, signature)
@@ -237,6 +284,35 @@ pub fn verify(
                 .map_err(|_| CryptoError::BadSignature)
         }
     }
+}
+
+fn verify_gost(
+    digest: gost::Digest,
+    spki_der: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    let key = gost::PublicKey::from_spki_der(spki_der).map_err(|e| match e {
+        gost::GostError::Unsupported(why) => CryptoError::Unsupported(why),
+        other => CryptoError::BadKey(other.to_string()),
+    })?;
+    if key.curve().coordinate_len() != digest.output_len() {
+        return Err(CryptoError::Unsupported(format!(
+            "{} signature with a key on {}",
+            digest.name(),
+            key.curve().name()
+        )));
+    }
+    key.verify_nca(&digest.digest(message), signature)
+        .map_err(|e| match e {
+            gost::GostError::Unsupported(why) => CryptoError::Unsupported(why),
+            _ => CryptoError::BadSignature,
+        })
+}
+
+/// RSA is defined here with the SHA-2 hashes only; the parsers never pair it with a GOST hash.
+fn rsa_with_gost_hash() -> CryptoError {
+    CryptoError::Unsupported("RSA signature with a GOST hash".into())
 }
 
 fn require_rsa_key(key_oid: &ObjectIdentifier) -> Result<(), CryptoError> {
@@ -272,6 +348,7 @@ fn verify_pss(
         HashAlg::Sha256 => rsa::Pss::new_with_salt::<sha2::Sha256>(salt_len),
         HashAlg::Sha384 => rsa::Pss::new_with_salt::<sha2::Sha384>(salt_len),
         HashAlg::Sha512 => rsa::Pss::new_with_salt::<sha2::Sha512>(salt_len),
+        HashAlg::Gost(_) => return Err(rsa_with_gost_hash()),
     };
     key.verify(scheme, &hashed, signature)
         .map_err(|_| CryptoError::BadSignature)
