@@ -28,6 +28,7 @@ const WORKFLOW_MAY_USE: &[&str] = &[
 const HTTP_MAY_USE: &[&str] = &[
     "Certificate",
     "IdNumber",
+    "IdPolicy",
     "InputLimits",
     "KeyUsagePolicy",
     "Reason",
@@ -40,6 +41,7 @@ const HTTP_MAY_USE: &[&str] = &[
     "decode_base64",
     "input",
     "parse_expected_id",
+    "parse_expected_id_with",
     "parse_time",
     "rfc3339",
     "self",
