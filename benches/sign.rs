@@ -57,7 +57,12 @@ fn officer(keystore: &str, bin: &str) -> Officer {
         allowed_roles: vec!["first_head".into(), "signing_right".into()],
         password: None,
     };
-    Officer::load(&config.check(qoltanba_core::IdPolicy::Strict).expect("officer config")).expect("officer key")
+    Officer::load(
+        &config
+            .check(qoltanba_core::IdPolicy::Strict)
+            .expect("officer config"),
+    )
+    .expect("officer key")
 }
 
 fn pkcs8_der(key: &str) -> Vec<u8> {

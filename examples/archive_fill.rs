@@ -132,7 +132,7 @@ fn document(
     let verdict = verifier
         .verify_signature(&signature, None, &options)
         .unwrap();
-    let kind = if i % 10 == 0 {
+    let kind = if i.is_multiple_of(10) {
         DocumentKind::Result
     } else {
         DocumentKind::Request

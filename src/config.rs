@@ -437,22 +437,42 @@ mod tests {
     }
 
     #[test]
-    fn demo_pki_is_embedded() {
-        let anchors = load_cert_sources(
-            &[CertSource::Embedded {
-                name: "demo",
-                bytes: demo::TRUST_PEM,
-            }],
-            "trust",
-        )
-        .unwrap();
+    fn the_nca_test_configuration_trusts_the_nca_test_ca_with_test_ids() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let c = ServeConfig::load(Some(&root.join("config/nca-test.toml")), Vec::new()).unwrap();
+        assert!(!c.is_demo());
+        assert_eq!(c.trust.id_policy(), qoltanba_core::IdPolicy::AllowTestIds);
+        let sources: Vec<CertSource> = c
+            .trust
+            .anchors
+            .iter()
+            .map(|p| CertSource::Path(root.join(p)))
+            .collect();
+        let anchors = load_cert_sources(&sources, "trust").unwrap();
         assert_eq!(anchors.len(), 1);
-        let limits = InputLimits::default();
-        assert!(
-            input::crls_from_bytes(demo::CRLS_PEM, &limits)
-                .unwrap()
-                .len()
-                >= 4
+        assert!(anchors[0].subject.to_string().contains("(GOST) TEST 2022"));
+        // Everywhere else test ids stay refused.
+        assert_eq!(
+            ServeConfig::default().trust.id_policy(),
+            qoltanba_core::IdPolicy::Strict
         );
+    }
+
+    #[test]
+    fn demo_pki_is_embedded() {
+        let sources: Vec<CertSource> = demo::TRUST
+            .iter()
+            .map(|&(name, bytes)| CertSource::Embedded { name, bytes })
+            .collect();
+        let anchors = load_cert_sources(&sources, "trust").unwrap();
+        // The RSA/EC test root and the GOST one.
+        assert_eq!(anchors.len(), 2);
+        let limits = InputLimits::default();
+        for (name, bytes) in demo::CRLS {
+            assert!(
+                !input::crls_from_bytes(bytes, &limits).unwrap().is_empty(),
+                "{name}"
+            );
+        }
     }
 }

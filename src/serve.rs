@@ -60,10 +60,10 @@ impl ServiceSetup {
     pub fn from_config(config: ServeConfig) -> Result<Self, ConfigError> {
         let demo = config.is_demo();
         let (anchor_sources, intermediate_sources) = if demo {
-            let mut intermediates = vec![CertSource::Embedded {
-                name: "demo:intermediates.pem",
-                bytes: crate::demo::INTERMEDIATES_PEM,
-            }];
+            let embedded =
+                |&(name, bytes): &crate::demo::Embedded| CertSource::Embedded { name, bytes };
+            let mut intermediates: Vec<CertSource> =
+                crate::demo::INTERMEDIATES.iter().map(embedded).collect();
             intermediates.extend(
                 config
                     .trust
@@ -73,10 +73,7 @@ impl ServiceSetup {
                     .map(CertSource::Path),
             );
             (
-                vec![CertSource::Embedded {
-                    name: "demo:trust.pem",
-                    bytes: crate::demo::TRUST_PEM,
-                }],
+                crate::demo::TRUST.iter().map(embedded).collect::<Vec<_>>(),
                 intermediates,
             )
         } else {
@@ -176,7 +173,8 @@ pub async fn start(
     let addr = config.listen_addr()?;
     // The officers' keys are opened first: a key that cannot be used stops the start.
     let signing = Arc::new(
-        http::sign::Signing::load(&config.officers, &config.auth, config.trust.id_policy()).map_err(ConfigError::Invalid)?,
+        http::sign::Signing::load(&config.officers, &config.auth, config.trust.id_policy())
+            .map_err(ConfigError::Invalid)?,
     );
     let store = Arc::new(setup.crl_store()?);
     let initial_refresh = store.start().await;

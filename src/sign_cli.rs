@@ -184,7 +184,8 @@ pub fn run(args: SignArgs) -> i32 {
 fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
     let config = ServeConfig::load(Some(&args.config), crate::environment::process_env())
         .map_err(|e| Failure::new("config", e.to_string()))?;
-    let settings = crate::sign::config::check_all(&config.officers, config.trust.id_policy()).map_err(SignError::from)?;
+    let settings = crate::sign::config::check_all(&config.officers, config.trust.id_policy())
+        .map_err(SignError::from)?;
     let officer_settings = settings
         .iter()
         .find(|s| s.id == args.officer)

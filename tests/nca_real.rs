@@ -21,22 +21,57 @@ const AFTER_CRL: &str = "2025-11-01T00:00:00Z";
 /// Each certificate: its file stem, the role the verdict must name, its IIN and BIN.
 const CERTS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
     ("FL", "individual", Some("123456789011"), None),
-    ("UL_FirstHead_CEO", "first_head", Some("123456789011"), Some("123456789021")),
-    ("UL_EmployeeSignRight", "signing_right", Some("123456789011"), Some("123456789021")),
-    ("UL_Employee", "employee", Some("123456789011"), Some("123456789021")),
-    ("UL_InfoSystem", "information_system", None, Some("123456789021")),
-    ("UL_TreasuryClient", "treasury_client", Some("123456789011"), Some("123456789021")),
+    (
+        "UL_FirstHead_CEO",
+        "first_head",
+        Some("123456789011"),
+        Some("123456789021"),
+    ),
+    (
+        "UL_EmployeeSignRight",
+        "signing_right",
+        Some("123456789011"),
+        Some("123456789021"),
+    ),
+    (
+        "UL_Employee",
+        "employee",
+        Some("123456789011"),
+        Some("123456789021"),
+    ),
+    (
+        "UL_InfoSystem",
+        "information_system",
+        None,
+        Some("123456789021"),
+    ),
+    (
+        "UL_TreasuryClient",
+        "treasury_client",
+        Some("123456789011"),
+        Some("123456789021"),
+    ),
 ];
 
 fn f(rel: &str) -> String {
     path_str(&fixture(rel))
 }
 
-fn all_certs() -> Vec<(String, &'static str, Option<&'static str>, Option<&'static str>)> {
+fn all_certs() -> Vec<(
+    String,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+)> {
     let mut out = Vec::new();
     for (stem, role, iin, bin) in CERTS {
         for state in ["valid", "revoked"] {
-            out.push((format!("nca/extracted/{stem}-{state}.cer"), *role, *iin, *bin));
+            out.push((
+                format!("nca/extracted/{stem}-{state}.cer"),
+                *role,
+                *iin,
+                *bin,
+            ));
         }
     }
     out
@@ -166,9 +201,22 @@ fn test_ids_match_only_where_a_deployment_enables_them() {
         );
     }
     // Another test id is a mismatch, and a real id still has to hold its control digit.
-    let other = under_ca(cert, IN_WINDOW, &["--expect-id", "123456789012", "--test-ids"]);
-    assert_eq!(other.reason(), Some("identity_mismatch"), "{}", other.stdout);
-    let real = under_ca(cert, IN_WINDOW, &["--expect-id", "880415300127", "--test-ids"]);
+    let other = under_ca(
+        cert,
+        IN_WINDOW,
+        &["--expect-id", "123456789012", "--test-ids"],
+    );
+    assert_eq!(
+        other.reason(),
+        Some("identity_mismatch"),
+        "{}",
+        other.stdout
+    );
+    let real = under_ca(
+        cert,
+        IN_WINDOW,
+        &["--expect-id", "880415300127", "--test-ids"],
+    );
     assert_eq!(real.reason(), Some("identity_mismatch"), "{}", real.stdout);
 }
 

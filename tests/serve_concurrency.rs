@@ -48,14 +48,14 @@ async fn verdicts_come_from_one_snapshot_while_swaps_happen() {
         tokio::spawn(async move {
             let mut n = 0usize;
             while !done.load(Ordering::Relaxed) {
-                let next = if n % 2 == 0 {
+                let next = if n.is_multiple_of(2) {
                     &with_delta
                 } else {
                     &without_delta
                 };
                 server.verifier().replace_crls(next.clone());
                 n += 1;
-                if n % 25 == 0 {
+                if n.is_multiple_of(25) {
                     // A real refresh too: it swaps back to what the sources hold (A).
                     server.store().refresh_now().await;
                 }

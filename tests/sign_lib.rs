@@ -52,7 +52,11 @@ fn officer_config(keystore: &str, certificate: Option<&str>, bin: &str) -> Offic
 }
 
 fn load(keystore: &str, certificate: Option<&str>, bin: &str) -> Result<Officer, SignError> {
-    Officer::load(&officer_config(keystore, certificate, bin).check(IdPolicy::Strict).unwrap())
+    Officer::load(
+        &officer_config(keystore, certificate, bin)
+            .check(IdPolicy::Strict)
+            .unwrap(),
+    )
 }
 
 #[test]

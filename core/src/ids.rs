@@ -99,14 +99,14 @@ pub fn is_valid_id(text: &str) -> bool {
 
 fn twelve_digits(text: &str) -> Result<[u8; 12], IdError> {
     let bytes = text.as_bytes();
-        if bytes.len() != 12 || !bytes.iter().all(u8::is_ascii_digit) {
-            return Err(IdError::NotTwelveDigits(text.chars().take(40).collect()));
-        }
-        let mut digits = [0u8; 12];
-        for (slot, b) in digits.iter_mut().zip(bytes) {
-            *slot = b - b'0';
-        }
-        Ok(digits)
+    if bytes.len() != 12 || !bytes.iter().all(u8::is_ascii_digit) {
+        return Err(IdError::NotTwelveDigits(text.chars().take(40).collect()));
+    }
+    let mut digits = [0u8; 12];
+    for (slot, b) in digits.iter_mut().zip(bytes) {
+        *slot = b - b'0';
+    }
+    Ok(digits)
 }
 
 fn control_digit_holds(digits: &[u8; 12]) -> bool {

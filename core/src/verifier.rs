@@ -509,9 +509,15 @@ fn identity_check(cert: &Certificate, expected_id: &IdNumber) -> Check {
         ""
     };
     if id.iin.as_deref() == Some(expected.as_str()) {
-        Check::pass("identity", format!("{expected} is the certificate's IIN{test}"))
+        Check::pass(
+            "identity",
+            format!("{expected} is the certificate's IIN{test}"),
+        )
     } else if id.bin.as_deref() == Some(expected.as_str()) {
-        Check::pass("identity", format!("{expected} is the certificate's BIN{test}"))
+        Check::pass(
+            "identity",
+            format!("{expected} is the certificate's BIN{test}"),
+        )
     } else {
         let has = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
         Check::fail(

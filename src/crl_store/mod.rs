@@ -64,10 +64,14 @@ impl CrlStoreSettings {
     pub fn from_config(config: &CrlConfig, intermediates: &[Arc<Certificate>], demo: bool) -> Self {
         let mut sources = Vec::new();
         if demo {
-            sources.push(CrlSource::Bytes {
-                name: crate::demo::CRL_SOURCE_NAME.into(),
-                bytes: Arc::from(crate::demo::CRLS_PEM),
-            });
+            sources.extend(
+                crate::demo::CRLS
+                    .iter()
+                    .map(|(name, bytes)| CrlSource::Bytes {
+                        name: (*name).into(),
+                        bytes: Arc::from(*bytes),
+                    }),
+            );
         }
         sources.extend(config.paths.iter().cloned().map(CrlSource::Path));
         let mut urls: Vec<String> = config.urls.clone();

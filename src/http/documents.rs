@@ -183,10 +183,7 @@ struct ListParams {
     limit: Option<u32>,
 }
 
-fn list_query(
-    query: Option<&str>,
-    ids: IdPolicy,
-) -> Result<(DocumentQuery, i64, u32), ApiError> {
+fn list_query(query: Option<&str>, ids: IdPolicy) -> Result<(DocumentQuery, i64, u32), ApiError> {
     let params: ListParams = match query {
         None | Some("") => ListParams::default(),
         Some(q) => serde_urlencoded::from_str(q)

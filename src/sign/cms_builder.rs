@@ -1,7 +1,21 @@
-//! CMS SignedData (RFC 5652) made by an officer: one SignerInfo (issuerAndSerialNumber, SHA-256)
-//! with the signed attributes contentType, messageDigest, signingTime and ESS
-//! signingCertificateV2 (RFC 5035), the officer's certificate and its chain (never the root) in
-//! `certificates`, attached or detached, in DER.
+//! CMS SignedData (RFC 5652) made by an officer: one SignerInfo (issuerAndSerialNumber) with the
+//! signed attributes contentType, messageDigest, signingTime and ESS signingCertificateV2
+//! (RFC 5035), attached or detached, in DER.
+//!
+//! Two profiles, chosen by the officer's key:
+//!
+//! - **RSA and P-256**: digest SHA-256 (no parameters), `sha256WithRSAEncryption` (NULL
+//!   parameters) or `ecdsa-with-SHA256` (none); signingCertificateV2 with issuerSerial; the
+//!   officer's certificate and its chain (never the root) in `certificates`.
+//! - **GOST 2015-512, as NCALayer writes it** (checked on NCALayer signatures of 2024 and 2025,
+//!   test and production CA): digestAlgorithm Streebog-512 under the NCA's OID 1.2.398.3.10.1.3.3
+//!   with NULL parameters, in `digestAlgorithms` and in the SignerInfo; signatureAlgorithm the
+//!   NCA's GOST 2015-512 OID 1.2.398.3.10.1.1.2.3.2 with NULL parameters; messageDigest the
+//!   Streebog-512 of the content; signingCertificateV2 holding one ESSCertIDv2 with the SHA-256
+//!   of the certificate only (hashAlgorithm left out as the SHA-256 default, no issuerSerial);
+//!   the officer's certificate alone in `certificates`; the signature r‖s, each half
+//!   little-endian (the NCA's byte order), over the Streebog-512 of the DER SET of the signed
+//!   attributes.
 //!
 //! Every structure is a typed value of the `cms`, `x509-cert` and `der` crates, encoded by `der`.
 //! The parts that are the same in every signature of an officer (signer identifier, algorithm
@@ -27,6 +41,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
 use super::keystore::{KeyAlgorithm, SigningKey};
+use qoltanba_core::gost;
 use qoltanba_core::oid::alg as alg_oid;
 use qoltanba_core::oid::cms as cms_oid;
 use qoltanba_core::Certificate;
@@ -146,26 +161,52 @@ impl<'a> SignInput<'a> {
     }
 }
 
+/// The hash of the content (messageDigest) and of the signed attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ContentDigest {
+    Sha256,
+    Streebog512,
+}
+
+impl ContentDigest {
+    /// Hashes `data` into `out` and returns the digest's bytes.
+    fn digest<'o>(self, data: &[u8], out: &'o mut [u8; 64]) -> &'o [u8] {
+        match self {
+            ContentDigest::Sha256 => {
+                out[..32].copy_from_slice(&Sha256::digest(data));
+                &out[..32]
+            }
+            ContentDigest::Streebog512 => {
+                out.copy_from_slice(&gost::Digest::Streebog512.digest(data));
+                &out[..]
+            }
+        }
+    }
+}
+
 /// What is the same in every signature of one certificate, built once from typed values of the
 /// `cms`, `x509-cert` and `spki` crates and kept encoded.
 pub struct SignerTemplate {
+    /// The hash of messageDigest (the signature's own hash is the key's).
+    content_digest: ContentDigest,
     /// `SignerIdentifier::IssuerAndSerialNumber`.
     sid: Vec<u8>,
     /// The value of the `signingCertificateV2` attribute.
     signing_certificate: Vec<u8>,
     /// `certificates`: the signer's and the intermediates', each a strict DER X.509 certificate.
     certificates: Vec<Vec<u8>>,
-    /// `DigestAlgorithmIdentifiers` (SET OF one SHA-256 identifier).
+    /// `DigestAlgorithmIdentifiers` (SET OF one SHA-256 or Streebog-512 identifier).
     digest_algorithms: Vec<u8>,
-    /// SHA-256 `AlgorithmIdentifier`.
+    /// SHA-256 or Streebog-512 `AlgorithmIdentifier`.
     digest_algorithm: Vec<u8>,
-    /// sha256WithRSAEncryption or ecdsa-with-SHA256 `AlgorithmIdentifier`.
+    /// sha256WithRSAEncryption, ecdsa-with-SHA256 or the NCA's GOST 2015-512 `AlgorithmIdentifier`.
     signature_algorithm: Vec<u8>,
 }
 
 impl SignerTemplate {
     /// `chain` holds the intermediates to put in `certificates` besides the signer's own (the
-    /// caller leaves the root out; the signer's certificate, if there, is not repeated).
+    /// caller leaves the root out; the signer's certificate, if there, is not repeated). A GOST
+    /// signature carries the signer's certificate alone, as NCALayer's do: `chain` is not used.
     pub fn new(
         signer: &Certificate,
         chain: &[&Certificate],
@@ -178,6 +219,19 @@ impl SignerTemplate {
             serial_number: tbs.serial_number.clone(),
         })
         .to_der()?;
+        let signature_algorithm = match algorithm {
+            // RFC 4055: sha256WithRSAEncryption with NULL parameters.
+            KeyAlgorithm::Rsa { .. } => AlgorithmIdentifierOwned {
+                oid: alg_oid::SHA256_WITH_RSA,
+                parameters: Some(Any::null()),
+            },
+            // RFC 5758: ecdsa-with-SHA256 without parameters.
+            KeyAlgorithm::EcdsaP256 => AlgorithmIdentifierOwned {
+                oid: alg_oid::ECDSA_SHA256,
+                parameters: None,
+            },
+            KeyAlgorithm::Gost2015_512 => return Self::nca_gost(signer, sid),
+        };
         let ess = SigningCertificateV2 {
             certs: vec![EssCertIdV2 {
                 cert_hash: OctetString::new(Sha256::digest(&signer.der).to_vec())?,
@@ -205,19 +259,8 @@ impl SignerTemplate {
         };
         let digest_algorithms: DigestAlgorithmIdentifiers =
             SetOfVec::try_from(vec![sha256.clone()])?;
-        let signature_algorithm = match algorithm {
-            // RFC 4055: sha256WithRSAEncryption with NULL parameters.
-            KeyAlgorithm::Rsa { .. } => AlgorithmIdentifierOwned {
-                oid: alg_oid::SHA256_WITH_RSA,
-                parameters: Some(Any::null()),
-            },
-            // RFC 5758: ecdsa-with-SHA256 without parameters.
-            KeyAlgorithm::EcdsaP256 => AlgorithmIdentifierOwned {
-                oid: alg_oid::ECDSA_SHA256,
-                parameters: None,
-            },
-        };
         Ok(SignerTemplate {
+            content_digest: ContentDigest::Sha256,
             sid,
             signing_certificate,
             certificates,
@@ -227,24 +270,55 @@ impl SignerTemplate {
         })
     }
 
+    /// The NCALayer profile of a GOST 2015-512 signature (see the module's documentation).
+    fn nca_gost(signer: &Certificate, sid: Vec<u8>) -> Result<Self, der::Error> {
+        let ess = SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                cert_hash: OctetString::new(Sha256::digest(&signer.der).to_vec())?,
+                issuer_serial: None,
+            }],
+        };
+        let streebog512 = AlgorithmIdentifierOwned {
+            oid: gost::oid::NCA_STREEBOG512,
+            parameters: Some(Any::null()),
+        };
+        let digest_algorithms: DigestAlgorithmIdentifiers =
+            SetOfVec::try_from(vec![streebog512.clone()])?;
+        let signature_algorithm = AlgorithmIdentifierOwned {
+            oid: gost::oid::NCA_GOST2015_512_SIGNATURE,
+            parameters: Some(Any::null()),
+        };
+        Ok(SignerTemplate {
+            content_digest: ContentDigest::Streebog512,
+            sid,
+            signing_certificate: ess.to_der()?,
+            certificates: vec![signer.der.clone()],
+            digest_algorithms: digest_algorithms.to_der()?,
+            digest_algorithm: streebog512.to_der()?,
+            signature_algorithm: signature_algorithm.to_der()?,
+        })
+    }
+
     /// Signs `input` with `key` (which must be the template certificate's key) and returns the
     /// DER ContentInfo.
     pub fn sign(&self, key: &SigningKey, input: &SignInput<'_>) -> Result<Vec<u8>, BuildError> {
-        let digest = Sha256::digest(input.content);
+        let mut digest = [0u8; 64];
+        let digest = self.content_digest.digest(input.content, &mut digest);
         // The attribute values, encoded on the stack.
         let mut content_type = [0u8; 48];
         let content_type = input.content_type.encode_to_slice(&mut content_type)?;
         let mut time = [0u8; 24];
         let time = signing_time(input.signing_time)?.encode_to_slice(&mut time)?;
-        let mut message_digest = [0u8; 40];
-        let message_digest = OctetStringRef::new(&digest)?.encode_to_slice(&mut message_digest)?;
+        let mut message_digest = [0u8; 72];
+        let message_digest = OctetStringRef::new(digest)?.encode_to_slice(&mut message_digest)?;
         let signed_attrs = SetOf::try_from([
             AttributeOut::new(cms_oid::CONTENT_TYPE, content_type)?,
             AttributeOut::new(cms_oid::SIGNING_TIME, time)?,
             AttributeOut::new(cms_oid::MESSAGE_DIGEST, message_digest)?,
             AttributeOut::new(oid::SIGNING_CERTIFICATE_V2, &self.signing_certificate)?,
         ])?;
-        // The signature covers the DER SET OF the signed attributes (RFC 5652 §5.4).
+        // The signature covers the DER SET OF the signed attributes (RFC 5652 §5.4), hashed with
+        // the key's hash (SHA-256, or Streebog-512 for GOST).
         let to_sign = signed_attrs.to_der()?;
         let signature = key.sign(&to_sign).map_err(BuildError::Sign)?;
 

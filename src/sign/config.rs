@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use super::keystore::KeySource;
 use super::secret::PasswordSource;
-use qoltanba_core::{IdNumber, IdPolicy};
 use qoltanba_core::Role;
+use qoltanba_core::{IdNumber, IdPolicy};
 
 /// Every role a certificate can carry, by its name in verdicts.
 pub const ROLES: [Role; 9] = [
@@ -241,7 +241,11 @@ provider_bin = "050340001235"
     #[test]
     fn a_written_password_is_refused_without_being_repeated() {
         let text = format!("{BASE}password = \"hunter2-secret\"\n");
-        let e = parse(&text).unwrap().check(IdPolicy::Strict).unwrap_err().to_string();
+        let e = parse(&text)
+            .unwrap()
+            .check(IdPolicy::Strict)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`password` must not be written"), "{e}");
         assert!(!e.contains("hunter2-secret"), "{e}");
     }

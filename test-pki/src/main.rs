@@ -9,10 +9,19 @@
 //!        the existing pki/)
 //!        `cargo run -p test-pki --release -- tsa [FIXTURES]` (only pki/tsa*, issued by the
 //!        existing nca-rsa key)
+//!        `cargo run -p test-pki --release -- gost [FIXTURES]` (only fixtures/gost/, the GOST PKI
+//!        in the NCA profile; its mixed GOST+RSA sample reads the existing pki/individual-sign)
 
 mod bigcrl;
 mod certs;
 mod crls;
+mod gost;
+mod gost_certs;
+mod gost_cms;
+mod gost_crls;
+mod gost_keys;
+mod gost_readme;
+mod gost_samples;
 mod keys;
 mod manifest;
 mod names;
@@ -54,6 +63,9 @@ fn main() -> ExitCode {
             args.get(1).map(String::as_str).unwrap_or("fixtures"),
         )),
         Some("tsa") => tsa::generate(Path::new(
+            args.get(1).map(String::as_str).unwrap_or("fixtures"),
+        )),
+        Some("gost") => gost::generate(Path::new(
             args.get(1).map(String::as_str).unwrap_or("fixtures"),
         )),
         first => run(Path::new(first.unwrap_or("fixtures"))),
@@ -155,6 +167,8 @@ fn run(out: &Path) -> Result<()> {
     // The officers' keystores hold the new keys.
     bigcrl::write_lapsed_delta(out)?;
     officers::generate(out)?;
+    // fixtures/gost/ only: its mixed sample signs with the new pki/individual-sign key.
+    gost::generate(out)?;
     eprintln!("done: {}", out.display());
     Ok(())
 }

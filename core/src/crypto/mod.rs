@@ -89,7 +89,10 @@ impl HashAlg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SignatureAlgorithm {
     RsaPkcs1(HashAlg),
-    RsaPss { hash: HashAlg, salt_len: usize },
+    RsaPss {
+        hash: HashAlg,
+        salt_len: usize,
+    },
     EcdsaP256Sha256,
     /// GOST R 34.10 with this hash; the curve comes from the key, and its size must be the
     /// hash's (Streebog-512 with 512-bit keys, the 256-bit hashes with 256-bit keys).

@@ -13,6 +13,12 @@
 //! on top of `crypto-bigint`'s constant-time Montgomery arithmetic. The cost is a newer MSRV: the
 //! unyanked `crypto-bigint` 0.7 releases need Rust 1.87.
 //!
+//! Each curve's `primeorder` backend is `scheme::GostBackend`: a constant-time table of multiples
+//! of the generator for signing (`basepoint_window` = 1 + the scalar size in bytes lookup tables of
+//! 8 points, about 100 KB of static memory for a 512-bit curve and 25 KB for a 256-bit one, built
+//! on first use) and a precomputed w-NAF table of the generator for verification
+//! (`verify_window`).
+//!
 //! `multiplicative_generator` is a primitive root modulo the prime where the prime minus one could
 //! be factored, otherwise the least quadratic non-residue: the only property `crypto-bigint`
 //! relies on (for square roots, checked at compile time). The signature scheme uses neither.
@@ -37,7 +43,9 @@ macro_rules! gost_curve {
         b: $b:expr,
         x: $x:expr,
         y: $y:expr,
-        nonce_digest: $nonce_digest:ty $(,)?
+        nonce_digest: $nonce_digest:ty,
+        basepoint_window: $basepoint_window:literal,
+        verify_window: $verify_window:ident $(,)?
     ) => {
         $(#[$meta])*
         pub(crate) mod $module {
@@ -176,7 +184,7 @@ macro_rules! gost_curve {
 
             impl PrimeCurveParams for $curve {
                 type PointArithmetic = point_arithmetic::$equation_a;
-                type Backend = primeorder::mul_backend::VariableOnly;
+                type Backend = crate::crypto::gost::scheme::GostBackend<$basepoint_window>;
 
                 const EQUATION_A: FieldElement = FieldElement::from_hex_vartime($a);
                 const EQUATION_B: FieldElement = FieldElement::from_hex_vartime($b);
@@ -186,9 +194,39 @@ macro_rules! gost_curve {
                 );
             }
 
+            /// Multiples of the generator for `mul_by_generator` (signing, public keys), built on
+            /// first use: 1 + the scalar size in bytes lookup tables of 8 points each.
+            static BASEPOINT_TABLE: primeorder::BasepointTable<
+                primeorder::ProjectivePoint<$curve>,
+                $basepoint_window,
+            > = primeorder::BasepointTable::new();
+
+            impl primeorder::PrimeCurveWithBasepointTable<$basepoint_window> for $curve {
+                const BASEPOINT_TABLE: &'static primeorder::BasepointTable<
+                    primeorder::ProjectivePoint<$curve>,
+                    $basepoint_window,
+                > = &BASEPOINT_TABLE;
+            }
+
             impl super::GostParams for $curve {
                 const COFACTOR: u8 = $cofactor;
                 type NonceDigest = $nonce_digest;
+                type VerifyWindow = elliptic_curve::consts::$verify_window;
+
+                fn generator_wnaf() -> &'static primeorder::wnaf::WnafBase<
+                    primeorder::ProjectivePoint<$curve>,
+                    Self::VerifyWindow,
+                > {
+                    static TABLE: std::sync::LazyLock<
+                        primeorder::wnaf::WnafBase<
+                            primeorder::ProjectivePoint<$curve>,
+                            elliptic_curve::consts::$verify_window,
+                        >,
+                    > = std::sync::LazyLock::new(|| {
+                        primeorder::wnaf::WnafBase::new(&primeorder::ProjectivePoint::GENERATOR)
+                    });
+                    &TABLE
+                }
             }
         }
     };
@@ -233,6 +271,8 @@ gost_curve! {
         "DF1626BE4FD036E93D75E6A50E3A41E98028FE5FC235F5B889A589CB5215F2A4"
     ),
     nonce_digest: streebog::Streebog512,
+    basepoint_window: 65,
+    verify_window: U5,
 }
 
 gost_curve! {
@@ -271,6 +311,8 @@ gost_curve! {
         "DCB228FD1EDF4A39152CBCAAF8C0398828041055F94CEEEC7E21340780FE41BD"
     ),
     nonce_digest: streebog::Streebog512,
+    basepoint_window: 65,
+    verify_window: U5,
 }
 
 gost_curve! {
@@ -309,6 +351,8 @@ gost_curve! {
         "E18E2D33E3021ED2EF32D85822423B6304F726AA854BAE07D0396E9A9ADDC40F"
     ),
     nonce_digest: streebog::Streebog512,
+    basepoint_window: 65,
+    verify_window: U5,
 }
 
 gost_curve! {
@@ -329,6 +373,8 @@ gost_curve! {
     x: "91E38443A5E82C0D880923425712B2BB658B9196932E02C78B2582FE742DAA28",
     y: "32879423AB1A0375895786C4BB46E9565FDE0B5344766740AF268ADB32322E5C",
     nonce_digest: streebog::Streebog256,
+    basepoint_window: 33,
+    verify_window: U5,
 }
 
 gost_curve! {
@@ -349,6 +395,8 @@ gost_curve! {
     x: "0000000000000000000000000000000000000000000000000000000000000001",
     y: "8D91E471E0989CDA27DF505A453F2B7635294F2DDF23E3B122ACC99C9E9F1E14",
     nonce_digest: streebog::Streebog256,
+    basepoint_window: 33,
+    verify_window: U5,
 }
 
 gost_curve! {
@@ -368,6 +416,8 @@ gost_curve! {
     x: "0000000000000000000000000000000000000000000000000000000000000001",
     y: "3FA8124359F96680B83D1C3EB2C070E5C545C9858D03ECFB744BF8D717717EFC",
     nonce_digest: streebog::Streebog256,
+    basepoint_window: 33,
+    verify_window: U5,
 }
 
 gost_curve! {
@@ -388,4 +438,6 @@ gost_curve! {
     x: "0000000000000000000000000000000000000000000000000000000000000000",
     y: "41ECE55743711A8C3CBF3783CD08C0EE4D4DC440D4641A8F366E550DFDB3BB67",
     nonce_digest: streebog::Streebog256,
+    basepoint_window: 33,
+    verify_window: U5,
 }

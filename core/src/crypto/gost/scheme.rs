@@ -9,7 +9,10 @@ use elliptic_curve::ops::{Invert, MulByGeneratorVartime, Reduce};
 use elliptic_curve::point::AffineCoordinates;
 use elliptic_curve::subtle::ConditionallySelectable;
 use elliptic_curve::{Curve, Field, FieldBytes, PrimeField, Scalar};
-use primeorder::{AffinePoint, PrimeCurveParams, ProjectivePoint};
+use primeorder::wnaf::{WindowSize, WnafBase, WnafScalar};
+use primeorder::{
+    AffinePoint, MulBackend, PrimeCurveParams, PrimeCurveWithBasepointTable, ProjectivePoint,
+};
 use zeroize::Zeroizing;
 
 use super::GostError;
@@ -24,6 +27,56 @@ pub(crate) trait GostParams: PrimeCurveParams {
     /// size, the hash the NCA pairs with each key size.
     type NonceDigest: rfc6979::hmac::digest::Digest
         + rfc6979::hmac::digest::block_api::BlockSizeUser;
+
+    /// The w-NAF window of verification's z1·P + z2·Q (see [`GostBackend`]).
+    type VerifyWindow: WindowSize;
+
+    /// The odd multiples P, 3P, 5P, … of the generator for that window, computed once per process.
+    fn generator_wnaf() -> &'static WnafBase<ProjectivePoint<Self>, Self::VerifyWindow>;
+}
+
+/// The scalar-multiplication backend of the GOST curves (`PrimeCurveParams::Backend`): where
+/// `primeorder` lets a curve plug in precomputation, with `primeorder`'s and `wnaf`'s own
+/// algorithms and the curve library's point formulas.
+///
+/// - k·P in signing and d·P for a public key (`mul_by_generator`, secret scalars): `primeorder`'s
+///   constant-time `BasepointTable`, fixed-window lookups by selection in a table of multiples of
+///   P built once per process (`WINDOW` = 1 + the scalar size in bytes). That replaces the |q|
+///   doublings and |q|/4 additions of a variable-base multiplication by about |q|/4 additions,
+///   with no branch or memory access depending on the scalar.
+/// - z1·P + z2·Q in verification (`mul_by_generator_and_mul_add_vartime`, public scalars): one
+///   interleaved w-NAF multiplication (Shamir's trick: the doublings are shared) as `primeorder`'s
+///   default does, but with P's table of odd multiples built once per process instead of per
+///   signature (`GostParams::VerifyWindow`: 5 bits, `primeorder`'s own choice; the `wnaf` crate's
+///   digits overflow from 7 bits on, which its debug builds refuse).
+///
+/// `pub` only because the curve types whose `Backend` it is are; this module is private.
+pub struct GostBackend<const WINDOW: usize>;
+
+impl<C, const WINDOW: usize> MulBackend<C> for GostBackend<WINDOW>
+where
+    C: GostParams + PrimeCurveWithBasepointTable<WINDOW>,
+{
+    fn mul_by_generator(k: &Scalar<C>) -> ProjectivePoint<C> {
+        C::BASEPOINT_TABLE.mul(k)
+    }
+
+    fn mul_by_generator_vartime(k: &Scalar<C>) -> ProjectivePoint<C> {
+        C::BASEPOINT_TABLE.mul_vartime(k)
+    }
+
+    fn mul_by_generator_and_mul_add_vartime(
+        a: &Scalar<C>,
+        b_scalar: &Scalar<C>,
+        b_point: &ProjectivePoint<C>,
+    ) -> ProjectivePoint<C> {
+        let b_table = WnafBase::<ProjectivePoint<C>, C::VerifyWindow>::new(b_point);
+        let a_digits = WnafScalar::<Scalar<C>, C::VerifyWindow>::new(a);
+        let b_digits = WnafScalar::<Scalar<C>, C::VerifyWindow>::new(b_scalar);
+        WnafBase::multiscalar_mul(
+            [(C::generator_wnaf(), &a_digits), (&b_table, &b_digits)].into_iter(),
+        )
+    }
 }
 
 /// Decodes a public key Q from its big-endian affine coordinates.
@@ -73,7 +126,7 @@ pub(crate) fn decode_scalar<C: GostParams>(d: &[u8]) -> Result<Scalar<C>, GostEr
     Ok(d)
 }
 
-/// Q = d·P, in constant time.
+/// Q = d·P, in constant time (the generator table of [`GostBackend`]).
 pub(crate) fn public_point<C: GostParams>(d: &Scalar<C>) -> AffinePoint<C> {
     ProjectivePoint::<C>::mul_by_generator(d).to_affine()
 }
@@ -112,7 +165,7 @@ pub(crate) fn verify<C: GostParams>(
     // 5. z1 = s·v mod q, z2 = −r·v mod q.
     let z1 = s * v;
     let z2 = -(r * v);
-    // 6. C = z1·P + z2·Q; R = x_C mod q.
+    // 6. C = z1·P + z2·Q (one interleaved w-NAF multiplication, `GostBackend`); R = x_C mod q.
     let c = ProjectivePoint::<C>::mul_by_generator_and_mul_add_vartime(
         &z1,
         &z2,
@@ -136,7 +189,8 @@ pub(crate) fn sign_with_k<C: GostParams>(
 ) -> Option<(FieldBytes<C>, FieldBytes<C>)> {
     let e = digest_scalar::<C>(alpha);
     // 4. C = k·P in constant time (`mul_by_generator` is the curve library's fixed-window,
-    // table-lookup-by-selection multiplication).
+    // table-lookup-by-selection multiplication over its precomputed multiples of P; see
+    // `GostBackend`).
     let c = ProjectivePoint::<C>::mul_by_generator(k);
     // 5. r = x_C mod q; another k if r = 0.
     let r = x_mod_q::<C>(&c)?;

@@ -2,7 +2,7 @@
 //! standard's test curves, which exist only here; and checks of every production parameter set.
 
 use elliptic_curve::group::Group;
-use elliptic_curve::ops::Reduce;
+use elliptic_curve::ops::{MulByGeneratorVartime, Reduce};
 use elliptic_curve::{Field, FieldBytes, PrimeField, Scalar};
 use primeorder::{AffinePoint, ProjectivePoint};
 
@@ -30,6 +30,8 @@ gost_curve! {
     x: "0000000000000000000000000000000000000000000000000000000000000002",
     y: "08E2A8A0E65147D4BD6316030E16D19C85C97F0A9CA267122B96ABBCEA7E8FC8",
     nonce_digest: streebog::Streebog256,
+    basepoint_window: 33,
+    verify_window: U5,
 }
 
 gost_curve! {
@@ -67,6 +69,8 @@ gost_curve! {
         "83AB156D77F1496BF7EB3351E1EE4E43DC1A18B91B24640B6DBB92CB1ADD371E"
     ),
     nonce_digest: streebog::Streebog512,
+    basepoint_window: 65,
+    verify_window: U5,
 }
 
 /// One worked example of Appendix A: the key, the digest as the integer α, the nonce, the expected
@@ -206,6 +210,58 @@ fn every_parameter_set_has_a_generator_of_order_q() {
     check_parameters::<cryptopro_c::CryptoProC>();
     check_parameters::<test_256::Test256>();
     check_parameters::<test_512::Test512>();
+}
+
+/// The curves' multiplication backend (`scheme::GostBackend`: the generator table of signing and
+/// the precomputed w-NAF of verification) agrees with `primeorder`'s generic multiplications, on
+/// edge scalars (0, 1, 2, q − 1, q − 2, 2^k) and on pseudo-random ones.
+fn check_backend<C: GostParams>() {
+    let p = ProjectivePoint::<C>::GENERATOR;
+    let q = p * Scalar::<C>::from(0x005e_ed0f_9051_u64);
+    let mut scalars = vec![
+        Scalar::<C>::ZERO,
+        Scalar::<C>::ONE,
+        Scalar::<C>::from(2_u64),
+        -Scalar::<C>::ONE,
+        -Scalar::<C>::from(2_u64),
+        Scalar::<C>::from(1_u64 << 63),
+    ];
+    let mut x = Scalar::<C>::from(0x0123_4567_89ab_cdef_u64);
+    for i in 0..6_u64 {
+        x = x.square() + Scalar::<C>::from(i);
+        scalars.push(x);
+    }
+    for (i, a) in scalars.iter().enumerate() {
+        assert_eq!(
+            ProjectivePoint::<C>::mul_by_generator(a),
+            p * a,
+            "k·P, k #{i}"
+        );
+        assert_eq!(
+            <ProjectivePoint<C> as MulByGeneratorVartime>::mul_by_generator_vartime(a),
+            p * a,
+            "k·P vartime, k #{i}"
+        );
+        let b = scalars[scalars.len() - 1 - i];
+        assert_eq!(
+            ProjectivePoint::<C>::mul_by_generator_and_mul_add_vartime(a, &b, &q),
+            p * a + q * b,
+            "a·P + b·Q, #{i}"
+        );
+    }
+}
+
+#[test]
+fn multiplication_backend_agrees_with_the_generic_multiplications() {
+    check_backend::<tc26_512_a::Tc26Gost512A>();
+    check_backend::<tc26_512_b::Tc26Gost512B>();
+    check_backend::<tc26_512_c::Tc26Gost512C>();
+    check_backend::<tc26_256_a::Tc26Gost256A>();
+    check_backend::<cryptopro_a::CryptoProA>();
+    check_backend::<cryptopro_b::CryptoProB>();
+    check_backend::<cryptopro_c::CryptoProC>();
+    check_backend::<test_256::Test256>();
+    check_backend::<test_512::Test512>();
 }
 
 /// e = α mod q must be a full reduction: on the cofactor-4 curves q is about 2^510 (2^255), so
