@@ -838,8 +838,8 @@ async fn health_readiness_metrics_and_openapi() {
     assert_eq!(a.json["missing"], json!([]));
     assert_eq!(
         a.json["issuers"].as_array().unwrap().len(),
-        4,
-        "root and three intermediates"
+        7,
+        "the RSA/EC root and its three intermediates, the GOST root and its two CAs"
     );
 
     let _ = verify_sample(&server, "individual-attached.cms", Some(T0)).await;
