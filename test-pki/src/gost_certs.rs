@@ -12,7 +12,7 @@ use const_oid::db::rfc5280::{
     ID_AD_CA_ISSUERS, ID_AD_OCSP, ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_BASIC_CONSTRAINTS,
     ID_CE_CERTIFICATE_POLICIES, ID_CE_CRL_DISTRIBUTION_POINTS, ID_CE_EXT_KEY_USAGE,
     ID_CE_FRESHEST_CRL, ID_CE_KEY_USAGE, ID_CE_SUBJECT_KEY_IDENTIFIER, ID_KP_CLIENT_AUTH,
-    ID_KP_EMAIL_PROTECTION, ID_PE_AUTHORITY_INFO_ACCESS, ID_QT_CPS,
+    ID_KP_EMAIL_PROTECTION, ID_KP_TIME_STAMPING, ID_PE_AUTHORITY_INFO_ACCESS, ID_QT_CPS,
 };
 use const_oid::ObjectIdentifier;
 use der::asn1::{
@@ -68,6 +68,8 @@ const ORG_UNIT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.11");
 
 pub const ROOT_CN: &str = "ҚР ҰКО ТЕСТ ТҮБІР (GOST)";
 pub const NCA_GOST_CN: &str = "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) ТЕСТ";
+/// The GOST TSA's name.
+pub const TSA_CN: &str = "ТЕСТ УАҚЫТ БЕЛГІСІ ҚЫЗМЕТІ (GOST TSA)";
 pub const NCA_GOST2004_CN: &str = "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST 2004) ТЕСТ";
 const DALA_MURA: &str = "ТОО \"ДАЛА МҰРА\"";
 const DALA_MURA_BIN: &str = "050340001235";
@@ -86,6 +88,9 @@ pub enum Profile {
     SignPre2024,
     /// A pre-2024 AUTH certificate: digitalSignature + keyEncipherment, EKU clientAuth + roles.
     AuthPre2024,
+    /// A time-stamping authority (RFC 3161 §2.3): digitalSignature + nonRepudiation, the extended
+    /// key usage id-kp-timeStamping alone and critical.
+    Tsa,
 }
 
 impl Profile {
@@ -95,6 +100,7 @@ impl Profile {
             Profile::Nca2024 => "NCA 2024 (sign+auth)",
             Profile::SignPre2024 => "pre-2024 SIGN",
             Profile::AuthPre2024 => "pre-2024 AUTH",
+            Profile::Tsa => "TSA",
         }
     }
 
@@ -104,7 +110,9 @@ impl Profile {
             Profile::Nca2024 => {
                 KeyUsages::DigitalSignature | KeyUsages::NonRepudiation | KeyUsages::KeyAgreement
             }
-            Profile::SignPre2024 => KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
+            Profile::SignPre2024 | Profile::Tsa => {
+                KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
+            }
             Profile::AuthPre2024 => KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment,
         })
     }
@@ -113,7 +121,7 @@ impl Profile {
         match self {
             Profile::Ca => "keyCertSign, cRLSign",
             Profile::Nca2024 => "digitalSignature, nonRepudiation, keyAgreement",
-            Profile::SignPre2024 => "digitalSignature, nonRepudiation",
+            Profile::SignPre2024 | Profile::Tsa => "digitalSignature, nonRepudiation",
             Profile::AuthPre2024 => "digitalSignature, keyEncipherment",
         }
     }
@@ -228,6 +236,7 @@ impl GostCertSpec {
     pub fn ekus(&self) -> Result<Vec<ObjectIdentifier>> {
         let mut ekus = match self.profile {
             Profile::Ca => return Ok(Vec::new()),
+            Profile::Tsa => return Ok(vec![ID_KP_TIME_STAMPING]),
             Profile::AuthPre2024 => vec![ID_KP_CLIENT_AUTH],
             Profile::Nca2024 | Profile::SignPre2024 => vec![ID_KP_EMAIL_PROTECTION],
         };
@@ -378,6 +387,14 @@ pub fn specs() -> Vec<GostCertSpec> {
         )
         .issued_by("nca-gost2004", G2004)
         .profile(Profile::SignPre2024),
+        GostCertSpec::ee(
+            "tsa",
+            Subject::ca(TSA_CN),
+            &[],
+            "the GOST time-stamping authority: EKU timeStamping only, critical (RFC 3161 §2.3)",
+        )
+        .valid(crate::tsa::TSA_FROM, crate::tsa::TSA_TO)
+        .profile(Profile::Tsa),
     ]
 }
 
@@ -634,9 +651,10 @@ fn issue(spec: GostCertSpec, key: GostKey, issuer: Option<&GostCert>) -> Result<
                 &FreshestCrl(vec![distribution_point(&format!("{CRL_URL}/{delta}.crl"))?]),
             )?);
         }
+        // RFC 3161 §2.3: a TSA's extended key usage is critical.
         exts.push(extension(
             ID_CE_EXT_KEY_USAGE,
-            false,
+            spec.profile == Profile::Tsa,
             &ExtendedKeyUsage(spec.ekus()?),
         )?);
         exts.push(key_usage);

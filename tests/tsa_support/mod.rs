@@ -49,24 +49,67 @@ pub fn read(rel: &str) -> Vec<u8> {
     std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
 }
 
+/// One of the two test PKIs of `fixtures/`: RSA/EC in `pki/` and `crl/`, GOST in `gost/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pki {
+    RsaEc,
+    Gost,
+}
+
+impl Pki {
+    /// The directory of the certificates and `keys/`.
+    fn pki_dir(self) -> &'static str {
+        match self {
+            Pki::RsaEc => "pki",
+            Pki::Gost => "gost/pki",
+        }
+    }
+
+    fn bundle(self, name: &str) -> String {
+        match self {
+            Pki::RsaEc => format!("pki/{name}"),
+            Pki::Gost => format!("gost/{name}"),
+        }
+    }
+
+    fn current_crls(self) -> &'static str {
+        match self {
+            Pki::RsaEc => "crl/all-current.pem",
+            Pki::Gost => "gost/crl/all-current.pem",
+        }
+    }
+}
+
 /// `fixtures/pki/NAME.der`.
 pub fn certificate(name: &str) -> Certificate {
-    Certificate::from_der(&read(&format!("pki/{name}.der")))
+    certificate_of(Pki::RsaEc, name)
+}
+
+fn certificate_of(pki: Pki, name: &str) -> Certificate {
+    Certificate::from_der(&read(&format!("{}/{name}.der", pki.pki_dir())))
         .unwrap_or_else(|e| panic!("certificate {name}: {e}"))
 }
 
 /// `fixtures/pki/keys/NAME.key.pem` (unencrypted PKCS#8).
 pub fn signing_key(name: &str) -> SigningKey {
-    let pem = String::from_utf8(read(&format!("pki/keys/{name}.key.pem"))).expect("PEM text");
+    signing_key_of(Pki::RsaEc, name)
+}
+
+fn signing_key_of(pki: Pki, name: &str) -> SigningKey {
+    let pem = String::from_utf8(read(&format!("{}/keys/{name}.key.pem", pki.pki_dir())))
+        .expect("PEM text");
     let (label, der) = pem_rfc7468::decode_vec(pem.as_bytes()).expect("PEM key");
     assert_eq!(label, "PRIVATE KEY");
     SigningKey::from_pkcs8_der(&der).unwrap_or_else(|e| panic!("key {name}: {e}"))
 }
 
-/// The intermediates of `pki/intermediates.pem` that could have issued `cert` (by name).
-fn issuers_of(cert: &Certificate) -> Vec<Certificate> {
-    let all =
-        certificates_from_bytes(&read("pki/intermediates.pem"), &InputLimits::default()).unwrap();
+/// The intermediates of the PKI's `intermediates.pem` that could have issued `cert` (by name).
+fn issuers_of(pki: Pki, cert: &Certificate) -> Vec<Certificate> {
+    let all = certificates_from_bytes(
+        &read(&pki.bundle("intermediates.pem")),
+        &InputLimits::default(),
+    )
+    .unwrap();
     all.iter()
         .filter(|c| c.subject.matches(&cert.issuer))
         .map(|c| (**c).clone())
@@ -82,10 +125,14 @@ pub struct FixtureSigner {
 
 impl FixtureSigner {
     pub fn load(name: &str) -> Self {
-        let certificate = certificate(name);
-        let key = signing_key(name);
+        Self::load_from(Pki::RsaEc, name)
+    }
+
+    pub fn load_from(pki: Pki, name: &str) -> Self {
+        let certificate = certificate_of(pki, name);
+        let key = signing_key_of(pki, name);
         assert!(key.matches(&certificate), "{name}: key and certificate");
-        let chain = issuers_of(&certificate);
+        let chain = issuers_of(pki, &certificate);
         let chain: Vec<&Certificate> = chain.iter().collect();
         let template = SignerTemplate::new(&certificate, &chain, key.algorithm()).unwrap();
         FixtureSigner {
@@ -165,8 +212,13 @@ impl TestTsa {
 
     /// Any fixture certificate acting as a TSA (for the negative tests).
     pub fn load_as(cert_name: &str) -> Self {
+        Self::load_from(Pki::RsaEc, cert_name)
+    }
+
+    /// A certificate of either test PKI acting as a TSA (`gost/pki/tsa` is the GOST TSA).
+    pub fn load_from(pki: Pki, cert_name: &str) -> Self {
         TestTsa {
-            signer: FixtureSigner::load(cert_name),
+            signer: FixtureSigner::load_from(pki, cert_name),
             serial: AtomicU64::new(1),
         }
     }
@@ -215,17 +267,39 @@ impl TestTsa {
 
     /// `cms_der` with a token over its first signer's signature at `gen_time` attached.
     pub fn stamp(&self, cms_der: &[u8], gen_time: OffsetDateTime) -> Vec<u8> {
-        let token = self.token_for(&signature_value(cms_der, 0), gen_time);
+        let spec = TokenSpec::for_signature(&signature_value(cms_der, 0));
+        self.stamp_with(cms_der, &spec, gen_time)
+    }
+
+    /// `cms_der` with a token made to `spec` attached to its first signer.
+    pub fn stamp_with(
+        &self,
+        cms_der: &[u8],
+        spec: &TokenSpec,
+        gen_time: OffsetDateTime,
+    ) -> Vec<u8> {
+        let token = self.token_with(spec, gen_time);
         attach_token(cms_der, 0, &token).expect("attach the token")
     }
 }
 
 /// The verifier of the fixtures: root trusted, intermediates configured, the current CRLs.
 pub fn verifier() -> Verifier {
+    verifier_of(&[Pki::RsaEc])
+}
+
+/// A verifier trusting the roots of `pkis`, with their intermediates and current CRLs.
+pub fn verifier_of(pkis: &[Pki]) -> Verifier {
     let limits = InputLimits::default();
-    let anchors = certificates_from_bytes(&read("pki/trust.pem"), &limits).unwrap();
-    let intermediates = certificates_from_bytes(&read("pki/intermediates.pem"), &limits).unwrap();
-    let crls = CrlSnapshot::new(crls_from_bytes(&read("crl/all-current.pem"), &limits).unwrap());
+    let (mut anchors, mut intermediates, mut crls) = (Vec::new(), Vec::new(), Vec::new());
+    for &pki in pkis {
+        anchors.extend(certificates_from_bytes(&read(&pki.bundle("trust.pem")), &limits).unwrap());
+        intermediates.extend(
+            certificates_from_bytes(&read(&pki.bundle("intermediates.pem")), &limits).unwrap(),
+        );
+        crls.extend(crls_from_bytes(&read(pki.current_crls()), &limits).unwrap());
+    }
+    let crls = CrlSnapshot::new(crls);
     Verifier::new(anchors, intermediates, crls).unwrap()
 }
 
