@@ -430,6 +430,7 @@ async fn run(page: &mut Page) {
     id_checker_flags_a_bad_control_digit(page).await;
     language_switch_changes_the_texts(page).await;
     valid_signature(page).await;
+    gost_signature(page).await;
     revoked_signature(page).await;
     tampered_signature(page).await;
     indeterminate_signature(page).await;
@@ -732,6 +733,63 @@ async fn valid_signature(page: &mut Page) {
         )
         .expect("docs/web-verify.png");
     }
+    page.clear().await;
+}
+
+/// What the NCA issues today: a GOST 2015-512 signature of the GOST test PKI, which the demo
+/// trusts next to the RSA/EC one.
+async fn gost_signature(page: &mut Page) {
+    let file = manifest_dir().join("fixtures/gost/samples/individual-attached.cms");
+    page.choose_file("#sig-file", &file.to_string_lossy()).await;
+    page.client
+        .find(Locator::Css("#expected-id"))
+        .await
+        .expect("field")
+        .send_keys("880415300127")
+        .await
+        .expect("typing");
+    assert_eq!(page.verify().await, "valid");
+    let signer = page.text("#signer").await;
+    assert!(
+        signer.contains("АХМЕТОВА АЙГЕРІМ") && signer.contains("880415300127"),
+        "{signer}"
+    );
+    let algorithm = page
+        .js(
+            "return [...document.querySelectorAll('#checks-table tbody tr')].map((r) => r.textContent).join(' ');",
+            vec![],
+        )
+        .await;
+    assert!(
+        algorithm
+            .as_str()
+            .unwrap_or_default()
+            .contains("gost2015-512-streebog512"),
+        "{algorithm}"
+    );
+    page.shot("04b-valid-gost-en", WIDE.0).await;
+    page.clear().await;
+
+    // The same signature with a flipped byte in its GOST signature value.
+    let mut tampered = std::fs::read(&file).expect("the GOST sample");
+    let message =
+        qoltanba_core::SignedMessage::from_der(&tampered, Default::default()).expect("a CMS");
+    let value = message.signers[0].signature.clone();
+    let at = tampered
+        .windows(value.len())
+        .position(|w| w == value.as_slice())
+        .expect("the signature value");
+    tampered[at + 5] ^= 0x01;
+    let path =
+        std::env::temp_dir().join(format!("qoltanba_gost_tampered_{}.cms", std::process::id()));
+    std::fs::write(&path, &tampered).expect("a temporary file");
+    page.choose_file("#sig-file", &path.to_string_lossy()).await;
+    assert_eq!(page.verify().await, "invalid");
+    assert!(page
+        .text("#verdict-code")
+        .await
+        .contains("signature_invalid"));
+    let _ = std::fs::remove_file(&path);
     page.clear().await;
 }
 
