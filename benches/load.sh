@@ -11,7 +11,13 @@
 #
 # Settings (environment): DURATION (30s), CONNECTIONS (16), PORT (18080), SAMPLE
 # (fixtures/samples/individual-attached.cms, an RSA-2048 signature like the bench's), BENCH
-# (full/rsa2048; empty to skip the in-process run), AT (2026-06-01T12:00:00Z), OUT (target/load).
+# (full/rsa2048; empty to skip the in-process run), AT (2026-06-01T12:00:00Z), OUT (target/load),
+# SERVER_CPUS and GENERATOR_CPUS (`taskset` CPU lists: with both set, the server, the in-process
+# bench and the generators are pinned, e.g. SERVER_CPUS=0 GENERATOR_CPUS=1 for one core each).
+#
+# GOST (the NCA's keys since 2024), server on core 0, generator on core 1:
+#   SAMPLE=fixtures/gost/samples/individual-attached.cms BENCH=gost/full/gost2015_512 \
+#     SERVER_CPUS=0 GENERATOR_CPUS=1 bash benches/load.sh
 # Installs wrk (Debian package) and oha (`cargo install oha --locked`) when missing; needs curl and
 # python3. Traffic goes to 127.0.0.1 only.
 set -euo pipefail
@@ -25,6 +31,11 @@ AT=${AT:-2026-06-01T12:00:00Z}
 OUT=${OUT:-target/load}
 BENCH=${BENCH-full/rsa2048}
 URL="http://127.0.0.1:${PORT}/v1/verify"
+SERVER_CPUS=${SERVER_CPUS:-}
+GENERATOR_CPUS=${GENERATOR_CPUS:-}
+# `on_server_cpus CMD…` / `on_generator_cpus CMD…`: run pinned when pinning is asked for.
+on_server_cpus() { if [ -n "$SERVER_CPUS" ]; then taskset -c "$SERVER_CPUS" "$@"; else "$@"; fi; }
+on_generator_cpus() { if [ -n "$GENERATOR_CPUS" ]; then taskset -c "$GENERATOR_CPUS" "$@"; else "$@"; fi; }
 
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v oha >/dev/null; then
@@ -60,7 +71,7 @@ LUA
 IN_PROCESS=""
 if [ -n "$BENCH" ]; then
     echo "== in-process rate: cargo bench --bench verify -- $BENCH (one core)"
-    cargo bench --bench verify -- "$BENCH" --output-format bencher 2>/dev/null | tee "$OUT/bench.txt" | grep '^test'
+    on_server_cpus cargo bench --bench verify -- "$BENCH" --output-format bencher 2>/dev/null | tee "$OUT/bench.txt" | grep '^test'
     IN_PROCESS=$(python3 -c '
 import re, sys
 m = re.search(r"bench:\s+([\d,]+) ns/iter", open(sys.argv[1]).read())
@@ -69,7 +80,7 @@ fi
 
 echo "== starting qoltanba serve (demo configuration) on 127.0.0.1:${PORT}"
 QOLTANBA_LISTEN="127.0.0.1:${PORT}" QOLTANBA_LOG__LEVEL=warn \
-    "$BIN" serve 2>"$OUT/server.log" &
+    on_server_cpus "$BIN" serve 2>"$OUT/server.log" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -85,7 +96,7 @@ curl -fsS -H 'content-type: application/json' --data-binary @"$BODY" "$URL" |
 
 # Warm-up, then the measured runs. CPU time of the server per request tells what one verification
 # costs over HTTP, whatever else the machine is doing.
-oha --no-tui -z 3s -w -c "$CONNECTIONS" -m POST -T application/json -D "$BODY" "$URL" >/dev/null
+on_generator_cpus oha --no-tui -z 3s -w -c "$CONNECTIONS" -m POST -T application/json -D "$BODY" "$URL" >/dev/null
 RSS_START=$(rss)
 (while kill -0 "$SERVER" 2>/dev/null; do rss; sleep 10; done) >"$OUT/rss.log" 2>/dev/null &
 SAMPLER=$!
@@ -94,7 +105,7 @@ TICKS_START=$(cpu_ticks)
 
 # Flat out with wrk; its own CPU time is read from the child's rusage.
 run_wrk() { # name
-    python3 - "$OUT/$1.txt" wrk --latency -t1 -c "$CONNECTIONS" -d "$DURATION" -s "$OUT/post.lua" "$URL" <<'PY'
+    on_generator_cpus python3 - "$OUT/$1.txt" wrk --latency -t1 -c "$CONNECTIONS" -d "$DURATION" -s "$OUT/post.lua" "$URL" <<'PY'
 import resource, subprocess, sys
 with open(sys.argv[1], "w") as out:
     code = subprocess.call(sys.argv[2:], stdout=out)
@@ -108,7 +119,7 @@ PY
 run_oha() { # name, extra oha options...
     local name=$1
     shift
-    oha --no-tui --output-format json -z "$DURATION" -w -c "$CONNECTIONS" -m POST \
+    on_generator_cpus oha --no-tui --output-format json -z "$DURATION" -w -c "$CONNECTIONS" -m POST \
         -T application/json -D "$BODY" "$@" "$URL" >"$OUT/$name.json"
 }
 
@@ -123,9 +134,13 @@ RSS_END=$(rss)
 kill "$SAMPLER" 2>/dev/null || true
 
 echo
-echo "== results (${SAMPLE}, $(nproc) cores shared by server and load generator)"
+if [ -n "$SERVER_CPUS" ] && [ -n "$GENERATOR_CPUS" ]; then
+    echo "== results (${SAMPLE}, server on CPU ${SERVER_CPUS}, load generator on CPU ${GENERATOR_CPUS})"
+else
+    echo "== results (${SAMPLE}, $(nproc) cores shared by server and load generator)"
+fi
 python3 - "$OUT/max.txt" "$OUT/half.json" "$((TICKS_MAX - TICKS_START))" "$(getconf CLK_TCK)" \
-    "${IN_PROCESS:-0}" "$(nproc)" <<'PY'
+    "${IN_PROCESS:-0}" "$(on_server_cpus nproc)" <<'PY'
 import json, re, sys
 wrk = open(sys.argv[1]).read()
 half = json.load(open(sys.argv[2]))

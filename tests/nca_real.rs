@@ -255,3 +255,66 @@ fn a_tampered_crl_is_never_evidence() {
     assert_eq!(run.status(), "indeterminate", "{}", run.stdout);
     assert_eq!(run.reason(), Some("revocation_unknown"), "{}", run.stdout);
 }
+
+/// `verify` of a committed sample (`fixtures/nca/samples/`, made with the real keys by
+/// `cargo run --example nca_samples`) under the issuing CA with the real CRLs.
+fn verify_sample(sample: &str, at: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "verify".to_owned(),
+        f(&format!("nca/samples/{sample}")),
+        "--trust".into(),
+        f(CA),
+        "--crl".into(),
+        f(CRL),
+        "--crl".into(),
+        f(DELTA),
+        "--at".into(),
+        at.into(),
+        "--json".into(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    qoltanba(&refs)
+}
+
+#[test]
+fn signatures_by_the_real_keys_in_the_readme_verify_as_it_says() {
+    let data = f("nca/samples/request.json");
+    for (sample, id, extra) in [
+        ("FL-valid-attached.cms", "123456789011", vec![]),
+        (
+            "FL-valid-detached.cms",
+            "123456789011",
+            vec!["--data", data.as_str()],
+        ),
+        (
+            "UL_FirstHead_CEO-valid-attached.cms",
+            "123456789021",
+            vec![],
+        ),
+    ] {
+        let mut args = vec!["--expect-id", id, "--test-ids"];
+        args.extend(extra.iter().copied());
+        let run = verify_sample(sample, IN_WINDOW, &args);
+        assert_eq!(run.status(), "valid", "{sample}: {}", run.json);
+        let signature = check(&run, "signature");
+        assert_eq!(
+            signature[0]["detail"], "gost2015-512-streebog512",
+            "{sample}"
+        );
+        // Without the test-id switch the NCA's test ids are a usage error, not a match.
+        let strict = verify_sample(sample, IN_WINDOW, &["--expect-id", id]);
+        assert_eq!(strict.code, 2, "{sample}: {}", strict.json);
+        // Once the saved CRL has lapsed, revocation is unknown.
+        let late = verify_sample(sample, AFTER_CRL, &extra);
+        assert_eq!(late.status(), "indeterminate", "{sample}");
+        assert_eq!(late.reason(), Some("revocation_unknown"), "{sample}");
+    }
+    // The detached signature without its document is a usage error; with another document the
+    // digest does not match.
+    let missing = verify_sample("FL-valid-detached.cms", IN_WINDOW, &[]);
+    assert_eq!(missing.code, 2, "{}", missing.json);
+    let other = f("nca/README.md");
+    let wrong = verify_sample("FL-valid-detached.cms", IN_WINDOW, &["--data", &other]);
+    assert_eq!(wrong.reason(), Some("signature_invalid"), "{}", wrong.json);
+}
