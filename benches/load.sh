@@ -13,7 +13,8 @@
 # (fixtures/samples/individual-attached.cms, an RSA-2048 signature like the bench's), BENCH
 # (full/rsa2048; empty to skip the in-process run), AT (2026-06-01T12:00:00Z), OUT (target/load),
 # SERVER_CPUS and GENERATOR_CPUS (`taskset` CPU lists: with both set, the server, the in-process
-# bench and the generators are pinned, e.g. SERVER_CPUS=0 GENERATOR_CPUS=1 for one core each).
+# bench and the generators are pinned, e.g. SERVER_CPUS=0 GENERATOR_CPUS=1 for one core each), BIN
+# (a `qoltanba` binary to run instead of building target/release/qoltanba).
 #
 # GOST (the NCA's keys since 2024), server on core 0, generator on core 1:
 #   SAMPLE=fixtures/gost/samples/individual-attached.cms BENCH=gost/full/gost2015_512 \
@@ -52,9 +53,13 @@ for tool in curl python3; do
     command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 1; }
 done
 
-BIN="${CARGO_TARGET_DIR:-target}/release/qoltanba"
-echo "== building $BIN"
-cargo build --release --bin qoltanba
+if [ -n "${BIN:-}" ]; then
+    echo "== using $BIN"
+else
+    BIN="${CARGO_TARGET_DIR:-target}/release/qoltanba"
+    echo "== building $BIN"
+    cargo build --release --bin qoltanba
+fi
 
 mkdir -p "$OUT"
 BODY="$OUT/body.json"
@@ -68,19 +73,25 @@ wrk.body = f:read("*all")
 f:close()
 LUA
 
-IN_PROCESS=""
-if [ -n "$BENCH" ]; then
+# The in-process rate of the same verification, on the server's CPUs. It is measured before and
+# after the HTTP runs and the two are averaged: on a shared machine a core's speed drifts by several
+# per cent within minutes, which a single measurement would put into the ratio.
+in_process_rate() { # file
     echo "== in-process rate: cargo bench --bench verify -- $BENCH (one core)"
-    on_server_cpus cargo bench --bench verify -- "$BENCH" --output-format bencher 2>/dev/null | tee "$OUT/bench.txt" | grep '^test'
-    IN_PROCESS=$(python3 -c '
+    on_server_cpus cargo bench --bench verify -- "$BENCH" --output-format bencher 2>/dev/null | tee "$1" | grep '^test'
+    python3 -c '
 import re, sys
 m = re.search(r"bench:\s+([\d,]+) ns/iter", open(sys.argv[1]).read())
-print(round(1e9 / int(m.group(1).replace(",", ""))) if m else "")' "$OUT/bench.txt")
+print(round(1e9 / int(m.group(1).replace(",", ""))) if m else "")' "$1" >"$1.rate"
+}
+IN_PROCESS=""
+if [ -n "$BENCH" ]; then
+    in_process_rate "$OUT/bench.txt"
 fi
 
 echo "== starting qoltanba serve (demo configuration) on 127.0.0.1:${PORT}"
 QOLTANBA_LISTEN="127.0.0.1:${PORT}" QOLTANBA_LOG__LEVEL=warn \
-    on_server_cpus "$BIN" serve 2>"$OUT/server.log" &
+    ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$BIN" serve 2>"$OUT/server.log" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -132,6 +143,12 @@ echo "== at half that rate (oha -q ${HALF}) for the latency"
 run_oha half -q "$HALF" --latency-correction
 RSS_END=$(rss)
 kill "$SAMPLER" 2>/dev/null || true
+if [ -n "$BENCH" ]; then
+    in_process_rate "$OUT/bench-after.txt"
+    IN_PROCESS=$(python3 -c 'import sys; r = [int(open(f).read()) for f in sys.argv[1:]]; print(round(sum(r) / len(r)))' \
+        "$OUT/bench.txt.rate" "$OUT/bench-after.txt.rate")
+    echo "in-process before $(cat "$OUT/bench.txt.rate") /s, after $(cat "$OUT/bench-after.txt.rate") /s"
+fi
 
 echo
 if [ -n "$SERVER_CPUS" ] && [ -n "$GENERATOR_CPUS" ]; then
