@@ -1,6 +1,8 @@
-//! Path building from a certificate to a configured trust anchor (RFC 5280 §6.1, simplified to
-//! what NCA hierarchies need: names, key identifiers, signatures, basicConstraints, keyCertSign,
-//! pathLenConstraint). Validity and revocation of the path are judged by the caller, per certificate.
+//! Path building and validation from a certificate to a configured trust anchor (RFC 5280 §6.1):
+//! candidate issuers by name and key identifier, depth-first with backtracking; on every complete
+//! candidate path the signatures, basicConstraints and keyCertSign, pathLenConstraint, critical extensions, certificate content rules, name constraints (name_constraints.rs)
+//! and certificate policies (policy.rs). Validity and revocation of the path are judged by the
+//! caller, per certificate.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,6 +10,8 @@ use std::sync::Arc;
 use crate::cert::{name_key_hash, Certificate};
 use crate::crypto::CryptoError;
 use crate::name::NameKey;
+use crate::name_constraints::{self, Budget, Violation};
+use crate::policy::{self, PolicyError, PolicyOptions, ValidPolicies, ANY_POLICY};
 use crate::sigcache::SigCache;
 
 /// A set of certificates indexed by subject name.
@@ -99,6 +103,8 @@ pub struct PathLimits {
     pub max_length: usize,
     /// Candidate issuers tried (each costs at most one signature check) per path search.
     pub max_candidates: usize,
+    /// Name-constraint comparisons (names × subtrees) per candidate path.
+    pub max_name_checks: usize,
 }
 
 impl Default for PathLimits {
@@ -106,6 +112,7 @@ impl Default for PathLimits {
         PathLimits {
             max_length: 8,
             max_candidates: 64,
+            max_name_checks: 1 << 20,
         }
     }
 }
@@ -114,6 +121,8 @@ impl Default for PathLimits {
 #[derive(Debug, Clone)]
 pub struct CertPath {
     pub certs: Vec<Arc<Certificate>>,
+    /// The certificate policies the path is valid for (§6.1.6).
+    pub policies: ValidPolicies,
 }
 
 impl CertPath {
@@ -143,6 +152,16 @@ pub enum PathError {
     PathLength { subject: String },
     #[error("{subject} has an unsupported critical extension {oid}")]
     UnsupportedCriticalExtension { subject: String, oid: String },
+    #[error("{subject} is not a conforming certificate: {why}")]
+    Malformed { subject: String, why: String },
+    #[error("name constraints of {ca}: in {subject}, {why}")]
+    NameConstraints {
+        subject: String,
+        ca: String,
+        why: Violation,
+    },
+    #[error("certificate policies: {0}")]
+    Policy(PolicyError),
     #[error("the signature on {subject} uses an algorithm this service does not implement: {why}")]
     UnsupportedAlgorithm { subject: String, why: String },
     #[error("path search gave up after {0} candidate issuers (limit)")]
@@ -153,13 +172,15 @@ pub enum PathError {
 
 impl PathError {
     /// How informative an error is when several candidate paths failed: a concrete defect found on
-    /// a real candidate beats "no issuer"; a search cut short by its budget says so above all.
+    /// a real candidate beats "no issuer"; a defect of a complete path (policies, names) beats one
+    /// of a single link; a search cut short by its budget says so above all.
     fn weight(&self) -> u8 {
         match self {
             PathError::IssuerNotFound { .. } => 0,
             PathError::TooLong(_) => 1,
             PathError::UnsupportedAlgorithm { .. } => 2,
-            PathError::BudgetExhausted(_) => 4,
+            PathError::BudgetExhausted(_) => 5,
+            PathError::NameConstraints { .. } | PathError::Policy(_) => 4,
             _ => 3,
         }
     }
@@ -174,11 +195,14 @@ pub struct PathBuilder<'a> {
     pub pools: &'a [&'a CertPool],
     pub cache: &'a SigCache,
     pub limits: PathLimits,
+    /// The caller's policy inputs (§6.1.1).
+    pub policy: &'a PolicyOptions,
 }
 
 struct Search {
     tried: usize,
     best_error: Option<PathError>,
+    found: Option<CertPath>,
 }
 
 impl Search {
@@ -201,19 +225,31 @@ fn key_ids_compatible(child: &Certificate, issuer: &Certificate) -> bool {
 }
 
 impl PathBuilder<'_> {
+    /// The first path from `leaf` to an anchor that validates, else the most relevant failure.
     pub fn build(&self, leaf: &Arc<Certificate>) -> Result<CertPath, PathError> {
         if self.anchors.contains(leaf) {
+            // A trust anchor is its own path; the caller still judges it as it judges a signer.
+            let initial = match &self.policy.initial_policy_set {
+                Some(set) => set.clone(),
+                None => vec![ANY_POLICY],
+            };
             return Ok(CertPath {
                 certs: vec![leaf.clone()],
+                policies: ValidPolicies {
+                    authorities: vec![ANY_POLICY],
+                    user: initial,
+                },
             });
         }
         let mut search = Search {
             tried: 0,
             best_error: None,
+            found: None,
         };
         let mut path = vec![leaf.clone()];
-        if self.extend(&mut path, &mut search) {
-            return Ok(CertPath { certs: path });
+        self.extend(&mut path, &mut search);
+        if let Some(path) = search.found {
+            return Ok(path);
         }
         Err(search
             .best_error
@@ -252,6 +288,9 @@ impl PathBuilder<'_> {
         true
     }
 
+    /// Extends `path` towards an anchor; true once a path valid in every respect is found (in
+    /// `search.found`). Anchors go before intermediates; a failing candidate is noted and the
+    /// next one tried.
     fn extend(&self, path: &mut Vec<Arc<Certificate>>, search: &mut Search) -> bool {
         let child = path.last().expect("path starts with the leaf").clone();
         if path.len() >= self.limits.max_length {
@@ -270,12 +309,10 @@ impl PathBuilder<'_> {
                 continue;
             }
             path.push(anchor.clone());
-            match check_constraints(path) {
-                Ok(()) => return true,
-                Err(e) => {
-                    search.note(e);
-                    path.pop();
-                }
+            let done = self.complete(path, search);
+            path.pop();
+            if done {
+                return true;
             }
         }
         for pool in self.pools {
@@ -302,21 +339,51 @@ impl PathBuilder<'_> {
                     continue;
                 }
                 path.push(candidate.clone());
-                if self.extend(path, search) {
+                let done = self.extend(path, search);
+                path.pop();
+                if done {
                     return true;
                 }
-                path.pop();
             }
         }
         false
     }
+
+    /// Validates a path that reached an anchor; true when it is valid in every respect.
+    fn complete(&self, path: &[Arc<Certificate>], search: &mut Search) -> bool {
+        match validate(path, self.policy, &self.limits) {
+            Ok(policies) => {
+                search.found = Some(CertPath {
+                    certs: path.to_vec(),
+                    policies,
+                });
+                true
+            }
+            Err(e) => {
+                search.note(e);
+                false
+            }
+        }
+    }
 }
 
-/// Checks of a complete path that depend on the whole path: critical extensions and
-/// pathLenConstraint (RFC 5280 §6.1.4 (l), (m)).
-fn check_constraints(path: &[Arc<Certificate>]) -> Result<(), PathError> {
-    let below_anchor = &path[..path.len() - 1];
+/// The checks of RFC 5280 §6.1 that depend on the whole path (signatures and the issuers' CA
+/// status were checked link by link while building it): content rules and critical extensions
+/// (§6.1.4 (o)), pathLenConstraint from the anchor down (§6.1.4 (l), (m)), name constraints
+/// (§6.1.3 (b), (c)) and certificate policies (§6.1.3 (d)-(f), §6.1.4 (a), (b), (h)-(j), §6.1.5).
+fn validate(
+    path: &[Arc<Certificate>],
+    options: &PolicyOptions,
+    limits: &PathLimits,
+) -> Result<ValidPolicies, PathError> {
+    let (_, below_anchor) = path.split_last().expect("a path holds its anchor");
     for cert in below_anchor {
+        if let Some(why) = &cert.content_problem {
+            return Err(PathError::Malformed {
+                subject: cert.subject.to_string(),
+                why: why.clone(),
+            });
+        }
         if let Some(oid) = cert.unsupported_critical.first() {
             return Err(PathError::UnsupportedCriticalExtension {
                 subject: cert.subject.to_string(),
@@ -337,6 +404,44 @@ fn check_constraints(path: &[Arc<Certificate>]) -> Result<(), PathError> {
         }
         if let Some(limit) = cert.basic_constraints.and_then(|bc| bc.path_len) {
             max_path_length = max_path_length.min(limit as usize);
+        }
+    }
+    check_name_constraints(path, limits.max_name_checks)?;
+    policy::process(
+        below_anchor
+            .iter()
+            .rev()
+            .map(|c| (&c.policy, c.is_self_issued())),
+        options,
+    )
+    .map_err(PathError::Policy)
+}
+
+/// Every CA of the path (the anchor included) constrains the names of the certificates below it,
+/// except self-issued intermediates (§6.1.4 (g) applies to the names of "the certificate" only
+/// when it is the end certificate or not self-issued, §6.1.3 (b)).
+fn check_name_constraints(path: &[Arc<Certificate>], limit: usize) -> Result<(), PathError> {
+    // The common path carries no constraints: no work, no allocation.
+    if path.iter().all(|c| c.name_constraints.is_none()) {
+        return Ok(());
+    }
+    let mut budget = Budget { limit, spent: 0 };
+    for (i, ca) in path.iter().enumerate().skip(1) {
+        let Some(constraints) = &ca.name_constraints else {
+            continue;
+        };
+        for (j, cert) in path[..i].iter().enumerate() {
+            if j > 0 && cert.is_self_issued() {
+                continue;
+            }
+            let names = name_constraints::names_of(&cert.subject, &cert.alt_names);
+            name_constraints::check(constraints, names, &mut budget).map_err(|why| {
+                PathError::NameConstraints {
+                    subject: cert.subject.to_string(),
+                    ca: ca.subject.to_string(),
+                    why,
+                }
+            })?;
         }
     }
     Ok(())

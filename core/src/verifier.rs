@@ -14,6 +14,7 @@ use crate::crl_check::{self, CrlIssuerError};
 use crate::crypto::{self, CryptoError};
 use crate::ids::IdNumber;
 use crate::input;
+use crate::policy::PolicyOptions;
 use crate::revocation::{CrlSnapshot, RevocationContext, RevocationStatus};
 use crate::sigcache::SigCache;
 use crate::usage::{UsageError, UsageReason};
@@ -46,6 +47,8 @@ pub struct VerifyOptions {
     /// CRLs to judge revocation with instead of the live snapshot: the stored evidence of an
     /// archived document when it is re-verified as of its signing time.
     pub crls: Option<Arc<CrlSnapshot>>,
+    /// The certificate-policy inputs of RFC 5280 §6.1.1: by default any policy, none required.
+    pub policy: PolicyOptions,
 }
 
 impl VerifyOptions {
@@ -168,6 +171,7 @@ impl Verifier {
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            policy: &options.policy,
         };
 
         let mut checks = Vec::new();
@@ -199,6 +203,7 @@ impl Verifier {
                     if index == 0 {
                         evidence.chain = found.evidence.chain;
                         evidence.path = found.evidence.path;
+                        evidence.policies = found.evidence.policies;
                     }
                     for crl in found.evidence.crls {
                         if !evidence.crls.contains(&crl) {
@@ -259,11 +264,13 @@ impl Verifier {
     ) -> Option<Vec<Arc<Certificate>>> {
         let extra = CertPool::from_certs(extra.iter().cloned());
         let pools = [&extra, &self.intermediates];
+        let policy = PolicyOptions::default();
         let paths = PathBuilder {
             anchors: &self.anchors,
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            policy: &policy,
         };
         paths.build(cert).ok().map(|path| path.certs)
     }
@@ -290,6 +297,7 @@ impl Verifier {
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            policy: &options.policy,
         };
         let found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
         let summary = SignerSummary::of(cert);
@@ -318,6 +326,13 @@ impl Verifier {
             Ok(p) => {
                 evidence.chain = p.certs.iter().map(|c| c.subject.to_string()).collect();
                 evidence.path = p.certs.clone();
+                evidence.policies = Some(
+                    p.policies
+                        .authorities
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                );
                 checks.push(Check::pass(
                     "chain",
                     format!(
