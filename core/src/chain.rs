@@ -1,11 +1,15 @@
 //! Path building and validation from a certificate to a configured trust anchor (RFC 5280 §6.1):
 //! candidate issuers by name and key identifier, depth-first with backtracking; on every complete
-//! candidate path the signatures, basicConstraints and keyCertSign, pathLenConstraint, critical extensions, certificate content rules, name constraints (name_constraints.rs)
-//! and certificate policies (policy.rs). Validity and revocation of the path are judged by the
-//! caller, per certificate.
+//! candidate path the signatures, basicConstraints and keyCertSign, pathLenConstraint (the anchor's
+//! too), critical extensions, certificate content rules, name constraints (name_constraints.rs)
+//! and certificate policies (policy.rs). Validity at the validation time steers the search (a path
+//! whose certificates are all valid wins over one that is not); the verdict on validity and
+//! revocation is the caller's, per certificate.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use time::OffsetDateTime;
 
 use crate::cert::{name_key_hash, Certificate};
 use crate::crypto::CryptoError;
@@ -195,6 +199,9 @@ pub struct PathBuilder<'a> {
     pub pools: &'a [&'a CertPool],
     pub cache: &'a SigCache,
     pub limits: PathLimits,
+    /// The validation time: candidates valid at it are tried first, and a path holding a
+    /// certificate outside its validity period is returned only when no other path validates.
+    pub at: OffsetDateTime,
     /// The caller's policy inputs (§6.1.1).
     pub policy: &'a PolicyOptions,
 }
@@ -202,6 +209,8 @@ pub struct PathBuilder<'a> {
 struct Search {
     tried: usize,
     best_error: Option<PathError>,
+    /// The first complete path that passed every check except validity at the validation time.
+    fallback: Option<CertPath>,
     found: Option<CertPath>,
 }
 
@@ -225,7 +234,13 @@ fn key_ids_compatible(child: &Certificate, issuer: &Certificate) -> bool {
 }
 
 impl PathBuilder<'_> {
-    /// The first path from `leaf` to an anchor that validates, else the most relevant failure.
+    fn valid_at(&self, cert: &Certificate) -> bool {
+        cert.not_before <= self.at && self.at <= cert.not_after
+    }
+
+    /// The best path from `leaf` to an anchor: one whose every certificate is valid at the
+    /// validation time if there is one, else the first that passed everything but validity (the
+    /// caller reports which certificate is out of its period), else the most relevant failure.
     pub fn build(&self, leaf: &Arc<Certificate>) -> Result<CertPath, PathError> {
         if self.anchors.contains(leaf) {
             // A trust anchor is its own path; the caller still judges it as it judges a signer.
@@ -244,11 +259,12 @@ impl PathBuilder<'_> {
         let mut search = Search {
             tried: 0,
             best_error: None,
+            fallback: None,
             found: None,
         };
         let mut path = vec![leaf.clone()];
         self.extend(&mut path, &mut search);
-        if let Some(path) = search.found {
+        if let Some(path) = search.found.or(search.fallback) {
             return Ok(path);
         }
         Err(search
@@ -289,60 +305,65 @@ impl PathBuilder<'_> {
     }
 
     /// Extends `path` towards an anchor; true once a path valid in every respect is found (in
-    /// `search.found`). Anchors go before intermediates; a failing candidate is noted and the
-    /// next one tried.
+    /// `search.found`). Candidates valid at the validation time go first, anchors before
+    /// intermediates; a failing candidate is noted and the next one tried.
     fn extend(&self, path: &mut Vec<Arc<Certificate>>, search: &mut Search) -> bool {
         let child = path.last().expect("path starts with the leaf").clone();
         if path.len() >= self.limits.max_length {
             search.note(PathError::TooLong(self.limits.max_length));
             return false;
         }
-        for anchor in self.anchors.issuers_of(&child) {
-            if !key_ids_compatible(&child, anchor) {
-                continue;
-            }
-            if !self.spend(search) {
-                return false;
-            }
-            if let Err(e) = self.check_signature(&child, anchor) {
-                search.note(e);
-                continue;
-            }
-            path.push(anchor.clone());
-            let done = self.complete(path, search);
-            path.pop();
-            if done {
-                return true;
-            }
-        }
-        for pool in self.pools {
-            for candidate in pool.issuers_of(&child) {
-                if path.iter().any(|c| c.fingerprint == candidate.fingerprint)
-                    || self.anchors.contains(candidate)
-                    || !key_ids_compatible(&child, candidate)
-                {
+        for current in [true, false] {
+            for anchor in self.anchors.issuers_of(&child) {
+                if self.valid_at(anchor) != current || !key_ids_compatible(&child, anchor) {
                     continue;
                 }
                 if !self.spend(search) {
                     return false;
                 }
-                if let Err(why) = candidate.can_sign_certificates() {
-                    search.note(PathError::NotCa {
-                        subject: child.subject.to_string(),
-                        issuer: candidate.subject.to_string(),
-                        why,
-                    });
-                    continue;
-                }
-                if let Err(e) = self.check_signature(&child, candidate) {
+                if let Err(e) = self.check_signature(&child, anchor) {
                     search.note(e);
                     continue;
                 }
-                path.push(candidate.clone());
-                let done = self.extend(path, search);
+                path.push(anchor.clone());
+                let done = self.complete(path, search);
                 path.pop();
                 if done {
                     return true;
+                }
+            }
+        }
+        for current in [true, false] {
+            for pool in self.pools {
+                for candidate in pool.issuers_of(&child) {
+                    if self.valid_at(candidate) != current
+                        || path.iter().any(|c| c.fingerprint == candidate.fingerprint)
+                        || self.anchors.contains(candidate)
+                        || !key_ids_compatible(&child, candidate)
+                    {
+                        continue;
+                    }
+                    if !self.spend(search) {
+                        return false;
+                    }
+                    if let Err(why) = candidate.can_sign_certificates() {
+                        search.note(PathError::NotCa {
+                            subject: child.subject.to_string(),
+                            issuer: candidate.subject.to_string(),
+                            why,
+                        });
+                        continue;
+                    }
+                    if let Err(e) = self.check_signature(&child, candidate) {
+                        search.note(e);
+                        continue;
+                    }
+                    path.push(candidate.clone());
+                    let done = self.extend(path, search);
+                    path.pop();
+                    if done {
+                        return true;
+                    }
                 }
             }
         }
@@ -353,11 +374,18 @@ impl PathBuilder<'_> {
     fn complete(&self, path: &[Arc<Certificate>], search: &mut Search) -> bool {
         match validate(path, self.policy, &self.limits) {
             Ok(policies) => {
-                search.found = Some(CertPath {
+                let found = CertPath {
                     certs: path.to_vec(),
                     policies,
-                });
-                true
+                };
+                if path.iter().all(|c| self.valid_at(c)) {
+                    search.found = Some(found);
+                    return true;
+                }
+                if search.fallback.is_none() {
+                    search.fallback = Some(found);
+                }
+                false
             }
             Err(e) => {
                 search.note(e);
@@ -376,7 +404,7 @@ fn validate(
     options: &PolicyOptions,
     limits: &PathLimits,
 ) -> Result<ValidPolicies, PathError> {
-    let (_, below_anchor) = path.split_last().expect("a path holds its anchor");
+    let (anchor, below_anchor) = path.split_last().expect("a path holds its anchor");
     for cert in below_anchor {
         if let Some(why) = &cert.content_problem {
             return Err(PathError::Malformed {
@@ -391,7 +419,11 @@ fn validate(
             });
         }
     }
-    let mut max_path_length = usize::MAX;
+    // The anchor's own pathLenConstraint bounds the intermediates below it (CONTRACT §3a).
+    let mut max_path_length = anchor
+        .basic_constraints
+        .and_then(|bc| bc.path_len)
+        .map_or(usize::MAX, |limit| limit as usize);
     // Intermediates from the anchor side down; the leaf is not constrained by its own pathLen.
     for cert in below_anchor.iter().skip(1).rev() {
         if !cert.is_self_issued() {

@@ -171,6 +171,7 @@ impl Verifier {
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            at,
             policy: &options.policy,
         };
 
@@ -270,6 +271,7 @@ impl Verifier {
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            at: OffsetDateTime::now_utc(),
             policy: &policy,
         };
         paths.build(cert).ok().map(|path| path.certs)
@@ -297,6 +299,7 @@ impl Verifier {
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            at,
             policy: &options.policy,
         };
         let found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
@@ -345,12 +348,13 @@ impl Verifier {
             Err(e) => checks.push(path_failure(e)),
         }
 
-        // Validity of every certificate below the anchor (only the leaf when there is no path).
-        let below_anchor: Vec<&Arc<Certificate>> = match &path {
-            Ok(p) => p.certs[..p.certs.len() - 1].iter().collect(),
-            Err(_) => vec![cert],
+        // Validity of every certificate of the path, the trust anchor's included (CONTRACT §3a);
+        // only the certificate itself when there is no path.
+        let judged: &[Arc<Certificate>] = match &path {
+            Ok(p) => &p.certs,
+            Err(_) => std::slice::from_ref(cert),
         };
-        for c in &below_anchor {
+        for c in judged {
             checks.push(validity_check(c, at));
         }
 
