@@ -223,6 +223,8 @@ pub struct Certificate {
     /// subjects and issuers without hashing whole names on every lookup.
     subject_key_hash: u64,
     issuer_key_hash: u64,
+    /// Subject and issuer are the same name (§6.1 asks this of every certificate of a path).
+    self_issued: bool,
 }
 
 impl Certificate {
@@ -273,6 +275,7 @@ impl Certificate {
             name_constraints: None,
             alt_names: Vec::new(),
             content_problem: None,
+            self_issued: subject.matches(&issuer),
             subject_key_hash: name_key_hash(subject.key()),
             issuer_key_hash: name_key_hash(issuer.key()),
             subject,
@@ -463,7 +466,7 @@ impl Certificate {
     }
 
     pub fn is_self_issued(&self) -> bool {
-        self.subject.matches(&self.issuer)
+        self.self_issued
     }
 
     /// May this certificate's key sign certificates? (basicConstraints CA, v3, keyCertSign if KU present)

@@ -38,6 +38,15 @@ pub struct PolicyExtensions {
     pub inhibit_any_policy: Option<u32>,
 }
 
+/// A certificate without any policy extension.
+const NO_POLICIES: PolicyExtensions = PolicyExtensions {
+    policies: None,
+    mappings: Vec::new(),
+    require_explicit_policy: None,
+    inhibit_policy_mapping: None,
+    inhibit_any_policy: None,
+};
+
 impl PolicyExtensions {
     /// Whether the certificate carries anything beyond a plain certificatePolicies.
     fn constrains(&self) -> bool {
@@ -58,6 +67,25 @@ pub enum PolicyError {
     NoAcceptablePolicy,
     #[error("certificate {depth} of the path maps a policy to or from anyPolicy")]
     AnyPolicyMapped { depth: usize },
+    #[error("processing the path's policies would take more than {0} steps (limit)")]
+    TooComplex(usize),
+}
+
+/// Steps (node comparisons) allowed for one path: real paths take a few dozen; a crafted one with
+/// thousands of policies and mappings per certificate is refused instead of stalling the verifier.
+pub const MAX_POLICY_STEPS: usize = 1 << 20;
+
+/// Counts the work of one path's policy processing.
+struct Steps(usize);
+
+impl Steps {
+    fn spend(&mut self, n: usize) -> Result<(), PolicyError> {
+        self.0 = self.0.saturating_add(n);
+        if self.0 > MAX_POLICY_STEPS {
+            return Err(PolicyError::TooComplex(MAX_POLICY_STEPS));
+        }
+        Ok(())
+    }
 }
 
 /// The outcome of policy processing.
@@ -124,10 +152,16 @@ impl Level {
 /// Processes the certificates of a path, from the one the trust anchor issued (§6.1's
 /// certificate 1) to the end certificate (certificate n), each with whether it is self-issued.
 pub fn process<'a>(
-    certs: impl ExactSizeIterator<Item = (&'a PolicyExtensions, bool)>,
+    certs: impl ExactSizeIterator<Item = (&'a PolicyExtensions, bool)> + Clone,
     options: &PolicyOptions,
 ) -> Result<ValidPolicies, PolicyError> {
     let n = certs.len();
+    // Without policy inputs or policy extensions there is nothing to compute: the path is valid
+    // for no policy, and nothing can require one (explicit_policy stays above 0).
+    if *options == PolicyOptions::default() && certs.clone().all(|(ext, _)| *ext == NO_POLICIES) {
+        return Ok(ValidPolicies::default());
+    }
+    let mut steps = Steps(0);
     let start = |inhibited: bool| if inhibited { 0 } else { n + 1 };
     // §6.1.2 (d), (e), (f).
     let mut explicit_policy = start(options.initial_explicit_policy);
@@ -148,7 +182,7 @@ pub fn process<'a>(
         let mut level = match &ext.policies {
             Some(policies) if !previous.is_empty() => {
                 let any_allowed = inhibit_any_policy > 0 || (!last && self_issued);
-                next_level(previous, policies, any_allowed)
+                next_level(previous, policies, any_allowed, &mut steps)?
             }
             _ => Level::default(),
         };
@@ -165,7 +199,7 @@ pub fn process<'a>(
             {
                 return Err(PolicyError::AnyPolicyMapped { depth });
             }
-            apply_mappings(&mut level, &ext.mappings, policy_mapping > 0);
+            apply_mappings(&mut level, &ext.mappings, policy_mapping > 0, &mut steps)?;
             // §6.1.4 (h), (i), (j).
             if !self_issued {
                 explicit_policy = explicit_policy.saturating_sub(1);
@@ -201,7 +235,12 @@ pub fn process<'a>(
 }
 
 /// §6.1.3 (d): the level of certificate i from the level of certificate i-1.
-fn next_level(previous: &Level, policies: &[ObjectIdentifier], any_allowed: bool) -> Level {
+fn next_level(
+    previous: &Level,
+    policies: &[ObjectIdentifier],
+    any_allowed: bool,
+    steps: &mut Steps,
+) -> Result<Level, PolicyError> {
     let mut level = Level::default();
     let mut cert_any = false;
     for policy in policies {
@@ -210,6 +249,7 @@ fn next_level(previous: &Level, policies: &[ObjectIdentifier], any_allowed: bool
             continue;
         }
         // (d)(1)(i): under every node that expects the policy; (ii) else under anyPolicy.
+        steps.spend(previous.nodes.len() + 1)?;
         let parents: Vec<usize> = (0..previous.nodes.len())
             .filter(|&j| previous.nodes[j].expects(policy))
             .collect();
@@ -226,6 +266,7 @@ fn next_level(previous: &Level, policies: &[ObjectIdentifier], any_allowed: bool
         // (d)(2): every expected policy of the previous level not yet a node becomes one.
         for parent in &previous.nodes {
             for policy in parent.expected() {
+                steps.spend(level.nodes.len() + previous.nodes.len() + 1)?;
                 if level.find(policy).is_some() {
                     continue;
                 }
@@ -242,7 +283,7 @@ fn next_level(previous: &Level, policies: &[ObjectIdentifier], any_allowed: bool
         }
         level.any = previous.any;
     }
-    level
+    Ok(level)
 }
 
 /// §6.1.4 (b): policy mappings of certificate i rewrite the expected policies of its level (or,
@@ -251,16 +292,19 @@ fn apply_mappings(
     level: &mut Level,
     mappings: &[(ObjectIdentifier, ObjectIdentifier)],
     allowed: bool,
-) {
+    steps: &mut Steps,
+) -> Result<(), PolicyError> {
     if mappings.is_empty() {
-        return;
+        return Ok(());
     }
+    steps.spend(mappings.len().saturating_mul(level.nodes.len() + 1))?;
     if !allowed {
         level
             .nodes
             .retain(|node| !mappings.iter().any(|(from, _)| *from == node.policy));
-        return;
+        return Ok(());
     }
+    steps.spend(mappings.len().saturating_mul(mappings.len()))?;
     for (i, (from, _)) in mappings.iter().enumerate() {
         if mappings[..i].iter().any(|(f, _)| f == from) {
             continue; // this issuer policy is already done
@@ -282,6 +326,7 @@ fn apply_mappings(
             None => {}
         }
     }
+    Ok(())
 }
 
 /// §6.1.5 (g): the authorities-constrained set (the last level) and its intersection with the
@@ -475,6 +520,41 @@ mod tests {
         // anyPolicy all the way down stands for the acceptable policies themselves.
         let any_path = [policies(&[ANY]), policies(&[ANY])];
         assert_eq!(run(&any_path, &other).unwrap().user, vec![oid("1.2.3.4")]);
+    }
+
+    #[test]
+    fn paths_without_policies_take_the_short_way_and_agree_with_the_graph() {
+        let none = [PolicyExtensions::default(), PolicyExtensions::default()];
+        assert_eq!(
+            run(&none, &PolicyOptions::default()),
+            Ok(ValidPolicies::default())
+        );
+        // The same path through the graph (an input that is not the default).
+        let inputs = PolicyOptions {
+            initial_policy_mapping_inhibit: true,
+            ..PolicyOptions::default()
+        };
+        assert_eq!(run(&none, &inputs), Ok(ValidPolicies::default()));
+    }
+
+    #[test]
+    fn thousands_of_policies_are_refused_not_ground_through() {
+        let many: Vec<String> = (0..2000).map(|i| format!("1.2.3.{i}")).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let path = [policies(&refs), policies(&refs)];
+        assert_eq!(
+            run(&path, &PolicyOptions::default()),
+            Err(PolicyError::TooComplex(MAX_POLICY_STEPS))
+        );
+        // A few hundred are still processed.
+        let path = [policies(&refs[..300]), policies(&refs[..300])];
+        assert_eq!(
+            run(&path, &PolicyOptions::default())
+                .unwrap()
+                .authorities
+                .len(),
+            300
+        );
     }
 
     #[test]
