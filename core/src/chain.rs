@@ -206,15 +206,18 @@ pub struct PathBuilder<'a> {
     pub policy: &'a PolicyOptions,
 }
 
-struct Search {
+/// The caller's judgement of a complete, validated path: true accepts it and ends the search.
+pub type Judge<'j> = dyn FnMut(CertPath) -> bool + 'j;
+
+struct Search<'j, 'k> {
     tried: usize,
     best_error: Option<PathError>,
-    /// The first complete path that passed every check except validity at the validation time.
-    fallback: Option<CertPath>,
-    found: Option<CertPath>,
+    /// Whether any complete path passed validation (and went to `judge`).
+    judged: bool,
+    judge: &'k mut Judge<'j>,
 }
 
-impl Search {
+impl Search<'_, '_> {
     fn note(&mut self, error: PathError) {
         if self
             .best_error
@@ -242,30 +245,62 @@ impl PathBuilder<'_> {
     /// validation time if there is one, else the first that passed everything but validity (the
     /// caller reports which certificate is out of its period), else the most relevant failure.
     pub fn build(&self, leaf: &Arc<Certificate>) -> Result<CertPath, PathError> {
+        let mut current = None;
+        let mut fallback = None;
+        self.for_each_path(leaf, &mut |path| {
+            if path.certs.iter().all(|c| self.valid_at(c)) {
+                current = Some(path);
+                return true;
+            }
+            if fallback.is_none() {
+                fallback = Some(path);
+            }
+            false
+        })?;
+        current
+            .or(fallback)
+            .ok_or_else(|| PathError::IssuerNotFound {
+                subject: leaf.subject.to_string(),
+                issuer: leaf.issuer.to_string(),
+            })
+    }
+
+    /// Hands every path from `leaf` to an anchor that passes validation to `judge`, most
+    /// promising first (anchors before intermediates, candidates valid at the validation time
+    /// before the others), until `judge` accepts one or the candidates or the budget run out.
+    /// The caller's judgement covers what validation leaves to it (validity, revocation), so a
+    /// path that fails there does not hide another that succeeds. `Err` when no path passed
+    /// validation: the most relevant failure.
+    pub fn for_each_path(
+        &self,
+        leaf: &Arc<Certificate>,
+        judge: &mut Judge<'_>,
+    ) -> Result<(), PathError> {
         if self.anchors.contains(leaf) {
             // A trust anchor is its own path; the caller still judges it as it judges a signer.
             let initial = match &self.policy.initial_policy_set {
                 Some(set) => set.clone(),
                 None => vec![ANY_POLICY],
             };
-            return Ok(CertPath {
+            judge(CertPath {
                 certs: vec![leaf.clone()],
                 policies: ValidPolicies {
                     authorities: vec![ANY_POLICY],
                     user: initial,
                 },
             });
+            return Ok(());
         }
         let mut search = Search {
             tried: 0,
             best_error: None,
-            fallback: None,
-            found: None,
+            judged: false,
+            judge,
         };
         let mut path = vec![leaf.clone()];
         self.extend(&mut path, &mut search);
-        if let Some(path) = search.found.or(search.fallback) {
-            return Ok(path);
+        if search.judged {
+            return Ok(());
         }
         Err(search
             .best_error
@@ -295,7 +330,7 @@ impl PathBuilder<'_> {
             })
     }
 
-    fn spend(&self, search: &mut Search) -> bool {
+    fn spend(&self, search: &mut Search<'_, '_>) -> bool {
         search.tried += 1;
         if search.tried > self.limits.max_candidates {
             search.note(PathError::BudgetExhausted(self.limits.max_candidates));
@@ -304,10 +339,10 @@ impl PathBuilder<'_> {
         true
     }
 
-    /// Extends `path` towards an anchor; true once a path valid in every respect is found (in
-    /// `search.found`). Candidates valid at the validation time go first, anchors before
-    /// intermediates; a failing candidate is noted and the next one tried.
-    fn extend(&self, path: &mut Vec<Arc<Certificate>>, search: &mut Search) -> bool {
+    /// Extends `path` towards an anchor; true once the judge accepted a path. Candidates valid at
+    /// the validation time go first, anchors before intermediates; a failing candidate is noted
+    /// and the next one tried.
+    fn extend(&self, path: &mut Vec<Arc<Certificate>>, search: &mut Search<'_, '_>) -> bool {
         let child = path.last().expect("path starts with the leaf").clone();
         if path.len() >= self.limits.max_length {
             search.note(PathError::TooLong(self.limits.max_length));
@@ -370,22 +405,15 @@ impl PathBuilder<'_> {
         false
     }
 
-    /// Validates a path that reached an anchor; true when it is valid in every respect.
-    fn complete(&self, path: &[Arc<Certificate>], search: &mut Search) -> bool {
+    /// Validates a path that reached an anchor and, if it passes, asks the judge.
+    fn complete(&self, path: &[Arc<Certificate>], search: &mut Search<'_, '_>) -> bool {
         match validate(path, self.policy, &self.limits) {
             Ok(policies) => {
-                let found = CertPath {
+                search.judged = true;
+                (search.judge)(CertPath {
                     certs: path.to_vec(),
                     policies,
-                };
-                if path.iter().all(|c| self.valid_at(c)) {
-                    search.found = Some(found);
-                    return true;
-                }
-                if search.fallback.is_none() {
-                    search.fallback = Some(found);
-                }
-                false
+                })
             }
             Err(e) => {
                 search.note(e);

@@ -322,60 +322,37 @@ impl Verifier {
         options: &VerifyOptions,
         at: OffsetDateTime,
     ) -> CertEvaluation {
-        let mut checks = Vec::new();
-        let mut evidence = Evidence::default();
-        let path = paths.build(cert);
-        match &path {
-            Ok(p) => {
-                evidence.chain = p.certs.iter().map(|c| c.subject.to_string()).collect();
-                evidence.path = p.certs.clone();
-                evidence.policies = Some(
-                    p.policies
-                        .authorities
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect(),
-                );
-                checks.push(Check::pass(
-                    "chain",
-                    format!(
-                        "{} certificate(s) to trust anchor {}",
-                        p.certs.len(),
-                        p.anchor().subject
-                    ),
-                ));
+        // Every path that passes validation is judged on validity and revocation until one
+        // passes both; when none does, the first (the most promising) is reported.
+        let mut accepted: Option<CertEvaluation> = None;
+        let mut first: Option<CertEvaluation> = None;
+        let searched = paths.for_each_path(cert, &mut |path| {
+            let judged = judge_path(&path, paths, snapshot, at);
+            if first_reason(&judged.checks).is_none() {
+                accepted = Some(judged);
+                return true;
             }
-            Err(e) => checks.push(path_failure(e)),
-        }
-
-        // Validity of every certificate of the path, the trust anchor's included (CONTRACT §3a);
-        // only the certificate itself when there is no path.
-        let judged: &[Arc<Certificate>] = match &path {
-            Ok(p) => &p.certs,
-            Err(_) => std::slice::from_ref(cert),
-        };
-        for c in judged {
-            checks.push(validity_check(c, at));
-        }
-
-        match &path {
-            Ok(p) => {
-                let context = RevocationContext {
-                    crls: snapshot,
-                    paths,
-                    at,
-                };
-                checks.extend(revocation_checks(p, &context, &mut evidence));
+            if first.is_none() {
+                first = Some(judged);
             }
-            Err(_) => checks.push(
-                Check::unknown(
-                    "revocation",
-                    None,
-                    "not checked: there is no trusted path to verify CRLs with",
-                )
-                .about(cert),
+            false
+        });
+        let CertEvaluation {
+            mut checks,
+            evidence,
+        } = match (accepted.or(first), searched) {
+            (Some(found), _) => found,
+            (None, Err(e)) => no_path(cert, &e, at),
+            // for_each_path is Ok only after judging a path; kept total all the same.
+            (None, Ok(())) => no_path(
+                cert,
+                &PathError::IssuerNotFound {
+                    subject: cert.subject.to_string(),
+                    issuer: cert.issuer.to_string(),
+                },
+                at,
             ),
-        }
+        };
 
         match options.key_usage {
             KeyUsagePolicy::DocumentSigning => checks.push(key_usage_check(cert)),
@@ -386,6 +363,65 @@ impl Verifier {
             checks.push(identity_check(cert, expected));
         }
         CertEvaluation { checks, evidence }
+    }
+}
+
+/// The checks of one validated path: the chain itself, the validity of every certificate of the
+/// path (the trust anchor's included, CONTRACT §3a) and the revocation of those below the anchor.
+fn judge_path(
+    path: &CertPath,
+    paths: &PathBuilder<'_>,
+    snapshot: &CrlSnapshot,
+    at: OffsetDateTime,
+) -> CertEvaluation {
+    let mut evidence = Evidence {
+        chain: path.certs.iter().map(|c| c.subject.to_string()).collect(),
+        path: path.certs.clone(),
+        policies: Some(
+            path.policies
+                .authorities
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        ),
+        ..Evidence::default()
+    };
+    let mut checks = Vec::with_capacity(2 * path.certs.len() + 2);
+    checks.push(Check::pass(
+        "chain",
+        format!(
+            "{} certificate(s) to trust anchor {}",
+            path.certs.len(),
+            path.anchor().subject
+        ),
+    ));
+    for c in &path.certs {
+        checks.push(validity_check(c, at));
+    }
+    let context = RevocationContext {
+        crls: snapshot,
+        paths,
+        at,
+    };
+    checks.extend(revocation_checks(path, &context, &mut evidence));
+    CertEvaluation { checks, evidence }
+}
+
+/// The checks when no path validates: why, and the certificate's own validity.
+fn no_path(cert: &Certificate, e: &PathError, at: OffsetDateTime) -> CertEvaluation {
+    let checks = vec![
+        path_failure(e),
+        validity_check(cert, at),
+        Check::unknown(
+            "revocation",
+            None,
+            "not checked: there is no trusted path to verify CRLs with",
+        )
+        .about(cert),
+    ];
+    CertEvaluation {
+        checks,
+        evidence: Evidence::default(),
     }
 }
 

@@ -35,14 +35,22 @@ impl Ca {
         Issuer::from_params(&self.params, &self.key)
     }
 
-    /// A current, empty CRL, so that revocation does not decide the verdicts below.
-    fn crl(&self) -> Arc<Crl> {
+    /// A current CRL listing `revoked` (serial numbers), issued by this CA.
+    fn crl(&self, revoked: &[u64]) -> Arc<Crl> {
         let params = CertificateRevocationListParams {
             this_update: ymd(2026),
             next_update: ymd(2027),
             crl_number: SerialNumber::from(1u64),
             issuing_distribution_point: None,
-            revoked_certs: Vec::new(),
+            revoked_certs: revoked
+                .iter()
+                .map(|&serial| rcgen::RevokedCertParams {
+                    serial_number: SerialNumber::from(serial),
+                    revocation_time: ymd(2026),
+                    reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                })
+                .collect(),
             key_identifier_method: KeyIdMethod::Sha256,
         };
         let crl = params.signed_by(&self.issuer()).expect("CRL");
@@ -142,6 +150,8 @@ struct Case<'a> {
     anchors: Vec<Arc<Certificate>>,
     cas: Vec<&'a Ca>,
     extra: Vec<Arc<Certificate>>,
+    /// Serial numbers every CA's CRL lists as revoked.
+    revoked: Vec<u64>,
     options: VerifyOptions,
 }
 
@@ -151,6 +161,7 @@ impl<'a> Case<'a> {
             anchors: vec![anchor.cert.clone()],
             cas: vec![anchor],
             extra: Vec::new(),
+            revoked: Vec::new(),
             options: VerifyOptions {
                 at: Some(parse_time(AT).expect("time")),
                 key_usage: KeyUsagePolicy::Any,
@@ -173,7 +184,7 @@ impl<'a> Case<'a> {
     }
 
     fn verify(&self, cert: &Arc<Certificate>) -> Verdict {
-        let crls = CrlSnapshot::new(self.cas.iter().map(|ca| ca.crl()));
+        let crls = CrlSnapshot::new(self.cas.iter().map(|ca| ca.crl(&self.revoked)));
         let verifier = Verifier::new(self.anchors.clone(), Vec::new(), crls).expect("verifier");
         let options = VerifyOptions {
             extra_intermediates: self.extra.clone(),
@@ -215,6 +226,22 @@ fn an_expired_copy_of_an_intermediate_does_not_hide_the_current_one() {
     // With only the expired copy the path exists and its certificate is reported expired.
     let only_expired = Case::new(&anchor).via(&ca, &[expired]);
     assert_refused(&only_expired.verify(&ee), Reason::CertExpired, "expired");
+}
+
+#[test]
+fn a_revoked_copy_of_an_intermediate_does_not_hide_a_current_one() {
+    let anchor = root("Root", |_| {});
+    let ca = sub_ca("Issuing CA", &anchor, |p| {
+        p.serial_number = Some(7u64.into())
+    });
+    let revoked = copy_of(&ca, &anchor, |p| p.serial_number = Some(666u64.into()));
+    let ee = leaf("Signer", &[], &ca);
+    let mut both = Case::new(&anchor).via(&ca, &[revoked.clone(), ca.cert.clone()]);
+    both.revoked = vec![666];
+    assert_valid(&both.verify(&ee));
+    let mut alone = Case::new(&anchor).via(&ca, &[revoked]);
+    alone.revoked = vec![666];
+    assert_refused(&alone.verify(&ee), Reason::CertRevoked, "revoked");
 }
 
 #[test]
