@@ -218,6 +218,15 @@ struct Search<'j, 'k> {
 }
 
 impl Search<'_, '_> {
+    /// Notes the failure of a candidate of `rank`: one whose key identifier contradicts the
+    /// child's (tried only in case the identifiers are wrong) explains a failure only when
+    /// nothing else does.
+    fn note_at(&mut self, rank: u8, error: PathError) {
+        if rank < KEY_ID_MISMATCH || self.best_error.is_none() {
+            self.note(error);
+        }
+    }
+
     fn note(&mut self, error: PathError) {
         if self
             .best_error
@@ -229,6 +238,13 @@ impl Search<'_, '_> {
     }
 }
 
+/// Candidate issuers are tried in rank order: 0 key identifiers agree (or one is absent) and the
+/// candidate is valid at the validation time, 1 agree but not valid, 2 and 3 likewise with
+/// contradicting key identifiers, which a correct issuer does not have but a CA with a faulty
+/// authorityKeyIdentifier may.
+const RANKS: u8 = 4;
+const KEY_ID_MISMATCH: u8 = 2;
+
 fn key_ids_compatible(child: &Certificate, issuer: &Certificate) -> bool {
     match (&child.authority_key_id, &issuer.subject_key_id) {
         (Some(aki), Some(ski)) => aki == ski,
@@ -239,6 +255,16 @@ fn key_ids_compatible(child: &Certificate, issuer: &Certificate) -> bool {
 impl PathBuilder<'_> {
     fn valid_at(&self, cert: &Certificate) -> bool {
         cert.not_before <= self.at && self.at <= cert.not_after
+    }
+
+    /// The order in which `candidate` is tried as the issuer of `child` (see [`RANKS`]).
+    fn rank(&self, child: &Certificate, candidate: &Certificate) -> u8 {
+        let mismatch = if key_ids_compatible(child, candidate) {
+            0
+        } else {
+            KEY_ID_MISMATCH
+        };
+        mismatch + u8::from(!self.valid_at(candidate))
     }
 
     /// The best path from `leaf` to an anchor: one whose every certificate is valid at the
@@ -348,16 +374,16 @@ impl PathBuilder<'_> {
             search.note(PathError::TooLong(self.limits.max_length));
             return false;
         }
-        for current in [true, false] {
+        for rank in 0..RANKS {
             for anchor in self.anchors.issuers_of(&child) {
-                if self.valid_at(anchor) != current || !key_ids_compatible(&child, anchor) {
+                if self.rank(&child, anchor) != rank {
                     continue;
                 }
                 if !self.spend(search) {
                     return false;
                 }
                 if let Err(e) = self.check_signature(&child, anchor) {
-                    search.note(e);
+                    search.note_at(rank, e);
                     continue;
                 }
                 path.push(anchor.clone());
@@ -368,13 +394,12 @@ impl PathBuilder<'_> {
                 }
             }
         }
-        for current in [true, false] {
+        for rank in 0..RANKS {
             for pool in self.pools {
                 for candidate in pool.issuers_of(&child) {
-                    if self.valid_at(candidate) != current
+                    if self.rank(&child, candidate) != rank
                         || path.iter().any(|c| c.fingerprint == candidate.fingerprint)
                         || self.anchors.contains(candidate)
-                        || !key_ids_compatible(&child, candidate)
                     {
                         continue;
                     }
@@ -382,15 +407,16 @@ impl PathBuilder<'_> {
                         return false;
                     }
                     if let Err(why) = candidate.can_sign_certificates() {
-                        search.note(PathError::NotCa {
+                        let error = PathError::NotCa {
                             subject: child.subject.to_string(),
                             issuer: candidate.subject.to_string(),
                             why,
-                        });
+                        };
+                        search.note_at(rank, error);
                         continue;
                     }
                     if let Err(e) = self.check_signature(&child, candidate) {
-                        search.note(e);
+                        search.note_at(rank, e);
                         continue;
                     }
                     path.push(candidate.clone());

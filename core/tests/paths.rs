@@ -245,6 +245,25 @@ fn a_revoked_copy_of_an_intermediate_does_not_hide_a_current_one() {
 }
 
 #[test]
+fn an_issuer_is_still_tried_when_the_authority_key_identifier_contradicts_it() {
+    let anchor = root("Root", |_| {});
+    let wrong_aki = x509_cert::ext::pkix::AuthorityKeyIdentifier {
+        key_identifier: Some(der::asn1::OctetString::new(vec![0xde, 0xad]).expect("octets")),
+        authority_cert_issuer: None,
+        authority_cert_serial_number: None,
+    };
+    let ee = parse(&leaf_der("Signer", &[], &anchor, |p| {
+        p.use_authority_key_identifier_extension = false;
+        p.custom_extensions = vec![CustomExtension::from_oid_content(
+            &[2, 5, 29, 35],
+            wrong_aki.to_der().expect("encodes"),
+        )]
+    }));
+    assert_eq!(ee.authority_key_id.as_deref(), Some(&[0xde, 0xad][..]));
+    assert_valid(&Case::new(&anchor).verify(&ee));
+}
+
+#[test]
 fn copies_that_fail_signature_or_ca_checks_do_not_hide_a_good_path() {
     let anchor = root("Root", |_| {});
     let impostor = root("Root", |_| {}); // the anchor's name, another key
