@@ -185,8 +185,10 @@ impl<'a> NameRef<'a> {
                     std::net::Ipv4Addr::from([b[0], b[1], b[2], b[3]])
                 ),
                 _ => {
+                    // AltName::Ip holds 4 or 16 octets; a shorter one would show zero-padded.
                     let mut a = [0u8; 16];
-                    a.copy_from_slice(&b[..16.min(b.len())]);
+                    let n = b.len().min(16);
+                    a[..n].copy_from_slice(&b[..n]);
                     format!("iPAddress {}", std::net::Ipv6Addr::from(a))
                 }
             },

@@ -226,7 +226,7 @@ pub fn process<'a>(
         levels.push(level);
     }
 
-    let valid = intersect(&levels, options.initial_policy_set.as_deref());
+    let valid = intersect(&levels, options.initial_policy_set.as_deref(), &mut steps)?;
     // §6.1.5 (g) and the final test of §6.1.6.
     if explicit_policy == 0 && valid.user.is_empty() {
         return Err(PolicyError::NoAcceptablePolicy);
@@ -331,20 +331,24 @@ fn apply_mappings(
 
 /// §6.1.5 (g): the authorities-constrained set (the last level) and its intersection with the
 /// user-initial-policy-set, on the graph as RFC 9618 §4 does it on the tree's behalf.
-fn intersect(levels: &[Level], initial: Option<&[ObjectIdentifier]>) -> ValidPolicies {
+fn intersect(
+    levels: &[Level],
+    initial: Option<&[ObjectIdentifier]>,
+    steps: &mut Steps,
+) -> Result<ValidPolicies, PolicyError> {
     let leaf = levels.last().expect("depth 0 is always there");
     let mut authorities: Vec<ObjectIdentifier> = leaf.nodes.iter().map(|n| n.policy).collect();
     if leaf.any {
         authorities.push(ANY_POLICY);
     }
     let Some(initial) = initial.filter(|set| !set.contains(&ANY_POLICY)) else {
-        return ValidPolicies {
+        return Ok(ValidPolicies {
             user: authorities.clone(),
             authorities,
-        };
+        });
     };
     if leaf.is_empty() {
-        return ValidPolicies::default();
+        return Ok(ValidPolicies::default());
     }
     // Which nodes reach the last level (the tree would have pruned the others, §6.1.3 (d)(3)).
     let mut reachable: Vec<Vec<bool>> = levels.iter().map(|l| vec![false; l.nodes.len()]).collect();
@@ -365,6 +369,7 @@ fn intersect(levels: &[Level], initial: Option<&[ObjectIdentifier]>) -> ValidPol
     let mut boundary: Vec<ObjectIdentifier> = Vec::new();
     for k in 1..=depth {
         for (j, node) in levels[k].nodes.iter().enumerate() {
+            steps.spend(initial.len() + boundary.len() + node.parents.len() + 1)?;
             let by_any = node.parent_any && initial.contains(&node.policy);
             if node.parent_any && reachable[k][j] && !boundary.contains(&node.policy) {
                 boundary.push(node.policy);
@@ -380,6 +385,7 @@ fn intersect(levels: &[Level], initial: Option<&[ObjectIdentifier]>) -> ValidPol
         .map(|(n, _)| n.policy)
         .collect();
     if leaf.any {
+        steps.spend(initial.len() * (boundary.len() + user.len() + 1))?;
         // (g)(iii)(3): anyPolicy at depth n stands for every acceptable policy not already
         // decided by a node of the valid_policy_node_set.
         for policy in initial {
@@ -388,7 +394,7 @@ fn intersect(levels: &[Level], initial: Option<&[ObjectIdentifier]>) -> ValidPol
             }
         }
     }
-    ValidPolicies { authorities, user }
+    Ok(ValidPolicies { authorities, user })
 }
 
 #[cfg(test)]

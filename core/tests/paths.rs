@@ -602,6 +602,19 @@ fn the_verdict_reports_the_paths_valid_policies_and_the_caller_may_require_one()
 }
 
 #[test]
+fn a_policy_listed_twice_fails_the_path() {
+    let anchor = root("Root", |_| {});
+    let ee = parse(&leaf_der("Signer", &[], &anchor, |p| {
+        p.custom_extensions = vec![policies_extension(&[NCA_SIGN, NCA_OTHER, NCA_SIGN])]
+    }));
+    assert_refused(
+        &Case::new(&anchor).verify(&ee),
+        Reason::ChainUntrusted,
+        &format!("policy {NCA_SIGN} appears twice"),
+    );
+}
+
+#[test]
 fn a_path_without_policies_is_valid_for_none_unless_one_is_required() {
     let anchor = root("Root", |_| {});
     let ee = leaf("Signer", &[], &anchor);
