@@ -107,7 +107,8 @@ pub struct PathLimits {
     pub max_length: usize,
     /// Candidate issuers tried (each costs at most one signature check) per path search.
     pub max_candidates: usize,
-    /// Name-constraint comparisons (names × subtrees) per candidate path.
+    /// Name-constraint comparisons (names × subtrees) per path search, over all the candidate
+    /// paths it validates.
     pub max_name_checks: usize,
 }
 
@@ -214,6 +215,8 @@ struct Search<'j, 'k> {
     best_error: Option<PathError>,
     /// Whether any complete path passed validation (and went to `judge`).
     judged: bool,
+    /// Name-constraint comparisons, shared by every candidate path of the search.
+    names: Budget,
     judge: &'k mut Judge<'j>,
 }
 
@@ -321,6 +324,10 @@ impl PathBuilder<'_> {
             tried: 0,
             best_error: None,
             judged: false,
+            names: Budget {
+                limit: self.limits.max_name_checks,
+                spent: 0,
+            },
             judge,
         };
         let mut path = vec![leaf.clone()];
@@ -433,7 +440,7 @@ impl PathBuilder<'_> {
 
     /// Validates a path that reached an anchor and, if it passes, asks the judge.
     fn complete(&self, path: &[Arc<Certificate>], search: &mut Search<'_, '_>) -> bool {
-        match validate(path, self.policy, &self.limits) {
+        match validate(path, self.policy, &mut search.names) {
             Ok(policies) => {
                 search.judged = true;
                 (search.judge)(CertPath {
@@ -456,7 +463,7 @@ impl PathBuilder<'_> {
 fn validate(
     path: &[Arc<Certificate>],
     options: &PolicyOptions,
-    limits: &PathLimits,
+    names: &mut Budget,
 ) -> Result<ValidPolicies, PathError> {
     let (anchor, below_anchor) = path.split_last().expect("a path holds its anchor");
     for cert in below_anchor {
@@ -492,7 +499,7 @@ fn validate(
             max_path_length = max_path_length.min(limit as usize);
         }
     }
-    check_name_constraints(path, limits.max_name_checks)?;
+    check_name_constraints(path, names)?;
     policy::process(
         below_anchor
             .iter()
@@ -506,12 +513,11 @@ fn validate(
 /// Every CA of the path (the anchor included) constrains the names of the certificates below it,
 /// except self-issued intermediates (§6.1.4 (g) applies to the names of "the certificate" only
 /// when it is the end certificate or not self-issued, §6.1.3 (b)).
-fn check_name_constraints(path: &[Arc<Certificate>], limit: usize) -> Result<(), PathError> {
+fn check_name_constraints(path: &[Arc<Certificate>], budget: &mut Budget) -> Result<(), PathError> {
     // The common path carries no constraints: no work, no allocation.
     if path.iter().all(|c| c.name_constraints.is_none()) {
         return Ok(());
     }
-    let mut budget = Budget { limit, spent: 0 };
     for (i, ca) in path.iter().enumerate().skip(1) {
         let Some(constraints) = &ca.name_constraints else {
             continue;
@@ -521,7 +527,7 @@ fn check_name_constraints(path: &[Arc<Certificate>], limit: usize) -> Result<(),
                 continue;
             }
             let names = name_constraints::names_of(&cert.subject, &cert.alt_names);
-            name_constraints::check(constraints, names, &mut budget).map_err(|why| {
+            name_constraints::check(constraints, names, budget).map_err(|why| {
                 PathError::NameConstraints {
                     subject: cert.subject.to_string(),
                     ca: ca.subject.to_string(),

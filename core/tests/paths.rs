@@ -490,6 +490,34 @@ fn a_thousand_names_under_a_thousand_constraints_answer_within_the_budget() {
 }
 
 #[test]
+fn the_name_budget_covers_every_candidate_path_of_a_search() {
+    let anchor = root("Root", |_| {});
+    let constrained = |p: &mut CertificateParams| {
+        p.name_constraints = Some(NameConstraints {
+            permitted_subtrees: dns_subtrees(1000),
+            excluded_subtrees: Vec::new(),
+        })
+    };
+    let ca = sub_ca("Constrained CA", &anchor, constrained);
+    let copy = copy_of(&ca, &anchor, |p| p.serial_number = Some(2u64.into()));
+    // 600 names, the last outside the subtrees: each path costs about 600,000 comparisons
+    // before it fails.
+    let mut names: Vec<String> = (0..599).map(|i| format!("h{i}.d999.kz")).collect();
+    names.push("h.example.com".into());
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let ee = leaf("Signer", &refs, &ca);
+    let one = Case::new(&anchor).through(&ca).verify(&ee);
+    assert_refused(
+        &one,
+        Reason::ChainUntrusted,
+        "outside the permitted subtrees",
+    );
+    // Two such paths together exceed the budget of the search: it stops there.
+    let two = Case::new(&anchor).via(&ca, &[ca.cert.clone(), copy]);
+    assert_refused(&two.verify(&ee), Reason::ChainUntrusted, "(limit)");
+}
+
+#[test]
 fn ip_email_and_directory_constraints() {
     let mut permitted_dn = rcgen::DistinguishedName::new();
     permitted_dn.push(DnType::OrganizationName, "Egov");
