@@ -307,15 +307,11 @@ impl PathBuilder<'_> {
     ) -> Result<(), PathError> {
         if self.anchors.contains(leaf) {
             // A trust anchor is its own path; the caller still judges it as it judges a signer.
-            let initial = match &self.policy.initial_policy_set {
-                Some(set) => set.clone(),
-                None => vec![ANY_POLICY],
-            };
             judge(CertPath {
                 certs: vec![leaf.clone()],
                 policies: ValidPolicies {
                     authorities: vec![ANY_POLICY],
-                    user: initial,
+                    user: self.policy.initial_policy_set.clone(),
                 },
             });
             return Ok(());

@@ -38,15 +38,6 @@ pub struct PolicyExtensions {
     pub inhibit_any_policy: Option<u32>,
 }
 
-/// A certificate without any policy extension.
-const NO_POLICIES: PolicyExtensions = PolicyExtensions {
-    policies: None,
-    mappings: Vec::new(),
-    require_explicit_policy: None,
-    inhibit_policy_mapping: None,
-    inhibit_any_policy: None,
-};
-
 impl PolicyExtensions {
     /// Whether the certificate carries anything beyond a plain certificatePolicies.
     fn constrains(&self) -> bool {
@@ -94,8 +85,16 @@ pub struct ValidPolicies {
     /// The authorities-constrained policy set: the policies (in the end certificate's domain) the
     /// path is valid for, anyPolicy included when the whole path allows any policy.
     pub authorities: Vec<ObjectIdentifier>,
-    /// The user-constrained policy set: `authorities` intersected with the initial policy set.
-    pub user: Vec<ObjectIdentifier>,
+    /// The user-constrained policy set: `authorities` intersected with the initial policy set;
+    /// `None` when that set is anyPolicy (the user set is then `authorities` itself).
+    pub user: Option<Vec<ObjectIdentifier>>,
+}
+
+impl ValidPolicies {
+    /// The user-constrained policy set.
+    pub fn user(&self) -> &[ObjectIdentifier] {
+        self.user.as_deref().unwrap_or(&self.authorities)
+    }
 }
 
 #[derive(Debug)]
@@ -155,12 +154,73 @@ pub fn process<'a>(
     certs: impl ExactSizeIterator<Item = (&'a PolicyExtensions, bool)> + Clone,
     options: &PolicyOptions,
 ) -> Result<ValidPolicies, PolicyError> {
-    let n = certs.len();
-    // Without policy inputs or policy extensions there is nothing to compute: the path is valid
-    // for no policy, and nothing can require one (explicit_policy stays above 0).
-    if *options == PolicyOptions::default() && certs.clone().all(|(ext, _)| *ext == NO_POLICIES) {
-        return Ok(ValidPolicies::default());
+    // The common path (NCA hierarchies: a policy or two per certificate, no mappings or policy
+    // constraints) under the default inputs needs no graph.
+    let simple = |(ext, _): (&PolicyExtensions, bool)| {
+        !ext.constrains()
+            && ext
+                .policies
+                .as_ref()
+                .is_none_or(|p| p.len() <= SIMPLE_MAX_POLICIES)
+    };
+    if *options == PolicyOptions::default() && certs.clone().all(simple) {
+        return Ok(process_simple(certs.map(|(ext, _)| ext)));
     }
+    process_graph(certs, options)
+}
+
+/// Certificates with more policies than this go through the graph, whose work is counted.
+const SIMPLE_MAX_POLICIES: usize = 16;
+
+/// The outcome of the graph for a path without policyMappings, policyConstraints and
+/// inhibitAnyPolicy, under the default inputs. Without mappings every node expects its own policy,
+/// so a level is a set of policies plus whether the anyPolicy node is there; anyPolicy is never
+/// inhibited (inhibit_anyPolicy starts at n + 1 and only loses one per certificate) and no
+/// explicit policy is ever required, so the path is always accepted.
+fn process_simple<'a>(certs: impl Iterator<Item = &'a PolicyExtensions>) -> ValidPolicies {
+    let mut set: Vec<ObjectIdentifier> = Vec::new();
+    let mut any = true;
+    for ext in certs {
+        // §6.1.3 (e): no certificatePolicies, no valid policy from here on.
+        let Some(policies) = &ext.policies else {
+            return ValidPolicies::default();
+        };
+        let cert_any = policies.contains(&ANY_POLICY);
+        // (d)(1): the certificate's policies the previous level supports, in the certificate's
+        // order; (d)(2): with anyPolicy, every policy of the previous level too.
+        let mut next: Vec<ObjectIdentifier> = policies
+            .iter()
+            .filter(|p| **p != ANY_POLICY && (any || set.contains(p)))
+            .copied()
+            .collect();
+        if cert_any {
+            for p in &set {
+                if !next.contains(p) {
+                    next.push(*p);
+                }
+            }
+        }
+        any = any && cert_any;
+        set = next;
+        if set.is_empty() && !any {
+            return ValidPolicies::default();
+        }
+    }
+    if any {
+        set.push(ANY_POLICY);
+    }
+    ValidPolicies {
+        authorities: set,
+        user: None,
+    }
+}
+
+/// RFC 5280 §6.1.2-§6.1.5 on the policy graph.
+fn process_graph<'a>(
+    certs: impl ExactSizeIterator<Item = (&'a PolicyExtensions, bool)>,
+    options: &PolicyOptions,
+) -> Result<ValidPolicies, PolicyError> {
+    let n = certs.len();
     let mut steps = Steps(0);
     let start = |inhibited: bool| if inhibited { 0 } else { n + 1 };
     // §6.1.2 (d), (e), (f).
@@ -228,7 +288,7 @@ pub fn process<'a>(
 
     let valid = intersect(&levels, options.initial_policy_set.as_deref(), &mut steps)?;
     // §6.1.5 (g) and the final test of §6.1.6.
-    if explicit_policy == 0 && valid.user.is_empty() {
+    if explicit_policy == 0 && valid.user().is_empty() {
         return Err(PolicyError::NoAcceptablePolicy);
     }
     Ok(valid)
@@ -343,8 +403,8 @@ fn intersect(
     }
     let Some(initial) = initial.filter(|set| !set.contains(&ANY_POLICY)) else {
         return Ok(ValidPolicies {
-            user: authorities.clone(),
             authorities,
+            user: None,
         });
     };
     if leaf.is_empty() {
@@ -394,7 +454,10 @@ fn intersect(
             }
         }
     }
-    Ok(ValidPolicies { authorities, user })
+    Ok(ValidPolicies {
+        authorities,
+        user: Some(user),
+    })
 }
 
 #[cfg(test)]
@@ -515,7 +578,7 @@ mod tests {
             ..PolicyOptions::default()
         };
         let valid = run(&path, &only_p2).unwrap();
-        assert_eq!(valid.user, vec![oid(P2)]);
+        assert_eq!(valid.user(), [oid(P2)]);
         assert_eq!(valid.authorities, vec![oid(P1), oid(P2)]);
         let other = PolicyOptions {
             initial_policy_set: Some(vec![oid("1.2.3.4")]),
@@ -525,7 +588,7 @@ mod tests {
         assert_eq!(run(&path, &other), Err(PolicyError::NoAcceptablePolicy));
         // anyPolicy all the way down stands for the acceptable policies themselves.
         let any_path = [policies(&[ANY]), policies(&[ANY])];
-        assert_eq!(run(&any_path, &other).unwrap().user, vec![oid("1.2.3.4")]);
+        assert_eq!(run(&any_path, &other).unwrap().user(), [oid("1.2.3.4")]);
     }
 
     #[test]
@@ -561,6 +624,28 @@ mod tests {
                 .len(),
             300
         );
+    }
+
+    proptest::proptest! {
+        /// The short way and the graph agree on every path the short way takes.
+        #[test]
+        fn the_short_way_is_the_graph(
+            path in proptest::collection::vec(
+                proptest::option::of(proptest::sample::subsequence(vec![P1, P2, "1.2.3.3", ANY], 0..=4)),
+                1..5,
+            ),
+        ) {
+            let path: Vec<PolicyExtensions> = path
+                .iter()
+                .map(|p| PolicyExtensions {
+                    policies: p.as_ref().map(|list| list.iter().map(|s| oid(s)).collect()),
+                    ..PolicyExtensions::default()
+                })
+                .collect();
+            let graph = process_graph(path.iter().map(|p| (p, false)), &PolicyOptions::default());
+            let simple = process_simple(path.iter());
+            proptest::prop_assert_eq!(graph, Ok(simple));
+        }
     }
 
     #[test]
