@@ -490,6 +490,37 @@ fn a_thousand_names_under_a_thousand_constraints_answer_within_the_budget() {
 }
 
 #[test]
+fn a_name_constraint_that_is_not_critical_binds_all_the_same() {
+    use x509_cert::ext::pkix::constraints::name::{
+        GeneralSubtree as Subtree, NameConstraints as Nc,
+    };
+    let excluded = Nc {
+        permitted_subtrees: None,
+        excluded_subtrees: Some(vec![Subtree {
+            base: x509_cert::ext::pkix::name::GeneralName::DnsName(
+                der::asn1::Ia5String::new("egov.kz").expect("IA5"),
+            ),
+            minimum: 0,
+            maximum: None,
+        }]),
+    };
+    let mut extension =
+        CustomExtension::from_oid_content(&[2, 5, 29, 30], excluded.to_der().expect("encodes"));
+    extension.set_criticality(false);
+    let anchor = root("Root", |_| {});
+    let ca = sub_ca("Issuing CA", &anchor, |p| {
+        p.custom_extensions = vec![extension]
+    });
+    let case = Case::new(&anchor).through(&ca);
+    assert_valid(&case.verify(&leaf("Signer", &["portal.example.kz"], &ca)));
+    assert_refused(
+        &case.verify(&leaf("Signer", &["portal.egov.kz"], &ca)),
+        Reason::ChainUntrusted,
+        "dNSName portal.egov.kz is in an excluded subtree",
+    );
+}
+
+#[test]
 fn the_name_budget_covers_every_candidate_path_of_a_search() {
     let anchor = root("Root", |_| {});
     let constrained = |p: &mut CertificateParams| {
