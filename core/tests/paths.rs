@@ -557,6 +557,7 @@ fn ip_email_and_directory_constraints() {
         p.name_constraints = Some(NameConstraints {
             permitted_subtrees: vec![
                 GeneralSubtree::IpAddress(rcgen::CidrSubnet::from_str("10.1.0.0/16").unwrap()),
+                GeneralSubtree::IpAddress(rcgen::CidrSubnet::from_str("2001:db8::/32").unwrap()),
                 GeneralSubtree::Rfc822Name(".egov.kz".into()),
             ],
             excluded_subtrees: vec![GeneralSubtree::DirectoryName(permitted_dn)],
@@ -568,6 +569,12 @@ fn ip_email_and_directory_constraints() {
         &case.verify(&leaf("Signer", &["10.2.0.1"], &ca)),
         Reason::ChainUntrusted,
         "iPAddress 10.2.0.1",
+    );
+    assert_valid(&case.verify(&leaf("Signer", &["2001:db8:5::1"], &ca)));
+    assert_refused(
+        &case.verify(&leaf("Signer", &["2001:db9::1"], &ca)),
+        Reason::ChainUntrusted,
+        "iPAddress 2001:db9::1",
     );
     let with_email = |email: &'static str, org: Option<&'static str>| {
         parse(&leaf_der("Signer", &[], &ca, |p| {
