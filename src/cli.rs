@@ -204,6 +204,7 @@ fn prepare(
         key_usage,
         extra_intermediates: Vec::new(),
         crls: None,
+        policy: Default::default(),
     };
     Ok((verifier, options))
 }

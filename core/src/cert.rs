@@ -9,6 +9,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::envelope::Signed;
 use crate::name::DistinguishedName;
+use crate::name_constraints::{AltName, NameConstraints};
+use crate::policy::PolicyExtensions;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertError {
@@ -142,7 +144,7 @@ fn key_storage(value: &[u8]) -> String {
 }
 
 /// Extensions this verifier understands; any other critical extension makes the certificate unusable.
-const UNDERSTOOD_EXTENSIONS: [&str; 11] = [
+const UNDERSTOOD_EXTENSIONS: [&str; 15] = [
     "2.5.29.14",         // subjectKeyIdentifier
     "2.5.29.35",         // authorityKeyIdentifier
     "2.5.29.15",         // keyUsage
@@ -154,7 +156,29 @@ const UNDERSTOOD_EXTENSIONS: [&str; 11] = [
     "2.5.29.31",         // cRLDistributionPoints
     "2.5.29.46",         // freshestCRL
     "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+    "2.5.29.30",         // nameConstraints (name_constraints.rs)
+    "2.5.29.33",         // policyMappings (policy.rs)
+    "2.5.29.36",         // policyConstraints (policy.rs)
+    "2.5.29.54",         // inhibitAnyPolicy (policy.rs)
 ];
+
+/// Extensions that path validation acts on: one that does not decode makes the certificate unfit
+/// for a path even when it is not critical, since ignoring it could widen what the path allows.
+const PATH_EXTENSIONS: [&str; 8] = [
+    "2.5.29.15", // keyUsage
+    "2.5.29.17", // subjectAltName
+    "2.5.29.19", // basicConstraints
+    "2.5.29.30", // nameConstraints
+    "2.5.29.32", // certificatePolicies
+    "2.5.29.33", // policyMappings
+    "2.5.29.36", // policyConstraints
+    "2.5.29.54", // inhibitAnyPolicy
+];
+
+/// An OID as x509-parser decoded it, in the `const_oid` form the policy graph compares.
+fn to_oid(oid: &x509_parser::der_parser::Oid<'_>) -> Option<const_oid::ObjectIdentifier> {
+    const_oid::ObjectIdentifier::from_bytes(oid.as_bytes()).ok()
+}
 
 #[derive(Debug, Clone)]
 pub struct Certificate {
@@ -185,10 +209,22 @@ pub struct Certificate {
     /// it lists, comma-separated, reported as they are.
     pub key_storage: Option<String>,
     pub identity: Identity,
+    /// certificatePolicies, policyMappings, policyConstraints and inhibitAnyPolicy (policy.rs).
+    pub policy: PolicyExtensions,
+    /// The nameConstraints extension (name_constraints.rs).
+    pub name_constraints: Option<Box<NameConstraints>>,
+    /// The subjectAltName entries, which name constraints apply to.
+    pub alt_names: Vec<AltName>,
+    /// Why the certificate breaks a rule of RFC 5280 §4 that makes it unfit for any path (an empty
+    /// subject without a critical subjectAltName, a malformed path extension, keyCertSign without
+    /// cA). Kept instead of refusing to parse, so that a verdict can say it.
+    pub content_problem: Option<String>,
     /// [`name_key_hash`] of `subject.key()` and `issuer.key()`, computed once so that pools find
     /// subjects and issuers without hashing whole names on every lookup.
     subject_key_hash: u64,
     issuer_key_hash: u64,
+    /// Subject and issuer are the same name (§6.1 asks this of every certificate of a path).
+    self_issued: bool,
 }
 
 impl Certificate {
@@ -235,6 +271,11 @@ impl Certificate {
             unsupported_critical: Vec::new(),
             key_storage: None,
             identity: Identity::default(),
+            policy: PolicyExtensions::default(),
+            name_constraints: None,
+            alt_names: Vec::new(),
+            content_problem: None,
+            self_issued: subject.matches(&issuer),
             subject_key_hash: name_key_hash(subject.key()),
             issuer_key_hash: name_key_hash(issuer.key()),
             subject,
@@ -247,6 +288,7 @@ impl Certificate {
 
     fn read_extensions(&mut self, x509: &X509Certificate<'_>) -> Result<(), CertError> {
         let mut seen = std::collections::HashSet::new();
+        let mut san_critical = false;
         for ext in x509.extensions() {
             let oid = ext.oid.to_id_string();
             if !seen.insert(oid.clone()) {
@@ -308,11 +350,67 @@ impl Certificate {
                         }
                     }
                 }
+                ParsedExtension::CertificatePolicies(policies) => {
+                    let mut oids = Vec::with_capacity(policies.len());
+                    for info in policies {
+                        match to_oid(&info.policy_id) {
+                            Some(p) => oids.push(p),
+                            None => self.problem("an unreadable policy identifier".into()),
+                        }
+                    }
+                    // §4.2.1.4: "A certificate policy OID MUST NOT appear more than once".
+                    // Sorted, so that thousands of policies cost n log n, not n².
+                    let mut sorted = oids.clone();
+                    sorted.sort_unstable();
+                    if let Some(twice) = sorted.windows(2).find(|w| w[0] == w[1]) {
+                        self.problem(format!("policy {} appears twice", twice[0]));
+                    }
+                    self.policy.policies = Some(oids);
+                }
+                ParsedExtension::PolicyMappings(mappings) => {
+                    for m in &mappings.mappings {
+                        match (
+                            to_oid(&m.issuer_domain_policy),
+                            to_oid(&m.subject_domain_policy),
+                        ) {
+                            (Some(from), Some(to)) => self.policy.mappings.push((from, to)),
+                            _ => self.problem("an unreadable policy mapping".into()),
+                        }
+                    }
+                }
+                ParsedExtension::PolicyConstraints(pc) => {
+                    self.policy.require_explicit_policy = pc.require_explicit_policy;
+                    self.policy.inhibit_policy_mapping = pc.inhibit_policy_mapping;
+                }
+                ParsedExtension::InhibitAnyPolicy(inhibit) => {
+                    self.policy.inhibit_any_policy = Some(inhibit.skip_certs)
+                }
+                ParsedExtension::NameConstraints(nc) => match NameConstraints::from_parsed(nc) {
+                    Ok(nc) => self.name_constraints = Some(Box::new(nc)),
+                    Err(e) => self.problem(e.to_string()),
+                },
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    san_critical = ext.critical;
+                    if san.general_names.is_empty() {
+                        self.problem("an empty subjectAltName".into());
+                    }
+                    for name in &san.general_names {
+                        match AltName::from_general_name(name) {
+                            Some(n) => self.alt_names.push(n),
+                            None => self.problem("a malformed subjectAltName entry".into()),
+                        }
+                    }
+                }
                 _ if oid == NCA_KEY_STORAGE => self.key_storage = Some(key_storage(ext.value)),
                 ParsedExtension::ParseError { error } if ext.critical => {
                     return Err(CertError::Malformed(format!(
                         "critical extension {oid} is unreadable: {error}"
                     )));
+                }
+                ParsedExtension::ParseError { error }
+                    if PATH_EXTENSIONS.contains(&oid.as_str()) =>
+                {
+                    self.problem(format!("extension {oid} is unreadable: {error}"));
                 }
                 _ => {}
             }
@@ -320,7 +418,23 @@ impl Certificate {
                 self.unsupported_critical.push(oid);
             }
         }
+        // §4.1.2.6: an empty subject is allowed only with a critical subjectAltName.
+        if self.subject.is_empty() && (!san_critical || self.alt_names.is_empty()) {
+            self.problem("an empty subject without a critical subjectAltName".into());
+        }
+        // §4.2.1.3: "If the keyCertSign bit is asserted, then the cA bit in the basic constraints
+        // extension MUST also be asserted."
+        if self.key_usage.is_some_and(|ku| ku.key_cert_sign) && !self.is_ca() {
+            self.problem("keyCertSign in a certificate that is not a CA".into());
+        }
         Ok(())
+    }
+
+    /// Records the first content problem (the first is the one reported).
+    fn problem(&mut self, why: String) {
+        if self.content_problem.is_none() {
+            self.content_problem = Some(why);
+        }
     }
 
     fn read_identity(&self) -> Identity {
@@ -357,7 +471,7 @@ impl Certificate {
     }
 
     pub fn is_self_issued(&self) -> bool {
-        self.subject.matches(&self.issuer)
+        self.self_issued
     }
 
     /// May this certificate's key sign certificates? (basicConstraints CA, v3, keyCertSign if KU present)

@@ -1,13 +1,21 @@
-//! Path building from a certificate to a configured trust anchor (RFC 5280 §6.1, simplified to
-//! what NCA hierarchies need: names, key identifiers, signatures, basicConstraints, keyCertSign,
-//! pathLenConstraint). Validity and revocation of the path are judged by the caller, per certificate.
+//! Path building and validation from a certificate to a configured trust anchor (RFC 5280 §6.1):
+//! candidate issuers by name and key identifier, depth-first with backtracking; on every complete
+//! candidate path the signatures, basicConstraints and keyCertSign, pathLenConstraint (the anchor's
+//! too), critical extensions, certificate content rules, name constraints (name_constraints.rs)
+//! and certificate policies (policy.rs). Validity at the validation time steers the search (a path
+//! whose certificates are all valid wins over one that is not); the verdict on validity and
+//! revocation is the caller's, per certificate.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use time::OffsetDateTime;
+
 use crate::cert::{name_key_hash, Certificate};
 use crate::crypto::CryptoError;
 use crate::name::NameKey;
+use crate::name_constraints::{self, Budget, Violation};
+use crate::policy::{self, PolicyError, PolicyOptions, ValidPolicies, ANY_POLICY};
 use crate::sigcache::SigCache;
 
 /// A set of certificates indexed by subject name.
@@ -99,6 +107,9 @@ pub struct PathLimits {
     pub max_length: usize,
     /// Candidate issuers tried (each costs at most one signature check) per path search.
     pub max_candidates: usize,
+    /// Name-constraint comparisons (names × subtrees) per path search, over all the candidate
+    /// paths it validates.
+    pub max_name_checks: usize,
 }
 
 impl Default for PathLimits {
@@ -106,6 +117,7 @@ impl Default for PathLimits {
         PathLimits {
             max_length: 8,
             max_candidates: 64,
+            max_name_checks: 1 << 20,
         }
     }
 }
@@ -114,6 +126,8 @@ impl Default for PathLimits {
 #[derive(Debug, Clone)]
 pub struct CertPath {
     pub certs: Vec<Arc<Certificate>>,
+    /// The certificate policies the path is valid for (§6.1.6).
+    pub policies: ValidPolicies,
 }
 
 impl CertPath {
@@ -143,6 +157,16 @@ pub enum PathError {
     PathLength { subject: String },
     #[error("{subject} has an unsupported critical extension {oid}")]
     UnsupportedCriticalExtension { subject: String, oid: String },
+    #[error("{subject} is not a conforming certificate: {why}")]
+    Malformed { subject: String, why: String },
+    #[error("name constraints of {ca}: in {subject}, {why}")]
+    NameConstraints {
+        subject: String,
+        ca: String,
+        why: Violation,
+    },
+    #[error("certificate policies: {0}")]
+    Policy(PolicyError),
     #[error("the signature on {subject} uses an algorithm this service does not implement: {why}")]
     UnsupportedAlgorithm { subject: String, why: String },
     #[error("path search gave up after {0} candidate issuers (limit)")]
@@ -153,13 +177,15 @@ pub enum PathError {
 
 impl PathError {
     /// How informative an error is when several candidate paths failed: a concrete defect found on
-    /// a real candidate beats "no issuer"; a search cut short by its budget says so above all.
+    /// a real candidate beats "no issuer"; a defect of a complete path (policies, names) beats one
+    /// of a single link; a search cut short by its budget says so above all.
     fn weight(&self) -> u8 {
         match self {
             PathError::IssuerNotFound { .. } => 0,
             PathError::TooLong(_) => 1,
             PathError::UnsupportedAlgorithm { .. } => 2,
-            PathError::BudgetExhausted(_) => 4,
+            PathError::BudgetExhausted(_) => 5,
+            PathError::NameConstraints { .. } | PathError::Policy(_) => 4,
             _ => 3,
         }
     }
@@ -174,14 +200,36 @@ pub struct PathBuilder<'a> {
     pub pools: &'a [&'a CertPool],
     pub cache: &'a SigCache,
     pub limits: PathLimits,
+    /// The validation time: candidates valid at it are tried first, and a path holding a
+    /// certificate outside its validity period is returned only when no other path validates.
+    pub at: OffsetDateTime,
+    /// The caller's policy inputs (§6.1.1).
+    pub policy: &'a PolicyOptions,
 }
 
-struct Search {
+/// The caller's judgement of a complete, validated path: true accepts it and ends the search.
+pub type Judge<'j> = dyn FnMut(CertPath) -> bool + 'j;
+
+struct Search<'j, 'k> {
     tried: usize,
     best_error: Option<PathError>,
+    /// Whether any complete path passed validation (and went to `judge`).
+    judged: bool,
+    /// Name-constraint comparisons, shared by every candidate path of the search.
+    names: Budget,
+    judge: &'k mut Judge<'j>,
 }
 
-impl Search {
+impl Search<'_, '_> {
+    /// Notes the failure of a candidate of `rank`: one whose key identifier contradicts the
+    /// child's (tried only in case the identifiers are wrong) explains a failure only when
+    /// nothing else does.
+    fn note_at(&mut self, rank: u8, error: PathError) {
+        if rank < KEY_ID_MISMATCH || self.best_error.is_none() {
+            self.note(error);
+        }
+    }
+
     fn note(&mut self, error: PathError) {
         if self
             .best_error
@@ -193,6 +241,13 @@ impl Search {
     }
 }
 
+/// Candidate issuers are tried in rank order: 0 key identifiers agree (or one is absent) and the
+/// candidate is valid at the validation time, 1 agree but not valid, 2 and 3 likewise with
+/// contradicting key identifiers, which a correct issuer does not have but a CA with a faulty
+/// authorityKeyIdentifier may.
+const RANKS: u8 = 4;
+const KEY_ID_MISMATCH: u8 = 2;
+
 fn key_ids_compatible(child: &Certificate, issuer: &Certificate) -> bool {
     match (&child.authority_key_id, &issuer.subject_key_id) {
         (Some(aki), Some(ski)) => aki == ski,
@@ -201,19 +256,80 @@ fn key_ids_compatible(child: &Certificate, issuer: &Certificate) -> bool {
 }
 
 impl PathBuilder<'_> {
+    fn valid_at(&self, cert: &Certificate) -> bool {
+        cert.not_before <= self.at && self.at <= cert.not_after
+    }
+
+    /// The order in which `candidate` is tried as the issuer of `child` (see [`RANKS`]).
+    fn rank(&self, child: &Certificate, candidate: &Certificate) -> u8 {
+        let mismatch = if key_ids_compatible(child, candidate) {
+            0
+        } else {
+            KEY_ID_MISMATCH
+        };
+        mismatch + u8::from(!self.valid_at(candidate))
+    }
+
+    /// The best path from `leaf` to an anchor: one whose every certificate is valid at the
+    /// validation time if there is one, else the first that passed everything but validity (the
+    /// caller reports which certificate is out of its period), else the most relevant failure.
     pub fn build(&self, leaf: &Arc<Certificate>) -> Result<CertPath, PathError> {
+        let mut current = None;
+        let mut fallback = None;
+        self.for_each_path(leaf, &mut |path| {
+            if path.certs.iter().all(|c| self.valid_at(c)) {
+                current = Some(path);
+                return true;
+            }
+            if fallback.is_none() {
+                fallback = Some(path);
+            }
+            false
+        })?;
+        current
+            .or(fallback)
+            .ok_or_else(|| PathError::IssuerNotFound {
+                subject: leaf.subject.to_string(),
+                issuer: leaf.issuer.to_string(),
+            })
+    }
+
+    /// Hands every path from `leaf` to an anchor that passes validation to `judge`, most
+    /// promising first (anchors before intermediates, candidates valid at the validation time
+    /// before the others), until `judge` accepts one or the candidates or the budget run out.
+    /// The caller's judgement covers what validation leaves to it (validity, revocation), so a
+    /// path that fails there does not hide another that succeeds. `Err` when no path passed
+    /// validation: the most relevant failure.
+    pub fn for_each_path(
+        &self,
+        leaf: &Arc<Certificate>,
+        judge: &mut Judge<'_>,
+    ) -> Result<(), PathError> {
         if self.anchors.contains(leaf) {
-            return Ok(CertPath {
+            // A trust anchor is its own path; the caller still judges it as it judges a signer.
+            judge(CertPath {
                 certs: vec![leaf.clone()],
+                policies: ValidPolicies {
+                    authorities: vec![ANY_POLICY],
+                    user: self.policy.initial_policy_set.clone(),
+                },
             });
+            return Ok(());
         }
         let mut search = Search {
             tried: 0,
             best_error: None,
+            judged: false,
+            names: Budget {
+                limit: self.limits.max_name_checks,
+                spent: 0,
+            },
+            judge,
         };
         let mut path = vec![leaf.clone()];
-        if self.extend(&mut path, &mut search) {
-            return Ok(CertPath { certs: path });
+        self.extend(&mut path, &mut search);
+        if search.judged {
+            return Ok(());
         }
         Err(search
             .best_error
@@ -243,7 +359,7 @@ impl PathBuilder<'_> {
             })
     }
 
-    fn spend(&self, search: &mut Search) -> bool {
+    fn spend(&self, search: &mut Search<'_, '_>) -> bool {
         search.tried += 1;
         if search.tried > self.limits.max_candidates {
             search.note(PathError::BudgetExhausted(self.limits.max_candidates));
@@ -252,71 +368,107 @@ impl PathBuilder<'_> {
         true
     }
 
-    fn extend(&self, path: &mut Vec<Arc<Certificate>>, search: &mut Search) -> bool {
+    /// Extends `path` towards an anchor; true once the judge accepted a path. Candidates valid at
+    /// the validation time go first, anchors before intermediates; a failing candidate is noted
+    /// and the next one tried.
+    fn extend(&self, path: &mut Vec<Arc<Certificate>>, search: &mut Search<'_, '_>) -> bool {
         let child = path.last().expect("path starts with the leaf").clone();
         if path.len() >= self.limits.max_length {
             search.note(PathError::TooLong(self.limits.max_length));
             return false;
         }
-        for anchor in self.anchors.issuers_of(&child) {
-            if !key_ids_compatible(&child, anchor) {
-                continue;
-            }
-            if !self.spend(search) {
-                return false;
-            }
-            if let Err(e) = self.check_signature(&child, anchor) {
-                search.note(e);
-                continue;
-            }
-            path.push(anchor.clone());
-            match check_constraints(path) {
-                Ok(()) => return true,
-                Err(e) => {
-                    search.note(e);
-                    path.pop();
-                }
-            }
-        }
-        for pool in self.pools {
-            for candidate in pool.issuers_of(&child) {
-                if path.iter().any(|c| c.fingerprint == candidate.fingerprint)
-                    || self.anchors.contains(candidate)
-                    || !key_ids_compatible(&child, candidate)
-                {
+        for rank in 0..RANKS {
+            for anchor in self.anchors.issuers_of(&child) {
+                if self.rank(&child, anchor) != rank {
                     continue;
                 }
                 if !self.spend(search) {
                     return false;
                 }
-                if let Err(why) = candidate.can_sign_certificates() {
-                    search.note(PathError::NotCa {
-                        subject: child.subject.to_string(),
-                        issuer: candidate.subject.to_string(),
-                        why,
-                    });
+                if let Err(e) = self.check_signature(&child, anchor) {
+                    search.note_at(rank, e);
                     continue;
                 }
-                if let Err(e) = self.check_signature(&child, candidate) {
-                    search.note(e);
-                    continue;
-                }
-                path.push(candidate.clone());
-                if self.extend(path, search) {
+                path.push(anchor.clone());
+                let done = self.complete(path, search);
+                path.pop();
+                if done {
                     return true;
                 }
-                path.pop();
+            }
+        }
+        for rank in 0..RANKS {
+            for pool in self.pools {
+                for candidate in pool.issuers_of(&child) {
+                    if self.rank(&child, candidate) != rank
+                        || path.iter().any(|c| c.fingerprint == candidate.fingerprint)
+                        || self.anchors.contains(candidate)
+                    {
+                        continue;
+                    }
+                    if !self.spend(search) {
+                        return false;
+                    }
+                    if let Err(why) = candidate.can_sign_certificates() {
+                        let error = PathError::NotCa {
+                            subject: child.subject.to_string(),
+                            issuer: candidate.subject.to_string(),
+                            why,
+                        };
+                        search.note_at(rank, error);
+                        continue;
+                    }
+                    if let Err(e) = self.check_signature(&child, candidate) {
+                        search.note_at(rank, e);
+                        continue;
+                    }
+                    path.push(candidate.clone());
+                    let done = self.extend(path, search);
+                    path.pop();
+                    if done {
+                        return true;
+                    }
+                }
             }
         }
         false
     }
+
+    /// Validates a path that reached an anchor and, if it passes, asks the judge.
+    fn complete(&self, path: &[Arc<Certificate>], search: &mut Search<'_, '_>) -> bool {
+        match validate(path, self.policy, &mut search.names) {
+            Ok(policies) => {
+                search.judged = true;
+                (search.judge)(CertPath {
+                    certs: path.to_vec(),
+                    policies,
+                })
+            }
+            Err(e) => {
+                search.note(e);
+                false
+            }
+        }
+    }
 }
 
-/// Checks of a complete path that depend on the whole path: critical extensions and
-/// pathLenConstraint (RFC 5280 §6.1.4 (l), (m)).
-fn check_constraints(path: &[Arc<Certificate>]) -> Result<(), PathError> {
-    let below_anchor = &path[..path.len() - 1];
+/// The checks of RFC 5280 §6.1 that depend on the whole path (signatures and the issuers' CA
+/// status were checked link by link while building it): content rules and critical extensions
+/// (§6.1.4 (o)), pathLenConstraint from the anchor down (§6.1.4 (l), (m)), name constraints
+/// (§6.1.3 (b), (c)) and certificate policies (§6.1.3 (d)-(f), §6.1.4 (a), (b), (h)-(j), §6.1.5).
+fn validate(
+    path: &[Arc<Certificate>],
+    options: &PolicyOptions,
+    names: &mut Budget,
+) -> Result<ValidPolicies, PathError> {
+    let (anchor, below_anchor) = path.split_last().expect("a path holds its anchor");
     for cert in below_anchor {
+        if let Some(why) = &cert.content_problem {
+            return Err(PathError::Malformed {
+                subject: cert.subject.to_string(),
+                why: why.clone(),
+            });
+        }
         if let Some(oid) = cert.unsupported_critical.first() {
             return Err(PathError::UnsupportedCriticalExtension {
                 subject: cert.subject.to_string(),
@@ -324,7 +476,11 @@ fn check_constraints(path: &[Arc<Certificate>]) -> Result<(), PathError> {
             });
         }
     }
-    let mut max_path_length = usize::MAX;
+    // The anchor's own pathLenConstraint bounds the intermediates below it (CONTRACT §3a).
+    let mut max_path_length = anchor
+        .basic_constraints
+        .and_then(|bc| bc.path_len)
+        .map_or(usize::MAX, |limit| limit as usize);
     // Intermediates from the anchor side down; the leaf is not constrained by its own pathLen.
     for cert in below_anchor.iter().skip(1).rev() {
         if !cert.is_self_issued() {
@@ -337,6 +493,43 @@ fn check_constraints(path: &[Arc<Certificate>]) -> Result<(), PathError> {
         }
         if let Some(limit) = cert.basic_constraints.and_then(|bc| bc.path_len) {
             max_path_length = max_path_length.min(limit as usize);
+        }
+    }
+    check_name_constraints(path, names)?;
+    policy::process(
+        below_anchor
+            .iter()
+            .rev()
+            .map(|c| (&c.policy, c.is_self_issued())),
+        options,
+    )
+    .map_err(PathError::Policy)
+}
+
+/// Every CA of the path (the anchor included) constrains the names of the certificates below it,
+/// except self-issued intermediates (§6.1.4 (g) applies to the names of "the certificate" only
+/// when it is the end certificate or not self-issued, §6.1.3 (b)).
+fn check_name_constraints(path: &[Arc<Certificate>], budget: &mut Budget) -> Result<(), PathError> {
+    // The common path carries no constraints: no work, no allocation.
+    if path.iter().all(|c| c.name_constraints.is_none()) {
+        return Ok(());
+    }
+    for (i, ca) in path.iter().enumerate().skip(1) {
+        let Some(constraints) = &ca.name_constraints else {
+            continue;
+        };
+        for (j, cert) in path[..i].iter().enumerate() {
+            if j > 0 && cert.is_self_issued() {
+                continue;
+            }
+            let names = name_constraints::names_of(&cert.subject, &cert.alt_names);
+            name_constraints::check(constraints, names, budget).map_err(|why| {
+                PathError::NameConstraints {
+                    subject: cert.subject.to_string(),
+                    ca: ca.subject.to_string(),
+                    why,
+                }
+            })?;
         }
     }
     Ok(())

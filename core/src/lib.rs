@@ -58,6 +58,8 @@ mod envelope;
 mod ids;
 pub mod input;
 mod name;
+mod name_constraints;
+mod policy;
 mod revocation;
 mod sigcache;
 pub mod timestamp;
@@ -67,10 +69,13 @@ mod verifier;
 
 pub use cert::{serial_hex, BasicConstraints, CertError, Certificate, Identity, KeyUsage, Role};
 pub use cms::{CmsError, CmsLimits, SignedAttributes, SignedMessage, SignerData, SignerId};
+/// Policy identifiers in [`PolicyOptions`] and in the verdict.
+pub use const_oid::ObjectIdentifier;
 pub use crl::{Crl, CrlError, CrlNumberValue, RevocationReason, RevokedEntry, Scope};
 pub use crl_check::CrlIssuerError;
 pub use ids::{IdError, IdNumber, IdPolicy};
 pub use name::{DistinguishedName, NameKey};
+pub use policy::{PolicyOptions, ANY_POLICY};
 pub use revocation::CrlSnapshot;
 pub use usage::{parse_expected_id, parse_expected_id_with, parse_time, UsageError, UsageReason};
 pub use verdict::{

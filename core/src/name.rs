@@ -19,6 +19,14 @@ pub struct DistinguishedName {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NameKey(Vec<Vec<(String, NormalisedValue)>>);
 
+impl NameKey {
+    /// Whether this name lies in the directory subtree `base`: its first RDNs are `base`'s RDNs
+    /// (RFC 5280 §4.2.1.10, compared as chaining compares names).
+    pub fn starts_with(&self, base: &NameKey) -> bool {
+        self.0.starts_with(&base.0)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum NormalisedValue {
     Text(String),

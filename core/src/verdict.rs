@@ -258,6 +258,11 @@ pub struct Evidence {
     /// (the archive stores them by SHA-256).
     #[serde(skip)]
     pub path: Vec<Arc<Certificate>>,
+    /// The certificate policies the path is valid for (RFC 5280 §6.1.6, the
+    /// authorities-constrained set, dotted OIDs, `2.5.29.32.0` for anyPolicy); absent when there
+    /// is no path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<String>>,
 }
 
 impl Evidence {

@@ -14,6 +14,7 @@ use crate::crl_check::{self, CrlIssuerError};
 use crate::crypto::{self, CryptoError};
 use crate::ids::IdNumber;
 use crate::input;
+use crate::policy::PolicyOptions;
 use crate::revocation::{CrlSnapshot, RevocationContext, RevocationStatus};
 use crate::sigcache::SigCache;
 use crate::usage::{UsageError, UsageReason};
@@ -46,6 +47,8 @@ pub struct VerifyOptions {
     /// CRLs to judge revocation with instead of the live snapshot: the stored evidence of an
     /// archived document when it is re-verified as of its signing time.
     pub crls: Option<Arc<CrlSnapshot>>,
+    /// The certificate-policy inputs of RFC 5280 §6.1.1: by default any policy, none required.
+    pub policy: PolicyOptions,
 }
 
 impl VerifyOptions {
@@ -168,6 +171,8 @@ impl Verifier {
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            at,
+            policy: &options.policy,
         };
 
         let mut checks = Vec::new();
@@ -199,6 +204,7 @@ impl Verifier {
                     if index == 0 {
                         evidence.chain = found.evidence.chain;
                         evidence.path = found.evidence.path;
+                        evidence.policies = found.evidence.policies;
                     }
                     for crl in found.evidence.crls {
                         if !evidence.crls.contains(&crl) {
@@ -259,11 +265,14 @@ impl Verifier {
     ) -> Option<Vec<Arc<Certificate>>> {
         let extra = CertPool::from_certs(extra.iter().cloned());
         let pools = [&extra, &self.intermediates];
+        let policy = PolicyOptions::default();
         let paths = PathBuilder {
             anchors: &self.anchors,
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            at: OffsetDateTime::now_utc(),
+            policy: &policy,
         };
         paths.build(cert).ok().map(|path| path.certs)
     }
@@ -290,6 +299,8 @@ impl Verifier {
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            at,
+            policy: &options.policy,
         };
         let found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
         let summary = SignerSummary::of(cert);
@@ -311,52 +322,37 @@ impl Verifier {
         options: &VerifyOptions,
         at: OffsetDateTime,
     ) -> CertEvaluation {
-        let mut checks = Vec::new();
-        let mut evidence = Evidence::default();
-        let path = paths.build(cert);
-        match &path {
-            Ok(p) => {
-                evidence.chain = p.certs.iter().map(|c| c.subject.to_string()).collect();
-                evidence.path = p.certs.clone();
-                checks.push(Check::pass(
-                    "chain",
-                    format!(
-                        "{} certificate(s) to trust anchor {}",
-                        p.certs.len(),
-                        p.anchor().subject
-                    ),
-                ));
+        // Every path that passes validation is judged on validity and revocation until one
+        // passes both; when none does, the first (the most promising) is reported.
+        let mut accepted: Option<CertEvaluation> = None;
+        let mut first: Option<CertEvaluation> = None;
+        let searched = paths.for_each_path(cert, &mut |path| {
+            let judged = judge_path(&path, paths, snapshot, at);
+            if first_reason(&judged.checks).is_none() {
+                accepted = Some(judged);
+                return true;
             }
-            Err(e) => checks.push(path_failure(e)),
-        }
-
-        // Validity of every certificate below the anchor (only the leaf when there is no path).
-        let below_anchor: Vec<&Arc<Certificate>> = match &path {
-            Ok(p) => p.certs[..p.certs.len() - 1].iter().collect(),
-            Err(_) => vec![cert],
-        };
-        for c in &below_anchor {
-            checks.push(validity_check(c, at));
-        }
-
-        match &path {
-            Ok(p) => {
-                let context = RevocationContext {
-                    crls: snapshot,
-                    paths,
-                    at,
-                };
-                checks.extend(revocation_checks(p, &context, &mut evidence));
+            if first.is_none() {
+                first = Some(judged);
             }
-            Err(_) => checks.push(
-                Check::unknown(
-                    "revocation",
-                    None,
-                    "not checked: there is no trusted path to verify CRLs with",
-                )
-                .about(cert),
+            false
+        });
+        let CertEvaluation {
+            mut checks,
+            evidence,
+        } = match (accepted.or(first), searched) {
+            (Some(found), _) => found,
+            (None, Err(e)) => no_path(cert, &e, at),
+            // for_each_path is Ok only after judging a path; kept total all the same.
+            (None, Ok(())) => no_path(
+                cert,
+                &PathError::IssuerNotFound {
+                    subject: cert.subject.to_string(),
+                    issuer: cert.issuer.to_string(),
+                },
+                at,
             ),
-        }
+        };
 
         match options.key_usage {
             KeyUsagePolicy::DocumentSigning => checks.push(key_usage_check(cert)),
@@ -367,6 +363,65 @@ impl Verifier {
             checks.push(identity_check(cert, expected));
         }
         CertEvaluation { checks, evidence }
+    }
+}
+
+/// The checks of one validated path: the chain itself, the validity of every certificate of the
+/// path (the trust anchor's included, CONTRACT §3a) and the revocation of those below the anchor.
+fn judge_path(
+    path: &CertPath,
+    paths: &PathBuilder<'_>,
+    snapshot: &CrlSnapshot,
+    at: OffsetDateTime,
+) -> CertEvaluation {
+    let mut evidence = Evidence {
+        chain: path.certs.iter().map(|c| c.subject.to_string()).collect(),
+        path: path.certs.clone(),
+        policies: Some(
+            path.policies
+                .authorities
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        ),
+        ..Evidence::default()
+    };
+    let mut checks = Vec::with_capacity(2 * path.certs.len() + 2);
+    checks.push(Check::pass(
+        "chain",
+        format!(
+            "{} certificate(s) to trust anchor {}",
+            path.certs.len(),
+            path.anchor().subject
+        ),
+    ));
+    for c in &path.certs {
+        checks.push(validity_check(c, at));
+    }
+    let context = RevocationContext {
+        crls: snapshot,
+        paths,
+        at,
+    };
+    checks.extend(revocation_checks(path, &context, &mut evidence));
+    CertEvaluation { checks, evidence }
+}
+
+/// The checks when no path validates: why, and the certificate's own validity.
+fn no_path(cert: &Certificate, e: &PathError, at: OffsetDateTime) -> CertEvaluation {
+    let checks = vec![
+        path_failure(e),
+        validity_check(cert, at),
+        Check::unknown(
+            "revocation",
+            None,
+            "not checked: there is no trusted path to verify CRLs with",
+        )
+        .about(cert),
+    ];
+    CertEvaluation {
+        checks,
+        evidence: Evidence::default(),
     }
 }
 

@@ -76,6 +76,7 @@ pub fn reverify_document(
         key_usage: KeyUsagePolicy::DocumentSigning,
         extra_intermediates: evidence.certificates.clone(),
         crls: Some(Arc::clone(&evidence.crls)),
+        policy: Default::default(),
     };
     let now_options = VerifyOptions {
         at: Some(now),

@@ -186,6 +186,7 @@ fn options(
         key_usage,
         extra_intermediates: Vec::new(),
         crls: None,
+        policy: Default::default(),
     })
 }
 

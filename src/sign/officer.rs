@@ -266,6 +266,7 @@ impl Officer {
             expected_id: None,
             extra_intermediates: self.keystore_chain.clone(),
             crls: None,
+            policy: Default::default(),
         };
         let verdict = verifier.verify_certificate(&self.certificate, &options);
         let rules = self.rules();

@@ -69,6 +69,8 @@ pub fn verify_token(
         crls: options.crls.clone(),
         extra_intermediates: options.extra_intermediates.clone(),
         expected_id: None,
+        // The caller's policy requirements are about signers; a TSA's path takes the defaults.
+        policy: Default::default(),
     };
     let verdict = verifier
         .verify_message(&token.message, None, &token_options)
