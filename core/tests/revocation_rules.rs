@@ -476,3 +476,64 @@ fn a_crl_is_usable_when_current_or_issued_later_while_the_certificate_was_valid(
     crl.next_update = Some(t());
     expect(judge(&root, &[], vec![crl.build()], &ee), UNKNOWN);
 }
+
+// ---- Finding 5: CRL admission (the live store) applies the same signer rule ----
+
+#[test]
+fn admission_accepts_only_crl_signers_the_verifier_would_use() {
+    use qoltanba_core::{CrlSnapshot, Verifier};
+    use rcgen::KeyUsagePurpose::{CrlSign, KeyCertSign};
+    // Admission judges at the time it runs: certificates valid for long.
+    let long = |mut params: rcgen::CertificateParams| {
+        params.not_after = day("2099-01-01");
+        params
+    };
+    let ca = |cn| long(ca_params(cn, &[KeyCertSign, CrlSign]));
+    let root = Holder::self_signed(ca("Admission Root"));
+    let ca1 = root.issue(ca("Admission CA1"));
+    let ca2 = root.issue(ca("Admission CA2"));
+    let mut params = long(ee_params("Admission CA1", 60));
+    params.key_usages = Vec::new();
+    let impostor = ca2.issue(params);
+    let mut params = long(ee_params("Admission CA1", 61));
+    params.key_usages = vec![CrlSign];
+    let separate = root.issue(params);
+    let cas: Vec<_> = [&root, &ca1, &ca2, &impostor, &separate]
+        .iter()
+        .map(|h| h.cert.clone())
+        .collect();
+    let signed_by = |holder: &Holder| {
+        let mut crl = CrlSpec::new(ca1.name.clone(), &holder.key);
+        crl.aki = Some(holder.ski());
+        crl.build()
+    };
+    let verifier = |held: Vec<std::sync::Arc<Crl>>| {
+        Verifier::new(
+            vec![root.cert.clone()],
+            vec![ca1.cert.clone(), ca2.cert.clone()],
+            CrlSnapshot::new(held),
+        )
+        .unwrap()
+    };
+    let plain = verifier(Vec::new());
+    let own = plain.crl_signer(&ca1.crl().build(), &cas).unwrap();
+    assert_eq!(own.fingerprint, ca1.cert.fingerprint);
+    let e = plain.crl_signer(&signed_by(&impostor), &cas).unwrap_err();
+    assert_eq!(e.code(), "unusable_signer", "{e}");
+    let accepted = plain.crl_signer(&signed_by(&separate), &cas).unwrap();
+    assert_eq!(accepted.fingerprint, separate.cert.fingerprint);
+    // Once the root's CRL held by the verifier revokes the separate signer, its CRLs are refused.
+    let mut revoking = root.crl();
+    revoking.this_update = day("2025-06-01");
+    revoking.next_update = Some(day("2098-12-01"));
+    revoking.entries = vec![entry(
+        &separate.cert,
+        day("2025-05-01"),
+        Some(KEY_COMPROMISE),
+    )];
+    let informed = verifier(vec![revoking.build()]);
+    let e = informed
+        .crl_signer(&signed_by(&separate), &cas)
+        .unwrap_err();
+    assert_eq!(e.code(), "unusable_signer", "{e}");
+}

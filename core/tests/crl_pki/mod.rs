@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use der::asn1::{Any, BitString, OctetString, UtcTime};
+use der::asn1::{Any, BitString, GeneralizedTime, OctetString, UtcTime};
 use der::{Decode, Encode, Sequence, Tag};
 use qoltanba_core::{
     parse_time, Certificate, Crl, CrlSnapshot, KeyUsagePolicy, Reason, Status, Verifier,
@@ -49,10 +49,14 @@ pub struct Holder {
 impl Holder {
     /// A self-signed CA: the trust anchor.
     pub fn root(cn: &str) -> Holder {
-        let params = ca_params(
+        Holder::self_signed(ca_params(
             cn,
             &[KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
-        );
+        ))
+    }
+
+    /// A self-signed certificate with these parameters.
+    pub fn self_signed(params: CertificateParams) -> Holder {
         let key = KeyPair::generate().unwrap();
         let der = params.self_signed(&key).unwrap().der().to_vec();
         Holder::from_der(params, key, &der)
@@ -115,7 +119,7 @@ impl Holder {
     }
 }
 
-fn ca_params(cn: &str, usages: &[KeyUsagePurpose]) -> CertificateParams {
+pub fn ca_params(cn: &str, usages: &[KeyUsagePurpose]) -> CertificateParams {
     let mut params = base_params(cn);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = usages.to_vec();
@@ -215,7 +219,11 @@ struct CrlDer {
 
 fn time(at: OffsetDateTime) -> Time {
     let secs = std::time::Duration::from_secs(at.unix_timestamp() as u64);
-    Time::UtcTime(UtcTime::from_unix_duration(secs).unwrap())
+    // RFC 5280 §5.1.2.4: UTCTime through 2049, GeneralizedTime from 2050.
+    match UtcTime::from_unix_duration(secs) {
+        Ok(utc) => Time::UtcTime(utc),
+        Err(_) => Time::GeneralTime(GeneralizedTime::from_unix_duration(secs).unwrap()),
+    }
 }
 
 fn extension(oid: &str, critical: bool, value: Vec<u8>) -> Extension {
