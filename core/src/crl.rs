@@ -420,7 +420,7 @@ const UNDERSTOOD_ENTRY_EXTENSIONS: [ObjectIdentifier; 4] = [
 ];
 
 /// Is this INTEGER content minimally encoded (X.690 §8.3.2, required by DER)?
-fn minimal_integer(content: &[u8]) -> bool {
+pub(crate) fn minimal_integer(content: &[u8]) -> bool {
     match content {
         [] => false,
         [0x00, next, ..] => next & 0x80 != 0,

@@ -144,6 +144,17 @@ impl RevocationContext<'_> {
         anchor: &Certificate,
         depth: Nesting,
     ) -> RevocationStatus {
+        // CRL entries are matched by the serial's encoding, and CRLs only hold minimal ones (a
+        // CRL that does not is malformed): a padded serial would never be found revoked.
+        if !crate::crl::minimal_integer(&cert.serial) {
+            return RevocationStatus::Unknown {
+                why: format!(
+                    "the serial number of {} is not a minimally encoded INTEGER, so no CRL \
+                     entry can match it",
+                    cert.subject
+                ),
+            };
+        }
         let mut refusals = Vec::new();
         let mut complete: Vec<(Arc<Crl>, ReasonMask)> = Vec::new();
         let mut deltas = Vec::new();

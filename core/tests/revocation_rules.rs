@@ -423,6 +423,25 @@ fn a_non_minimal_entry_serial_makes_the_crl_malformed() {
 }
 
 #[test]
+fn a_certificate_with_a_padded_serial_is_never_found_not_revoked() {
+    let root = Holder::root("Padded Root");
+    let ee = root.ee("Padded cert", 0x42, None);
+    let padded = root.reissue_with_serial(&ee, &[0x00, 0x42]);
+    assert_eq!(
+        padded.serial,
+        [0x00, 0x42],
+        "the test needs the padding kept"
+    );
+    let mut crl = root.crl();
+    crl.entries = vec![EntrySpec {
+        serial: vec![0x42],
+        ..entry(&ee.cert, day("2026-04-01"), Some(KEY_COMPROMISE))
+    }];
+    let got = judge_cert(&root, &[], vec![crl.build()], &padded, t());
+    assert_ne!(got.0, Status::Valid, "{}", got.2);
+}
+
+#[test]
 fn an_invalid_reason_code_makes_the_crl_malformed() {
     let root = Holder::root("Reason Root");
     let ee = root.ee("Odd reason", 43, None);

@@ -109,6 +109,26 @@ impl Holder {
         }
     }
 
+    /// `holder`'s certificate re-issued by `self` with its serial number encoded as `serial`
+    /// (content octets, taken as they are: a non-minimal encoding stays non-minimal).
+    pub fn reissue_with_serial(&self, holder: &Holder, serial: &[u8]) -> Arc<Certificate> {
+        let cert = x509_cert::Certificate::from_der(&holder.cert.der).unwrap();
+        // The TBSCertificate as a SEQUENCE OF its elements: the serial is the second one (after
+        // the explicit version).
+        let mut fields = Vec::<Any>::from_der(&cert.tbs_certificate.to_der().unwrap()).unwrap();
+        fields[1] = Any::new(Tag::Integer, serial.to_vec()).unwrap();
+        let tbs = fields.to_der().unwrap();
+        let signature = self.key.sign(&tbs).unwrap();
+        let der = SignedDer {
+            tbs: Any::from_der(&tbs).unwrap(),
+            algorithm: cert.signature_algorithm,
+            signature: BitString::from_bytes(&signature).unwrap(),
+        }
+        .to_der()
+        .unwrap();
+        Arc::new(Certificate::from_der(&der).unwrap())
+    }
+
     pub fn ski(&self) -> Vec<u8> {
         self.cert.subject_key_id.clone().unwrap()
     }
@@ -208,6 +228,13 @@ struct TbsDer {
     revoked: Option<Vec<EntryDer>>,
     #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
     extensions: Option<Vec<Extension>>,
+}
+
+#[derive(Sequence)]
+struct SignedDer {
+    tbs: Any,
+    algorithm: AlgorithmIdentifierOwned,
+    signature: BitString,
 }
 
 #[derive(Sequence)]
@@ -329,6 +356,17 @@ pub fn judge_at(
     ee: &Holder,
     at: OffsetDateTime,
 ) -> (Status, Option<Reason>, String) {
+    judge_cert(anchor, intermediates, crls, &ee.cert, at)
+}
+
+/// [`judge_at`] for a certificate without its key.
+pub fn judge_cert(
+    anchor: &Holder,
+    intermediates: &[&Holder],
+    crls: Vec<Arc<Crl>>,
+    ee: &Arc<Certificate>,
+    at: OffsetDateTime,
+) -> (Status, Option<Reason>, String) {
     let verifier = Verifier::new(
         vec![anchor.cert.clone()],
         intermediates.iter().map(|h| h.cert.clone()).collect(),
@@ -340,7 +378,7 @@ pub fn judge_at(
         key_usage: KeyUsagePolicy::Any,
         ..VerifyOptions::default()
     };
-    let verdict = verifier.verify_certificate(&ee.cert, &options);
+    let verdict = verifier.verify_certificate(ee, &options);
     (verdict.status, verdict.reason, verdict.message)
 }
 
