@@ -204,6 +204,9 @@ pub struct Certificate {
     pub subject_key_id: Option<Vec<u8>>,
     pub authority_key_id: Option<Vec<u8>>,
     pub crl_urls: Vec<String>,
+    /// The cRLDistributionPoints extension, in the form CRL scope matching compares; empty when
+    /// the certificate has none.
+    pub crl_distribution_points: Vec<crate::dist_point::CertDistributionPoint>,
     pub unsupported_critical: Vec<String>,
     /// The NCA's private extension 1.2.398.3.3.5 (the key storage type, non-critical): the OIDs
     /// it lists, comma-separated, reported as they are.
@@ -268,6 +271,7 @@ impl Certificate {
             subject_key_id: None,
             authority_key_id: None,
             crl_urls: Vec::new(),
+            crl_distribution_points: Vec::new(),
             unsupported_critical: Vec::new(),
             key_storage: None,
             identity: Identity::default(),
@@ -339,6 +343,11 @@ impl Certificate {
                     self.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
                 }
                 ParsedExtension::CRLDistributionPoints(dps) => {
+                    self.crl_distribution_points = crate::dist_point::read_crl_distribution_points(
+                        ext.value,
+                        &self.issuer.der,
+                    )
+                    .map_err(|e| CertError::Malformed(format!("cRLDistributionPoints: {e}")))?;
                     for dp in dps.iter() {
                         if let Some(DistributionPointName::FullName(names)) = &dp.distribution_point
                         {

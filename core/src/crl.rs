@@ -7,7 +7,7 @@
 use std::hash::BuildHasher;
 
 use const_oid::db::rfc5280::{
-    ID_CE_CRL_REASONS, ID_CE_HOLD_INSTRUCTION_CODE, ID_CE_INVALIDITY_DATE,
+    ID_CE_CERTIFICATE_ISSUER, ID_CE_CRL_REASONS, ID_CE_HOLD_INSTRUCTION_CODE, ID_CE_INVALIDITY_DATE,
 };
 use der::asn1::{AnyRef, ObjectIdentifier, OctetStringRef};
 use der::{Decode, Sequence, Tag, Tagged};
@@ -20,8 +20,9 @@ use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BaseCrlNumber, CrlNumber, Fre
 use x509_cert::time::Time;
 
 use crate::asn1::{each, RawSequence};
+use crate::dist_point::{self, NameForm, ReasonMask, ALL_REASONS};
 use crate::envelope::Signed;
-use crate::name::DistinguishedName;
+use crate::name::{DistinguishedName, NameKey};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CrlError {
@@ -125,7 +126,7 @@ impl Ord for CrlNumberValue {
 }
 
 /// What an issuingDistributionPoint limits the CRL to (RFC 5280 §5.2.5).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     pub only_user_certs: bool,
     pub only_ca_certs: bool,
@@ -133,6 +134,26 @@ pub struct Scope {
     pub only_some_reasons: bool,
     pub indirect: bool,
     pub distribution_point_urls: Vec<String>,
+    /// The full names of the IDP's distributionPoint (a nameRelativeToCRLIssuer resolved against
+    /// the CRL issuer); `None` when the CRL names no distribution point.
+    pub(crate) distribution_point: Option<Vec<NameForm>>,
+    /// The reasons the CRL covers: onlySomeReasons, or all of them.
+    pub(crate) reasons: ReasonMask,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope {
+            only_user_certs: false,
+            only_ca_certs: false,
+            only_attribute_certs: false,
+            only_some_reasons: false,
+            indirect: false,
+            distribution_point_urls: Vec::new(),
+            distribution_point: None,
+            reasons: ALL_REASONS,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +172,13 @@ pub struct Crl {
     pub freshest_urls: Vec<String>,
     /// Critical CRL or entry extensions this verifier cannot process: the CRL must not be used.
     pub unsupported_critical: Vec<String>,
+    /// Why the CRL, though readable, must not be used as evidence (CONTRACT.md §3): a complete
+    /// CRL without a CRL number, a critical CRL number, a certificateIssuer entry in a CRL that
+    /// is not indirect.
+    pub defects: Vec<String>,
+    /// The certificate issuers that certificateIssuer entry extensions of an indirect CRL name,
+    /// other than the CRL issuer; entry records refer to them by position (plus one).
+    entry_issuers: Vec<NameKey>,
     index: EntryIndex,
 }
 
@@ -163,10 +191,12 @@ struct CrlExtensions {
     scope: Scope,
     freshest_urls: Vec<String>,
     unsupported_critical: Vec<String>,
+    defects: Vec<String>,
 }
 
 impl CrlExtensions {
-    fn read(exts: &RawSequence<'_>) -> Result<Self, CrlError> {
+    /// `issuer` is the CRL issuer's name: an IDP's nameRelativeToCRLIssuer is relative to it.
+    fn read(exts: &RawSequence<'_>, issuer: &x509_cert::name::Name) -> Result<Self, CrlError> {
         let mut out = CrlExtensions::default();
         for_each_extension(exts, |ext| {
             let id = ext.id.to_string();
@@ -176,6 +206,10 @@ impl CrlExtensions {
                 "2.5.29.20" => {
                     let n = CrlNumber::from_der(value).map_err(bad)?;
                     out.number = Some(CrlNumberValue::from_be(n.0.as_bytes()));
+                    // RFC 5280 §5.2.3: "this extension MUST NOT be marked critical".
+                    if ext.critical {
+                        out.defects.push("its CRL number is marked critical".into());
+                    }
                 }
                 "2.5.29.27" => {
                     let n = BaseCrlNumber::from_der(value).map_err(bad)?;
@@ -187,6 +221,12 @@ impl CrlExtensions {
                 }
                 "2.5.29.28" => {
                     let idp = IssuingDistributionPoint::from_der(value).map_err(bad)?;
+                    let distribution_point = idp
+                        .distribution_point
+                        .as_ref()
+                        .map(|name| dist_point::names_of(name, Some(issuer)))
+                        .transpose()
+                        .map_err(|e| CrlError::Malformed(format!("extension {id}: {e}")))?;
                     out.scope = Scope {
                         only_user_certs: idp.only_contains_user_certs,
                         only_ca_certs: idp.only_contains_ca_certs,
@@ -194,6 +234,11 @@ impl CrlExtensions {
                         only_some_reasons: idp.only_some_reasons.is_some(),
                         indirect: idp.indirect_crl,
                         distribution_point_urls: urls_of(&idp.distribution_point),
+                        distribution_point,
+                        reasons: idp
+                            .only_some_reasons
+                            .as_ref()
+                            .map_or(ALL_REASONS, dist_point::reason_mask),
                     };
                 }
                 "2.5.29.46" => {
@@ -221,10 +266,19 @@ struct EntryRecord {
     serial_at: u32,
     serial_len: u16,
     reason: u8,
+    /// Whose certificate: [`CRL_ISSUER`], [`OTHER_ISSUER`], or `1 + ` a position in
+    /// `Crl::entry_issuers`.
+    issuer: u8,
     revoked_at: i64,
 }
 
 const NO_REASON: u8 = u8::MAX;
+/// The entry's certificate was issued by the CRL issuer.
+const CRL_ISSUER: u8 = 0;
+/// The entry's certificateIssuer names no directoryName: it matches no certificate here.
+const OTHER_ISSUER: u8 = u8::MAX;
+/// Distinct certificate issuers an indirect CRL may name (the record keeps one byte for them).
+const MAX_ENTRY_ISSUERS: usize = 254;
 
 /// Record indices in a hash table keyed by serial; the serial bytes themselves stay in the DER.
 #[derive(Default, Clone)]
@@ -255,14 +309,17 @@ impl EntryIndex {
         }
     }
 
-    /// Adds a record; a serial listed twice keeps its first entry.
+    /// Adds a record; a serial listed twice for the same issuer keeps its first entry.
     fn insert(&mut self, der: &[u8], record: EntryRecord) {
         let serial = Self::serial(der, &record);
         let hash = self.hasher.hash_one(serial);
         let (records, hasher) = (&self.records, &self.hasher);
         let slot = self.table.entry(
             hash,
-            |&i| Self::serial(der, &records[i as usize]) == serial,
+            |&i| {
+                let r = &records[i as usize];
+                r.issuer == record.issuer && Self::serial(der, r) == serial
+            },
             |&i| hasher.hash_one(Self::serial(der, &records[i as usize])),
         );
         if let hashbrown::hash_table::Entry::Vacant(vacant) = slot {
@@ -271,11 +328,12 @@ impl EntryIndex {
         }
     }
 
-    fn find(&self, der: &[u8], serial: &[u8]) -> Option<&EntryRecord> {
+    fn find(&self, der: &[u8], serial: &[u8], issuer: u8) -> Option<&EntryRecord> {
         let hash = self.hasher.hash_one(serial);
         self.table
             .find(hash, |&i| {
-                Self::serial(der, &self.records[i as usize]) == serial
+                let r = &self.records[i as usize];
+                r.issuer == issuer && Self::serial(der, r) == serial
             })
             .map(|&i| &self.records[i as usize])
     }
@@ -354,11 +412,32 @@ const UNDERSTOOD_CRL_EXTENSIONS: [&str; 7] = [
     "2.5.29.18",         // issuerAltName
     "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
 ];
-const UNDERSTOOD_ENTRY_EXTENSIONS: [ObjectIdentifier; 3] = [
+const UNDERSTOOD_ENTRY_EXTENSIONS: [ObjectIdentifier; 4] = [
     ID_CE_CRL_REASONS,
     ID_CE_INVALIDITY_DATE,
     ID_CE_HOLD_INSTRUCTION_CODE,
+    ID_CE_CERTIFICATE_ISSUER,
 ];
+
+/// Is this INTEGER content minimally encoded (X.690 §8.3.2, required by DER)?
+pub(crate) fn minimal_integer(content: &[u8]) -> bool {
+    match content {
+        [] => false,
+        [0x00, next, ..] => next & 0x80 != 0,
+        [0xFF, next, ..] => next & 0x80 == 0,
+        _ => true,
+    }
+}
+
+/// A reasonCode extension value: a DER ENUMERATED holding a code RFC 5280 §5.3.1 defines.
+fn reason_code(value: &[u8]) -> Result<u8, CrlError> {
+    let bad = || CrlError::Malformed("an entry's reasonCode is not a valid CRLReason".into());
+    let any = AnyRef::from_der(value).map_err(|_| bad())?;
+    match (any.tag(), any.value()) {
+        (Tag::Enumerated, [code]) if RevocationReason::from_code(*code).is_some() => Ok(*code),
+        _ => Err(bad()),
+    }
+}
 
 impl Crl {
     /// Parses a DER CRL, refusing more than `max_entries` entries. The DER is kept, not copied.
@@ -376,10 +455,16 @@ impl Crl {
         let issuer_der = der::Encode::to_der(&tbs.issuer).map_err(malformed)?;
         let issuer = DistinguishedName::from_der(&issuer_der)
             .ok_or_else(|| CrlError::Malformed("unreadable issuer name".into()))?;
-        let extensions = match &tbs.extensions {
-            Some(exts) => CrlExtensions::read(exts)?,
+        let issuer_name = x509_cert::name::Name::from_der(&issuer_der).map_err(malformed)?;
+        let mut extensions = match &tbs.extensions {
+            Some(exts) => CrlExtensions::read(exts, &issuer_name)?,
             None => CrlExtensions::default(),
         };
+        // CONTRACT.md §3: a complete CRL must carry a CRL number (RFC 5280 §5.2.3: conforming
+        // CAs MUST include it; a delta CRL as well, §5.2.4). Without it, "newest" is undefined.
+        if extensions.number.is_none() {
+            extensions.defects.push("it carries no CRL number".into());
+        }
         // Where the entry list lies inside the whole DER, so records can point into it.
         let revoked = tbs.revoked.as_ref().map(|list| {
             let offset = list.0.as_ptr() as usize - signed.der().as_ptr() as usize;
@@ -398,6 +483,8 @@ impl Crl {
             scope: extensions.scope,
             freshest_urls: extensions.freshest_urls,
             unsupported_critical: extensions.unsupported_critical,
+            defects: extensions.defects,
+            entry_issuers: Vec::new(),
             index: EntryIndex::default(),
             signed,
         };
@@ -417,6 +504,11 @@ impl Crl {
         // An entry without extensions takes about 35 bytes: size the index once, not by doubling.
         let mut index = EntryIndex::with_capacity((range.len() / 32).min(max_entries));
         let mut unsupported = Vec::new();
+        let mut entry_issuers: Vec<NameKey> = Vec::new();
+        let mut foreign_issuer_named = false;
+        // RFC 5280 §5.3.3: an entry without certificateIssuer belongs to the issuer of the
+        // entry before it; the first, to the CRL issuer.
+        let mut issuer = CRL_ISSUER;
         let mut reader = der::SliceReader::new(&der[range]).map_err(malformed)?;
         while !der::Reader::is_finished(&reader) {
             if index.records.len() >= max_entries {
@@ -427,17 +519,22 @@ impl Crl {
                 return Err(CrlError::Malformed("entry serial is not an INTEGER".into()));
             }
             let serial = entry.serial.value();
+            // A non-minimal serial would never equal the certificate's: refuse the CRL rather
+            // than silently miss the entry (CONTRACT.md §3).
+            if !minimal_integer(serial) {
+                return Err(CrlError::Malformed(
+                    "an entry serial is not a minimally encoded INTEGER".into(),
+                ));
+            }
             let mut reason = NO_REASON;
             if let Some(exts) = &entry.extensions {
                 for_each_extension(exts, |ext| {
                     if ext.id == ID_CE_CRL_REASONS {
-                        let code = AnyRef::from_der(ext.value.as_bytes())
-                            .ok()
-                            .filter(|a| a.tag() == Tag::Enumerated && a.value().len() == 1)
-                            .map(|a| a.value()[0]);
-                        reason = code
-                            .filter(|c| RevocationReason::from_code(*c).is_some())
-                            .unwrap_or(NO_REASON);
+                        reason = reason_code(ext.value.as_bytes())?;
+                    }
+                    if ext.id == ID_CE_CERTIFICATE_ISSUER {
+                        issuer = self.entry_issuer(ext.value.as_bytes(), &mut entry_issuers)?;
+                        foreign_issuer_named = true;
                     }
                     if ext.critical && !UNDERSTOOD_ENTRY_EXTENSIONS.contains(&ext.id) {
                         let what = format!("CRL entry extension {}", ext.id);
@@ -459,19 +556,76 @@ impl Crl {
                     serial_at,
                     serial_len,
                     reason,
+                    issuer,
                     revoked_at,
                 },
             );
         }
+        if foreign_issuer_named && !self.scope.indirect {
+            self.defects
+                .push("a certificateIssuer entry extension in a CRL that is not indirect".into());
+        }
         self.index = index;
+        self.entry_issuers = entry_issuers;
         self.unsupported_critical.extend(unsupported);
         Ok(())
     }
 
-    /// The entry for a certificate serial (as encoded), in O(1).
+    /// The issuer number of a certificateIssuer extension value (see [`EntryRecord::issuer`]).
+    fn entry_issuer(&self, value: &[u8], known: &mut Vec<NameKey>) -> Result<u8, CrlError> {
+        let names = Vec::<GeneralName>::from_der(value)
+            .map_err(|e| CrlError::Malformed(format!("certificateIssuer: {e}")))?;
+        let key = names.iter().find_map(|n| match n {
+            GeneralName::DirectoryName(dn) => der::Encode::to_der(dn)
+                .ok()
+                .and_then(|der| DistinguishedName::from_der(&der)),
+            _ => None,
+        });
+        let Some(name) = key else {
+            return Ok(OTHER_ISSUER);
+        };
+        if name.key() == self.issuer.key() {
+            return Ok(CRL_ISSUER);
+        }
+        let position = match known.iter().position(|k| k == name.key()) {
+            Some(p) => p,
+            None if known.len() < MAX_ENTRY_ISSUERS => {
+                known.push(name.key().clone());
+                known.len() - 1
+            }
+            None => {
+                return Err(CrlError::Malformed(format!(
+                    "more than {MAX_ENTRY_ISSUERS} certificate issuers"
+                )))
+            }
+        };
+        Ok(position as u8 + 1)
+    }
+
+    /// The entry for a certificate serial (as encoded) of the CRL issuer, in O(1).
     pub fn lookup(&self, serial: &[u8]) -> Option<RevokedEntry> {
+        self.find(serial, CRL_ISSUER)
+    }
+
+    /// The entry for the certificate `serial` issued by `issuer`, in O(1): in an indirect CRL
+    /// an entry counts only for the issuer its certificateIssuer (carried over from the entries
+    /// before it) names.
+    pub fn lookup_issued_by(&self, issuer: &NameKey, serial: &[u8]) -> Option<RevokedEntry> {
+        let number = if self.entry_issuers.is_empty() || issuer == self.issuer.key() {
+            if issuer != self.issuer.key() {
+                return None;
+            }
+            CRL_ISSUER
+        } else {
+            let position = self.entry_issuers.iter().position(|k| k == issuer)?;
+            position as u8 + 1
+        };
+        self.find(serial, number)
+    }
+
+    fn find(&self, serial: &[u8], issuer: u8) -> Option<RevokedEntry> {
         self.index
-            .find(self.signed.der(), serial)
+            .find(self.signed.der(), serial, issuer)
             .map(|r| RevokedEntry {
                 date: OffsetDateTime::from_unix_timestamp(r.revoked_at)
                     .unwrap_or(OffsetDateTime::UNIX_EPOCH),

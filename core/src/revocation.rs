@@ -9,6 +9,8 @@ use time::OffsetDateTime;
 use crate::cert::Certificate;
 use crate::chain::PathBuilder;
 use crate::crl::{Crl, RevocationReason, RevokedEntry};
+use crate::crl_scope;
+use crate::dist_point::{self, ReasonMask, ALL_REASONS};
 use crate::name::NameKey;
 use crate::verdict::CrlEvidence;
 
@@ -81,14 +83,17 @@ impl CrlSnapshot {
 #[derive(Debug, Clone)]
 pub enum RevocationStatus {
     /// Not revoked at T; `crls` are the CRLs that prove it.
-    Good { crls: Vec<Arc<Crl>> },
+    Good {
+        crls: Vec<Arc<Crl>>,
+    },
     Revoked {
-        entry: RevokedEntry,
         crl: Arc<Crl>,
         detail: String,
     },
     /// No usable CRL: the reasons each candidate was refused.
-    Unknown { why: String },
+    Unknown {
+        why: String,
+    },
 }
 
 /// Everything a revocation decision needs.
@@ -101,12 +106,24 @@ pub struct RevocationContext<'a> {
 /// CRL-signer certificates are checked recursively; this bounds the recursion.
 const MAX_SIGNER_DEPTH: usize = 2;
 
-enum Usability {
-    Usable,
+/// Where a revocation question sits: at the top (the path asked about), or inside the
+/// validation of a CRL signer's path.
+#[derive(Debug, Clone, Copy, Default)]
+struct Nesting {
+    depth: usize,
+    /// The SHA-256 of the CRL whose signer is being validated. That CRL's signature has been
+    /// verified; when the signer's own status rests on the same CRL (an indirect CRL issuer
+    /// that covers itself, PKITS 4.14.30), it is evidence without validating its signer again.
+    pending: Option<[u8; 32]>,
+}
+
+/// What one candidate CRL is worth as evidence about one certificate.
+enum Judged {
+    /// Usable for these reasons.
+    Usable(ReasonMask),
     /// An authentic delta CRL that covers the certificate but whose nextUpdate had passed at T.
     LapsedDelta(String),
     Unusable(String),
-    SignerRevoked(String, RevokedEntry, Arc<Crl>),
 }
 
 impl RevocationContext<'_> {
@@ -117,7 +134,7 @@ impl RevocationContext<'_> {
         issuer: &Certificate,
         anchor: &Certificate,
     ) -> RevocationStatus {
-        self.status_at_depth(cert, issuer, anchor, 0)
+        self.status_at_depth(cert, issuer, anchor, Nesting::default())
     }
 
     fn status_at_depth(
@@ -125,35 +142,48 @@ impl RevocationContext<'_> {
         cert: &Certificate,
         issuer: &Certificate,
         anchor: &Certificate,
-        depth: usize,
+        depth: Nesting,
     ) -> RevocationStatus {
-        let candidates = self.crls.for_issuer(cert.issuer.key());
-        if candidates.is_empty() {
+        // CRL entries are matched by the serial's encoding, and CRLs only hold minimal ones (a
+        // CRL that does not is malformed): a padded serial would never be found revoked.
+        if !crate::crl::minimal_integer(&cert.serial) {
+            return RevocationStatus::Unknown {
+                why: format!(
+                    "the serial number of {} is not a minimally encoded INTEGER, so no CRL \
+                     entry can match it",
+                    cert.subject
+                ),
+            };
+        }
+        let mut refusals = Vec::new();
+        let mut complete: Vec<(Arc<Crl>, ReasonMask)> = Vec::new();
+        let mut deltas = Vec::new();
+        let mut lapsed = Vec::new();
+        let mut candidates = 0;
+        for name in crl_scope::crl_issuers(cert) {
+            for crl in self.crls.for_issuer(name) {
+                candidates += 1;
+                match self.judge(crl, cert, issuer, anchor, depth) {
+                    Judged::Usable(_) if crl.is_delta() => deltas.push(crl.clone()),
+                    Judged::Usable(reasons) => complete.push((crl.clone(), reasons)),
+                    Judged::LapsedDelta(why) => lapsed.push((crl.clone(), why)),
+                    Judged::Unusable(why) => refusals.push(format!(
+                        "CRL {} ({}): {why}",
+                        crl.number_string()
+                            .unwrap_or_else(|| "without number".into()),
+                        crl.this_update.date()
+                    )),
+                }
+            }
+        }
+        if candidates == 0 {
             return RevocationStatus::Unknown {
                 why: format!("no CRL from {} is available", cert.issuer),
             };
         }
-        let mut refusals = Vec::new();
-        let mut full = Vec::new();
-        let mut deltas = Vec::new();
-        let mut lapsed = Vec::new();
-        for crl in candidates {
-            match self.usability(crl, cert, issuer, anchor, depth) {
-                Usability::Usable if crl.is_delta() => deltas.push(crl.clone()),
-                Usability::Usable => full.push(crl.clone()),
-                Usability::LapsedDelta(why) => lapsed.push((crl.clone(), why)),
-                Usability::Unusable(why) => refusals.push(format!(
-                    "CRL {} ({}): {why}",
-                    crl.number_string()
-                        .unwrap_or_else(|| "without number".into()),
-                    crl.this_update.date()
-                )),
-                Usability::SignerRevoked(detail, entry, crl) => {
-                    return RevocationStatus::Revoked { entry, crl, detail };
-                }
-            }
-        }
-        if full.is_empty() {
+        // A delta CRL counts only together with a usable complete CRL it updates.
+        deltas.retain(|d: &Arc<Crl>| complete.iter().any(|(base, _)| updates(d, base)));
+        if complete.is_empty() {
             if refusals.is_empty() {
                 refusals.push("only delta CRLs, no complete CRL".into());
             }
@@ -162,37 +192,92 @@ impl RevocationContext<'_> {
             };
         }
 
-        let mut evidence = Vec::new();
-        for base in &full {
-            let mut entry = base.lookup(&cert.serial).map(|e| (e, base.clone()));
-            evidence.push(base.clone());
-            if let Some(delta) = newest_delta_for(base, &deltas) {
-                evidence.push(delta.clone());
-                if let Some(d) = delta.lookup(&cert.serial) {
-                    entry = Some((d, delta.clone()));
-                }
-            }
-            if let Some((found, crl)) = entry {
-                let removed = found.reason == Some(RevocationReason::RemoveFromCrl);
-                if !removed && found.date <= self.at {
-                    let reason = found.reason.map(|r| r.as_str()).unwrap_or("no reason code");
-                    return RevocationStatus::Revoked {
-                        detail: format!(
-                            "revoked on {} ({reason}), CRL {}",
-                            crate::verdict::rfc3339(found.date),
-                            crl.number_string().unwrap_or_default()
-                        ),
-                        entry: found,
-                        crl,
-                    };
-                }
+        let usable = || complete.iter().map(|(crl, _)| crl).chain(deltas.iter());
+        for crl in usable() {
+            if let Some(status) = self.revoked_by(crl, cert, &complete, &deltas) {
+                return status;
             }
         }
-        if let Some(status) = self.lapsed_delta_status(cert, &full, &deltas, &lapsed) {
+        // RFC 5280 §6.3.3 (j)/(k): "not revoked" needs every reason covered.
+        let covered = complete.iter().fold(0, |mask, (_, reasons)| mask | reasons);
+        if covered & ALL_REASONS != ALL_REASONS {
+            let missing = dist_point::reason_names(ALL_REASONS & !covered).join(", ");
+            refusals.push(format!(
+                "the usable CRLs do not cover every revocation reason (missing: {missing})"
+            ));
+            return RevocationStatus::Unknown {
+                why: refusals.join("; "),
+            };
+        }
+        if let Some(status) = self.lapsed_delta_status(cert, &complete, &deltas, &lapsed) {
             return status;
         }
+        let mut evidence: Vec<Arc<Crl>> = usable().cloned().collect();
         evidence.dedup_by(|a, b| a.sha256 == b.sha256);
         RevocationStatus::Good { crls: evidence }
+    }
+
+    /// `cert` revoked at T by an entry of `crl`, one of the usable CRLs (CONTRACT.md §3): an entry
+    /// dated at or before T, except removeFromCRL, and a certificateHold that evidence issued
+    /// at or before T lifted. A hold still listed by a CRL issued after T was in force at T.
+    fn revoked_by(
+        &self,
+        crl: &Arc<Crl>,
+        cert: &Certificate,
+        complete: &[(Arc<Crl>, ReasonMask)],
+        deltas: &[Arc<Crl>],
+    ) -> Option<RevocationStatus> {
+        let found = crl.lookup_issued_by(cert.issuer.key(), &cert.serial)?;
+        if found.date > self.at {
+            return None;
+        }
+        match found.reason {
+            Some(RevocationReason::RemoveFromCrl) => return None,
+            Some(RevocationReason::CertificateHold)
+                if crl.this_update <= self.at && self.hold_lifted(crl, cert, complete, deltas) =>
+            {
+                return None
+            }
+            _ => {}
+        }
+        let reason = found.reason.map(|r| r.as_str()).unwrap_or("no reason code");
+        let kind = if crl.is_delta() { "delta CRL" } else { "CRL" };
+        Some(RevocationStatus::Revoked {
+            detail: format!(
+                "revoked on {} ({reason}), {kind} {}",
+                crate::verdict::rfc3339(found.date),
+                crl.number_string().unwrap_or_default()
+            ),
+            crl: crl.clone(),
+        })
+    }
+
+    /// Was the hold that `held` lists lifted by newer evidence of the same scope issued at or
+    /// before T: a complete CRL that no longer lists it, or a delta with removeFromCRL?
+    fn hold_lifted(
+        &self,
+        held: &Crl,
+        cert: &Certificate,
+        complete: &[(Arc<Crl>, ReasonMask)],
+        deltas: &[Arc<Crl>],
+    ) -> bool {
+        let later = |other: &Crl| {
+            other.this_update <= self.at
+                && same_scope(other, held)
+                && (&other.number, other.this_update) > (&held.number, held.this_update)
+        };
+        let entry = |other: &Crl| other.lookup_issued_by(cert.issuer.key(), &cert.serial);
+        let released = |e: Option<RevokedEntry>| match e {
+            None => true,
+            Some(e) => e.reason == Some(RevocationReason::RemoveFromCrl),
+        };
+        complete
+            .iter()
+            .any(|(crl, _)| later(crl) && released(entry(crl)))
+            || deltas.iter().any(|d| {
+                later(d)
+                    && entry(d).is_some_and(|e| e.reason == Some(RevocationReason::RemoveFromCrl))
+            })
     }
 
     /// The complete CRLs and current deltas at hand say "not revoked"; but when the newest news
@@ -203,28 +288,23 @@ impl RevocationContext<'_> {
     fn lapsed_delta_status(
         &self,
         cert: &Certificate,
-        full: &[Arc<Crl>],
+        complete: &[(Arc<Crl>, ReasonMask)],
         deltas: &[Arc<Crl>],
         lapsed: &[(Arc<Crl>, String)],
     ) -> Option<RevocationStatus> {
-        let newest_current = full
+        let newest_current = complete
             .iter()
-            .chain(deltas.iter().filter(|d| {
-                full.iter()
-                    .any(|base| newest_delta_for(base, std::slice::from_ref(d)).is_some())
-            }))
+            .map(|(crl, _)| crl)
+            .chain(deltas)
             .filter_map(|crl| crl.number.as_ref())
             .max();
         let (delta, why) = lapsed
             .iter()
-            .filter(|(delta, _)| {
-                full.iter()
-                    .any(|base| newest_delta_for(base, std::slice::from_ref(delta)).is_some())
-            })
+            .filter(|(delta, _)| complete.iter().any(|(base, _)| updates(delta, base)))
             .filter(|(delta, _)| delta.number.as_ref() > newest_current)
             .max_by(|a, b| a.0.number.cmp(&b.0.number))?;
         let number = delta.number_string().unwrap_or_default();
-        if let Some(found) = delta.lookup(&cert.serial) {
+        if let Some(found) = delta.lookup_issued_by(cert.issuer.key(), &cert.serial) {
             let final_revocation = !matches!(
                 found.reason,
                 Some(RevocationReason::RemoveFromCrl | RevocationReason::CertificateHold)
@@ -236,7 +316,6 @@ impl RevocationContext<'_> {
                         "revoked on {} ({reason}), delta CRL {number} (lapsed since)",
                         crate::verdict::rfc3339(found.date),
                     ),
-                    entry: found,
                     crl: delta.clone(),
                 });
             }
@@ -250,77 +329,103 @@ impl RevocationContext<'_> {
         })
     }
 
-    fn usability(
+    /// Cheap checks first, the signature and the signer's path last.
+    fn judge(
         &self,
         crl: &Arc<Crl>,
         cert: &Certificate,
         issuer: &Certificate,
         anchor: &Certificate,
-        depth: usize,
-    ) -> Usability {
+        depth: Nesting,
+    ) -> Judged {
         if let Some(what) = crl.unsupported_critical.first() {
-            return Usability::Unusable(format!("unsupported critical {what}"));
+            return Judged::Unusable(format!("unsupported critical {what}"));
         }
-        if let Err(why) = covers(crl, cert) {
-            return Usability::Unusable(why);
+        if let Some(defect) = crl.defects.first() {
+            return Judged::Unusable(defect.clone());
         }
+        let reasons = match crl_scope::coverage(crl, cert) {
+            Ok(reasons) => reasons,
+            Err(why) => return Judged::Unusable(why),
+        };
         // A lapsed delta still matters (see `lapsed_delta_status`) once it is known to be authentic.
         let lapsed = match self.fresh(crl, cert) {
             Ok(()) => None,
             Err(why) if crl.is_delta() && crl.this_update <= self.at => Some(why),
-            Err(why) => return Usability::Unusable(why),
+            Err(why) => return Judged::Unusable(why),
         };
-        let authentic = self.authentic(crl, issuer, anchor, depth);
-        match (authentic, lapsed) {
-            (Usability::Usable, Some(why)) => Usability::LapsedDelta(why),
-            (other, _) => other,
+        if let Err(why) = self.authentic(crl, issuer, anchor, depth) {
+            return Judged::Unusable(why);
+        }
+        match lapsed {
+            Some(why) => Judged::LapsedDelta(why),
+            None => Judged::Usable(reasons),
         }
     }
 
-    /// Signed by the certificate's issuer, directly or through a separate CRL signer.
+    /// Signed by a CRL signer (CONTRACT.md §3, RFC 5280 §6.3.3 (f)): the certificate's issuer
+    /// itself, or a separate CRL-signing certificate.
     fn authentic(
         &self,
-        crl: &Arc<Crl>,
+        crl: &Crl,
         issuer: &Certificate,
         anchor: &Certificate,
-        depth: usize,
-    ) -> Usability {
-        let issuer_signs = match (&crl.authority_key_id, &issuer.subject_key_id) {
-            (Some(aki), Some(ski)) => aki == ski,
-            _ => true,
-        };
-        if issuer_signs {
-            if !issuer.can_sign_crls() {
-                return Usability::Unusable("the issuer's key usage lacks cRLSign".into());
-            }
-            return match self.paths.cache.verify(
-                &crl.sha256,
-                &crl.signed,
-                &issuer.spki,
-                &issuer.spki_sha256,
-            ) {
-                Ok(()) => Usability::Usable,
-                Err(e) => Usability::Unusable(format!("signature: {e}")),
-            };
+        depth: Nesting,
+    ) -> Result<(), String> {
+        if depth.pending == Some(crl.sha256) {
+            return Ok(());
         }
-        self.separate_signer(crl, anchor, depth)
+        let mut refused = None;
+        if crl.issuer.key() == issuer.subject.key() && key_ids_match(crl, issuer) {
+            if !issuer.can_sign_crls() {
+                refused = Some("the issuer's key usage lacks cRLSign".to_string());
+            } else {
+                match self.paths.cache.verify(
+                    &crl.sha256,
+                    &crl.signed,
+                    &issuer.spki,
+                    &issuer.spki_sha256,
+                ) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => refused = Some(format!("signature: {e}")),
+                }
+            }
+        }
+        self.separate_signer(crl, issuer, anchor, depth)
+            .map_err(|other| refused.unwrap_or(other))
     }
 
-    /// A CRL signed by a different key of the same CA (RFC 5280 §6.3.3 (f)): the CRL signer's
-    /// certificate must chain to the same anchor, be valid at T and not be revoked itself.
-    fn separate_signer(&self, crl: &Arc<Crl>, anchor: &Certificate, depth: usize) -> Usability {
-        if depth >= MAX_SIGNER_DEPTH {
-            return Usability::Unusable("CRL signer chain too deep".into());
+    /// A certificate whose subject is the CRL issuer, with keyUsage present and cRLSign set, whose
+    /// key verifies the CRL, whose path validates to the same anchor, valid at T, and which is
+    /// not revoked (nor any certificate of its path). Any failure makes the CRL unusable: it never
+    /// makes the certificate asked about revoked.
+    fn separate_signer(
+        &self,
+        crl: &Crl,
+        issuer: &Certificate,
+        anchor: &Certificate,
+        depth: Nesting,
+    ) -> Result<(), String> {
+        if depth.depth >= MAX_SIGNER_DEPTH {
+            return Err("CRL signer chain too deep".into());
         }
         let mut why = String::from("no certificate for the CRL signing key");
         let pools = self
             .paths
             .pools
             .iter()
-            .chain(std::iter::once(&self.paths.anchors));
+            .copied()
+            .chain(std::iter::once(self.paths.anchors));
         for pool in pools {
             for signer in pool.with_subject(crl.issuer.key()) {
-                if signer.subject_key_id != crl.authority_key_id || !signer.can_sign_crls() {
+                if signer.fingerprint == issuer.fingerprint || !key_ids_match(crl, signer) {
+                    continue;
+                }
+                if !signer.key_usage.is_some_and(|ku| ku.crl_sign) {
+                    why = format!(
+                        "the certificate {} has no keyUsage with cRLSign",
+                        signer.subject
+                    );
                     continue;
                 }
                 if let Err(e) = self.paths.cache.verify(
@@ -332,44 +437,52 @@ impl RevocationContext<'_> {
                     why = format!("signature: {e}");
                     continue;
                 }
-                let path = match self.paths.build(signer) {
-                    Ok(p) if p.anchor().fingerprint == anchor.fingerprint => p,
-                    Ok(_) => {
-                        why = "the CRL signer chains to another anchor".into();
-                        continue;
-                    }
-                    Err(e) => {
-                        why = format!("CRL signer: {e}");
-                        continue;
-                    }
+                let inner = Nesting {
+                    depth: depth.depth + 1,
+                    pending: Some(crl.sha256),
                 };
-                for (cert, its_issuer) in path.with_issuers() {
-                    if cert.not_before > self.at || cert.not_after < self.at {
-                        return Usability::Unusable(format!(
-                            "CRL signer certificate {} is not valid at the validation time",
-                            cert.subject
-                        ));
-                    }
-                    match self.status_at_depth(cert, its_issuer, anchor, depth + 1) {
-                        RevocationStatus::Good { .. } => {}
-                        RevocationStatus::Revoked { entry, crl, .. } => {
-                            return Usability::SignerRevoked(
-                                format!("the CRL signer certificate {} is revoked", cert.subject),
-                                entry,
-                                crl,
-                            )
-                        }
-                        RevocationStatus::Unknown { why } => {
-                            return Usability::Unusable(format!(
-                                "CRL signer revocation unknown: {why}"
-                            ))
-                        }
-                    }
+                match self.signer_path_holds(signer, anchor, inner) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => why = e,
                 }
-                return Usability::Usable;
             }
         }
-        Usability::Unusable(why)
+        Err(why)
+    }
+
+    /// The CRL signer's own path: to `anchor`, every certificate valid at T and not revoked.
+    fn signer_path_holds(
+        &self,
+        signer: &Arc<Certificate>,
+        anchor: &Certificate,
+        depth: Nesting,
+    ) -> Result<(), String> {
+        let path = match self.paths.build(signer) {
+            Ok(p) if p.anchor().fingerprint == anchor.fingerprint => p,
+            Ok(_) => return Err("the CRL signer chains to another anchor".into()),
+            Err(e) => return Err(format!("CRL signer: {e}")),
+        };
+        for (cert, its_issuer) in path.with_issuers() {
+            if cert.not_before > self.at || cert.not_after < self.at {
+                return Err(format!(
+                    "CRL signer certificate {} is not valid at the validation time",
+                    cert.subject
+                ));
+            }
+            match self.status_at_depth(cert, its_issuer, anchor, depth) {
+                RevocationStatus::Good { .. } => {}
+                RevocationStatus::Revoked { detail, .. } => {
+                    return Err(format!(
+                        "the CRL signer certificate {} is revoked ({detail})",
+                        cert.subject
+                    ))
+                }
+                RevocationStatus::Unknown { why } => {
+                    return Err(format!("CRL signer revocation unknown: {why}"))
+                }
+            }
+        }
+        Ok(())
     }
 
     /// CONTRACT.md §3: (a) current at T, or (b) issued after T while the certificate was valid.
@@ -394,45 +507,26 @@ impl RevocationContext<'_> {
     }
 }
 
-/// Does the CRL's scope (issuingDistributionPoint) cover this certificate?
-fn covers(crl: &Crl, cert: &Certificate) -> Result<(), String> {
-    let scope = &crl.scope;
-    if scope.indirect {
-        return Err("indirect CRLs are not supported".into());
+/// The CRL names a key identifier that is not the certificate's: someone else signed it.
+fn key_ids_match(crl: &Crl, signer: &Certificate) -> bool {
+    match (&crl.authority_key_id, &signer.subject_key_id) {
+        (Some(aki), Some(ski)) => aki == ski,
+        _ => true,
     }
-    if scope.only_attribute_certs {
-        return Err("covers attribute certificates only".into());
-    }
-    if scope.only_some_reasons {
-        return Err("covers only some revocation reasons".into());
-    }
-    if scope.only_user_certs && cert.is_ca() {
-        return Err("covers end-entity certificates only".into());
-    }
-    if scope.only_ca_certs && !cert.is_ca() {
-        return Err("covers CA certificates only".into());
-    }
-    if !scope.distribution_point_urls.is_empty()
-        && !cert.crl_urls.is_empty()
-        && !scope
-            .distribution_point_urls
-            .iter()
-            .any(|u| cert.crl_urls.contains(u))
-    {
-        return Err("its distribution point is not one named by the certificate".into());
-    }
-    Ok(())
 }
 
-/// The newest usable delta that updates `base` (RFC 5280 §5.2.4: BaseCRLNumber <= base number < delta number).
-fn newest_delta_for<'a>(base: &Crl, deltas: &'a [Arc<Crl>]) -> Option<&'a Arc<Crl>> {
-    let base_number = base.number.as_ref()?;
-    deltas
-        .iter()
-        .filter(|d| {
-            d.scope == base.scope
-                && d.delta_base.as_ref().is_some_and(|b| b <= base_number)
-                && d.number.as_ref().is_some_and(|n| n > base_number)
-        })
-        .max_by(|a, b| a.number.cmp(&b.number))
+/// Same issuer and same issuing distribution point: CRLs about the same certificates.
+fn same_scope(a: &Crl, b: &Crl) -> bool {
+    a.scope == b.scope && a.issuer.key() == b.issuer.key()
+}
+
+/// Does delta CRL `delta` update complete CRL `base` (RFC 5280 §5.2.4, §6.3.3 (d)): same issuer
+/// and scope, BaseCRLNumber <= the base's number < the delta's number?
+fn updates(delta: &Crl, base: &Crl) -> bool {
+    let Some(base_number) = base.number.as_ref() else {
+        return false;
+    };
+    same_scope(delta, base)
+        && delta.delta_base.as_ref().is_some_and(|b| b <= base_number)
+        && delta.number.as_ref().is_some_and(|n| n > base_number)
 }

@@ -277,15 +277,32 @@ impl Verifier {
         paths.build(cert).ok().map(|path| path.certs)
     }
 
-    /// Admission of a CRL from an outside source: the CA among `cas` that issued and signed
-    /// `crl` ([`CrlIssuerError`] says why none did). The signature check is recorded in this
-    /// verifier's cache, so the first verification that uses the CRL finds it done.
+    /// Admission of a CRL from an outside source: the certificate among `cas` that signed `crl`
+    /// and may sign it now, by the rule verifications apply (CONTRACT.md §3: the CA itself, or a
+    /// separate CRL signer with cRLSign, a path to a trust anchor, valid and not revoked by the
+    /// CRLs this verifier holds); [`CrlIssuerError`] says why none did. The signature check is
+    /// recorded in this verifier's cache, so the first verification that uses the CRL finds it
+    /// done.
     pub fn crl_signer(
         &self,
         crl: &Crl,
         cas: &[Arc<Certificate>],
     ) -> Result<Arc<Certificate>, CrlIssuerError> {
-        crl_check::crl_signer(crl, cas, &self.cache)
+        let configured = CertPool::from_certs(cas.iter().cloned());
+        let pools = [&self.intermediates, &configured];
+        let paths = PathBuilder {
+            anchors: &self.anchors,
+            pools: &pools,
+            cache: &self.cache,
+            limits: self.path_limits,
+        };
+        let crls = self.crls.load_full();
+        let admission = crl_check::Admission {
+            paths: &paths,
+            crls: &crls,
+            at: VerifyOptions::default().validation_time(),
+        };
+        crl_check::crl_signer(crl, cas, &admission)
     }
 
     /// Validates a certificate alone: path, validity, revocation, key usage and identity.

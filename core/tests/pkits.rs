@@ -17,11 +17,7 @@ use qoltanba_core::{
 use serde::Deserialize;
 
 /// Cases answered wrongly today, by PKITS number.
-const NOT_YET_CONFORMING: &[&str] = &[
-    "4.14.3", "4.14.8", "4.14.9", "4.14.15", "4.14.16", "4.14.18", "4.14.19", "4.14.20", "4.14.21",
-    "4.14.22", "4.14.23", "4.14.24", "4.14.25", "4.14.30", "4.14.31", "4.14.32", "4.14.33",
-    "4.14.34",
-];
+const NOT_YET_CONFORMING: &[&str] = &[];
 
 #[derive(Deserialize)]
 struct Case {
