@@ -254,6 +254,7 @@ pub fn verify(
         SignatureAlgorithm::Gost(digest) => verify_gost(digest, spki_der, message, signature),
         SignatureAlgorithm::RsaPkcs1(hash) => {
             require_rsa_key(&key_oid)?;
+            require_rsa_size(key_bits)?;
             let params: &ring_sig::RsaParameters = match hash {
                 HashAlg::Sha256 => &ring_sig::RSA_PKCS1_2048_8192_SHA256,
                 HashAlg::Sha384 => &ring_sig::RSA_PKCS1_2048_8192_SHA384,
@@ -266,6 +267,7 @@ pub fn verify(
         }
         SignatureAlgorithm::RsaPss { hash, salt_len } => {
             require_rsa_key(&key_oid)?;
+            require_rsa_size(key_bits)?;
             verify_pss(hash, salt_len, key_bits, message, signature)
         }
         SignatureAlgorithm::EcdsaP256Sha256 => {
@@ -329,6 +331,40 @@ fn require_rsa_key(key_oid: &ObjectIdentifier) -> Result<(), CryptoError> {
     }
 }
 
+/// The smallest RSA modulus accepted (CONTRACT §3a), for every padding and every use (CMS signers,
+/// certificates, CRLs).
+const MIN_RSA_BITS: usize = 2048;
+/// The largest RSA modulus verified: `ring`'s limit.
+const MAX_RSA_BITS: usize = 8192;
+
+fn rsa_public_key(pkcs1_key: &[u8]) -> Result<rsa::pkcs1::RsaPublicKey<'_>, CryptoError> {
+    rsa::pkcs1::RsaPublicKey::from_der(pkcs1_key)
+        .map_err(|e| CryptoError::BadKey(format!("RSA public key: {e}")))
+}
+
+/// Refuses a key outside the supported sizes before any verification. A weak key is an
+/// algorithm question (`unsupported_algorithm`), never "the signature does not verify": `ring`
+/// answers a 1024-bit key exactly as it answers a forged signature, so the size is read first.
+fn require_rsa_size(pkcs1_key: &[u8]) -> Result<(), CryptoError> {
+    let key = rsa_public_key(pkcs1_key)?;
+    // `UintRef` holds the modulus without leading zero bytes.
+    let modulus = key.modulus.as_bytes();
+    let bits = modulus
+        .first()
+        .map_or(0, |&top| modulus.len() * 8 - top.leading_zeros() as usize);
+    if bits < MIN_RSA_BITS {
+        Err(CryptoError::Unsupported(format!(
+            "weak key: RSA key of {bits} bits (minimum {MIN_RSA_BITS})"
+        )))
+    } else if bits > MAX_RSA_BITS {
+        Err(CryptoError::Unsupported(format!(
+            "RSA key of {bits} bits (maximum {MAX_RSA_BITS})"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
 fn verify_pss(
     hash: HashAlg,
     salt_len: usize,
@@ -336,16 +372,15 @@ fn verify_pss(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), CryptoError> {
-    use rsa::pkcs1::DecodeRsaPublicKey;
-    use rsa::traits::PublicKeyParts;
-    let key = rsa::RsaPublicKey::from_pkcs1_der(pkcs1_key)
-        .map_err(|e| CryptoError::BadKey(format!("RSA public key: {e}")))?;
-    if key.n().bits() < 2048 {
-        return Err(CryptoError::Unsupported(format!(
-            "RSA key of {} bits (minimum 2048)",
-            key.n().bits()
-        )));
-    }
+    let parts = rsa_public_key(pkcs1_key)?;
+    // The size was checked by `require_rsa_size`; `rsa`'s own default ceiling (4096 bits) is
+    // lifted to the one `ring` applies to PKCS#1, so both paddings accept the same keys.
+    let key = rsa::RsaPublicKey::new_with_max_size(
+        rsa::BigUint::from_bytes_be(parts.modulus.as_bytes()),
+        rsa::BigUint::from_bytes_be(parts.public_exponent.as_bytes()),
+        MAX_RSA_BITS,
+    )
+    .map_err(|e| CryptoError::BadKey(format!("RSA public key: {e}")))?;
     let hashed = hash.digest(message);
     let scheme = match hash {
         HashAlg::Sha256 => rsa::Pss::new_with_salt::<sha2::Sha256>(salt_len),

@@ -1,0 +1,342 @@
+//! The CMS layer against inputs built to fool it (issue 16, findings 8, 9, 11, 12 and the
+//! several-signer identity rule of CONTRACT §4).
+//!
+//! Signatures and certificates are made here with the `openssl` CLI from the keys of the test
+//! PKIs (`fixtures/pki`, `fixtures/gost`), so they follow the fixtures when those are generated
+//! anew. Every "wrong" case has a control made the same way that passes, so a failure is about
+//! the property tested, not about the harness.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use qoltanba_core::{
+    input, Certificate, CheckResult, CrlSnapshot, Reason, Status, Verdict, Verifier, VerifyOptions,
+};
+use time::{Duration, OffsetDateTime};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn fixture(rel: &str) -> Vec<u8> {
+    let path = fixtures().join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn fixture_path(rel: &str) -> String {
+    fixtures().join(rel).display().to_string()
+}
+
+/// The RSA/EC test PKI.
+fn rsa_verifier() -> Verifier {
+    let limits = input::InputLimits::default();
+    let anchors =
+        input::certificates_from_bytes(&fixture("pki/trust.pem"), &limits).expect("anchors");
+    let intermediates = input::certificates_from_bytes(&fixture("pki/intermediates.pem"), &limits)
+        .expect("intermediates");
+    let crls = input::crls_from_bytes(&fixture("crl/all-current.pem"), &limits).expect("CRLs");
+    Verifier::new(anchors, intermediates, CrlSnapshot::new(crls)).expect("verifier")
+}
+
+fn at(time: OffsetDateTime) -> VerifyOptions {
+    VerifyOptions {
+        at: Some(time),
+        ..VerifyOptions::default()
+    }
+}
+
+/// Certificates made here start now: judge them a minute later (the fixture CRLs are current
+/// from 2026-01-01 to 2035-01-01).
+fn soon() -> VerifyOptions {
+    at(OffsetDateTime::now_utc() + Duration::minutes(1))
+}
+
+fn run_openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running openssl");
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn verify(verifier: &Verifier, cms: &[u8], options: &VerifyOptions) -> Verdict {
+    verifier
+        .verify_signature(cms, None, options)
+        .expect("a complete call")
+}
+
+fn checks<'a>(verdict: &'a Verdict, name: &str) -> Vec<&'a qoltanba_core::Check> {
+    verdict.checks.iter().filter(|c| c.check == name).collect()
+}
+
+fn describe(verdict: &Verdict) -> String {
+    format!(
+        "{:?}/{:?}: {}",
+        verdict.status, verdict.reason, verdict.message
+    )
+}
+
+/// A scratch directory with a certificate issued by `issuer` (from `fixtures/`), for a fresh RSA
+/// key of `bits`, in the NCA profile's signing shape.
+struct Issued {
+    dir: tempfile::TempDir,
+}
+
+impl Issued {
+    fn rsa(bits: u32, issuer: &str, ca: bool) -> Issued {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let bits = bits.to_string();
+        run_openssl(d, &["genrsa", "-out", "key.pem", &bits]);
+        let subject = if ca {
+            "/CN=WEAK TEST CA/C=KZ"
+        } else {
+            "/CN=TEST SIGNER/serialNumber=IIN880415300127/C=KZ"
+        };
+        run_openssl(
+            d,
+            &[
+                "req", "-new", "-key", "key.pem", "-subj", subject, "-out", "req.csr",
+            ],
+        );
+        let extensions = if ca {
+            "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n\
+             subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+        } else {
+            "keyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\n\
+             authorityKeyIdentifier=keyid\n"
+        };
+        std::fs::write(d.join("ext.cnf"), extensions).unwrap();
+        let (ca_cert, ca_key) = (
+            fixture_path(&format!("pki/{issuer}.pem")),
+            fixture_path(&format!("pki/keys/{issuer}.key.pem")),
+        );
+        run_openssl(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "req.csr",
+                "-CA",
+                &ca_cert,
+                "-CAkey",
+                &ca_key,
+                "-set_serial",
+                "0x7a01",
+                "-days",
+                "30",
+                "-sha256",
+                "-extfile",
+                "ext.cnf",
+                "-out",
+                "cert.pem",
+            ],
+        );
+        Issued { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    fn cert(&self) -> Arc<Certificate> {
+        let pem = std::fs::read(self.path("cert.pem")).unwrap();
+        input::certificates_from_bytes(&pem, &input::InputLimits::default())
+            .unwrap()
+            .remove(0)
+    }
+
+    /// `openssl cms -sign` of `fixtures/samples/request.json` with this key, attached, DER.
+    fn sign(&self, extra: &[&str]) -> Vec<u8> {
+        let content = fixture_path("samples/request.json");
+        let (cert, key, out) = (
+            self.path("cert.pem"),
+            self.path("key.pem"),
+            self.path("out.cms"),
+        );
+        let mut args = vec![
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-in",
+            &content,
+            "-signer",
+            &cert,
+            "-inkey",
+            &key,
+            "-outform",
+            "DER",
+            "-out",
+            &out,
+        ];
+        args.extend_from_slice(extra);
+        run_openssl(self.dir.path(), &args);
+        std::fs::read(&out).unwrap()
+    }
+}
+
+// --- finding 9: RSA keys under 2048 bits -------------------------------------------------------
+
+#[test]
+fn weak_rsa_signer_is_unsupported_whatever_the_padding() {
+    let verifier = rsa_verifier();
+    let weak = Issued::rsa(1024, "nca-rsa", false);
+    let control = Issued::rsa(2048, "nca-rsa", false);
+    let pss = [
+        "-keyopt",
+        "rsa_padding_mode:pss",
+        "-keyopt",
+        "rsa_pss_saltlen:max",
+    ];
+    for padding in [&[][..], &pss[..]] {
+        let ok = verify(&verifier, &control.sign(padding), &soon());
+        assert_eq!(ok.status, Status::Valid, "control: {}", describe(&ok));
+
+        let verdict = verify(&verifier, &weak.sign(padding), &soon());
+        assert_eq!(
+            verdict.status,
+            Status::Indeterminate,
+            "{}",
+            describe(&verdict)
+        );
+        assert_eq!(verdict.reason, Some(Reason::UnsupportedAlgorithm));
+        let signature = checks(&verdict, "signature");
+        assert_eq!(signature.len(), 1);
+        assert_eq!(signature[0].result, CheckResult::Unknown);
+        assert!(
+            signature[0].detail.contains("weak key") && signature[0].detail.contains("1024"),
+            "{}",
+            signature[0].detail
+        );
+    }
+}
+
+#[test]
+fn weak_rsa_issuer_makes_the_certificate_signature_unsupported() {
+    let verifier = rsa_verifier();
+    for (bits, weak) in [(2048, false), (1024, true)] {
+        let ca = Issued::rsa(bits, "root", true);
+        // The end entity is issued by the CA just made, with its key.
+        let ee_dir = tempfile::tempdir().unwrap();
+        let d = ee_dir.path();
+        run_openssl(d, &["genrsa", "-out", "key.pem", "2048"]);
+        run_openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-key",
+                "key.pem",
+                "-subj",
+                "/CN=UNDER WEAK CA/C=KZ",
+                "-out",
+                "req.csr",
+            ],
+        );
+        std::fs::write(
+            d.join("ext.cnf"),
+            "keyUsage=critical,digitalSignature,nonRepudiation\nauthorityKeyIdentifier=keyid\n",
+        )
+        .unwrap();
+        run_openssl(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "req.csr",
+                "-CA",
+                &ca.path("cert.pem"),
+                "-CAkey",
+                &ca.path("key.pem"),
+                "-set_serial",
+                "0x7a02",
+                "-days",
+                "30",
+                "-sha256",
+                "-extfile",
+                "ext.cnf",
+                "-out",
+                "cert.pem",
+            ],
+        );
+        let ee = input::certificates_from_bytes(
+            &std::fs::read(d.join("cert.pem")).unwrap(),
+            &input::InputLimits::default(),
+        )
+        .unwrap()
+        .remove(0);
+        let options = VerifyOptions {
+            extra_intermediates: vec![ca.cert()],
+            ..soon()
+        };
+        let verdict = verifier.verify_certificate(&ee, &options);
+        let chain = checks(&verdict, "chain");
+        if weak {
+            assert_eq!(
+                verdict.reason,
+                Some(Reason::UnsupportedAlgorithm),
+                "{}",
+                describe(&verdict)
+            );
+            assert_eq!(verdict.status, Status::Indeterminate);
+            assert_eq!(chain[0].result, CheckResult::Unknown);
+            assert!(chain[0].detail.contains("weak key"), "{}", chain[0].detail);
+        } else {
+            assert_eq!(
+                chain[0].result,
+                CheckResult::Pass,
+                "control: {}",
+                describe(&verdict)
+            );
+        }
+    }
+}
+
+#[test]
+fn weak_rsa_crl_signature_is_an_algorithm_question() {
+    let verifier = rsa_verifier();
+    for (bits, weak) in [(2048, false), (1024, true)] {
+        let ca = Issued::rsa(bits, "root", true);
+        let d = ca.dir.path();
+        std::fs::write(
+            d.join("ca.cnf"),
+            "[ca]\ndefault_ca = ca_default\n[ca_default]\ndatabase = index.txt\ncrlnumber = crlnumber\n\
+             default_md = sha256\ndefault_crl_days = 30\n[ext]\nauthorityKeyIdentifier = keyid\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("index.txt"), "").unwrap();
+        std::fs::write(d.join("crlnumber"), "01\n").unwrap();
+        run_openssl(
+            d,
+            &[
+                "ca", "-gencrl", "-config", "ca.cnf", "-keyfile", "key.pem", "-cert", "cert.pem",
+                "-crlexts", "ext", "-out", "ca.crl",
+            ],
+        );
+        let crl = input::crls_from_bytes(
+            &std::fs::read(d.join("ca.crl")).unwrap(),
+            &input::InputLimits::default(),
+        )
+        .unwrap()
+        .remove(0);
+        let found = verifier.crl_signer(&crl, &[ca.cert()]);
+        if weak {
+            let why = found
+                .expect_err("a 1024-bit CRL signature is not accepted")
+                .to_string();
+            assert!(why.contains("weak key"), "{why}");
+        } else {
+            found.expect("control: the 2048-bit CA signed its CRL");
+        }
+    }
+}
