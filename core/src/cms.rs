@@ -44,6 +44,14 @@ pub enum CmsError {
     BadCertificate(usize, String),
     #[error("signer {0}: {1}")]
     BadSigner(usize, String),
+    /// RFC 5652 §5.3: signedAttrs "MUST be present if the content type of the
+    /// EncapsulatedContentInfo value being signed is not id-data". Without them nothing binds the
+    /// content type to the signature, so another type's content could pass for the one signed.
+    #[error(
+        "signer {0}: the content type is {1}, not id-data, and the signer has no signed \
+         attributes, which RFC 5652 §5.3 requires for it"
+    )]
+    MissingSignedAttributes(usize, String),
 }
 
 #[derive(Sequence)]
@@ -250,6 +258,14 @@ impl SignedMessage {
         }
         if signers.len() > limits.max_signers {
             return Err(CmsError::TooManySigners(signers.len(), limits.max_signers));
+        }
+        if signed.encap.content_type != oid::DATA {
+            if let Some(index) = signers.iter().position(|s| s.signed_attributes.is_none()) {
+                return Err(CmsError::MissingSignedAttributes(
+                    index + 1,
+                    crate::crypto::describe_oid(&signed.encap.content_type),
+                ));
+            }
         }
         Ok(SignedMessage {
             content_type: signed.encap.content_type,

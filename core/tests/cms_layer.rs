@@ -11,9 +11,12 @@ use std::process::Command;
 use std::sync::Arc;
 
 use qoltanba_core::{
-    input, Certificate, CheckResult, CrlSnapshot, Reason, Status, Verdict, Verifier, VerifyOptions,
+    input, parse_time, Certificate, CheckResult, CrlSnapshot, Reason, Status, Verdict, Verifier,
+    VerifyOptions,
 };
 use time::{Duration, OffsetDateTime};
+
+const T0: &str = "2026-06-01T12:00:00Z";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
@@ -44,6 +47,10 @@ fn at(time: OffsetDateTime) -> VerifyOptions {
         at: Some(time),
         ..VerifyOptions::default()
     }
+}
+
+fn at_t0() -> VerifyOptions {
+    at(parse_time(T0).unwrap())
 }
 
 /// Certificates made here start now: judge them a minute later (the fixture CRLs are current
@@ -182,6 +189,39 @@ impl Issued {
         run_openssl(self.dir.path(), &args);
         std::fs::read(&out).unwrap()
     }
+}
+
+/// `openssl cms -sign` of `request.json` by a signer of the RSA test PKI (`fixtures/pki`).
+fn sign_as(signer: &str, extra: &[&str]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.cms").display().to_string();
+    let (content, cert, key, chain) = (
+        fixture_path("samples/request.json"),
+        fixture_path(&format!("pki/{signer}.pem")),
+        fixture_path(&format!("pki/keys/{signer}.key.pem")),
+        fixture_path("pki/nca-rsa.pem"),
+    );
+    let mut args = vec![
+        "cms",
+        "-sign",
+        "-binary",
+        "-nodetach",
+        "-in",
+        &content,
+        "-signer",
+        &cert,
+        "-inkey",
+        &key,
+        "-certfile",
+        &chain,
+        "-outform",
+        "DER",
+        "-out",
+        &out,
+    ];
+    args.extend_from_slice(extra);
+    run_openssl(dir.path(), &args);
+    std::fs::read(&out).unwrap()
 }
 
 // --- finding 9: RSA keys under 2048 bits -------------------------------------------------------
@@ -339,4 +379,38 @@ fn weak_rsa_crl_signature_is_an_algorithm_question() {
             found.expect("control: the 2048-bit CA signed its CRL");
         }
     }
+}
+
+// --- finding 11: a non-id-data content needs signed attributes --------------------------------
+
+const TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
+
+#[test]
+fn non_data_content_without_signed_attributes_is_malformed() {
+    let verifier = rsa_verifier();
+    // Controls: id-data without signed attributes, and the other content type with them.
+    let plain = verify(
+        &verifier,
+        &sign_as("individual-sign", &["-noattr"]),
+        &at_t0(),
+    );
+    assert_eq!(plain.status, Status::Valid, "{}", describe(&plain));
+    let attributed = sign_as("individual-sign", &["-econtent_type", TST_INFO]);
+    let attributed = verify(&verifier, &attributed, &at_t0());
+    assert_eq!(
+        attributed.status,
+        Status::Valid,
+        "{}",
+        describe(&attributed)
+    );
+
+    let bare = sign_as("individual-sign", &["-noattr", "-econtent_type", TST_INFO]);
+    let verdict = verify(&verifier, &bare, &at_t0());
+    assert_eq!(verdict.status, Status::Invalid, "{}", describe(&verdict));
+    assert_eq!(verdict.reason, Some(Reason::MalformedSignature));
+    assert!(
+        verdict.message.contains("RFC 5652 §5.3"),
+        "{}",
+        verdict.message
+    );
 }
