@@ -187,8 +187,27 @@ fn not_cms(e: der::Error) -> CmsError {
 }
 
 impl SignedMessage {
-    /// Parses DER ContentInfo → SignedData.
-    pub fn from_der(der: &[u8], limits: CmsLimits) -> Result<Self, CmsError> {
+    /// Parses a ContentInfo → SignedData in DER, or in BER as streaming producers write it
+    /// (indefinite lengths, a segmented content; CONTRACT §4).
+    ///
+    /// DER is tried first (the usual case costs nothing more). An input `der` refuses is rewritten
+    /// into its definite-length form ([`crate::ber`]) and parsed again; the rewrite leaves DER
+    /// parts byte for byte, so certificates keep their signed bytes and DER signed attributes
+    /// are verified over exactly what the signer signed.
+    pub fn from_der(input: &[u8], limits: CmsLimits) -> Result<Self, CmsError> {
+        match Self::from_definite(input, limits) {
+            Err(
+                e @ (CmsError::NotCms(_) | CmsError::BadCertificate(..) | CmsError::BadSigner(..)),
+            ) => match crate::ber::to_der(input) {
+                Ok(definite) if definite != input => Self::from_definite(&definite, limits),
+                // Not BER either, or nothing BER-specific in it: the DER error says why.
+                _ => Err(e),
+            },
+            other => other,
+        }
+    }
+
+    fn from_definite(der: &[u8], limits: CmsLimits) -> Result<Self, CmsError> {
         let info = ContentInfo::from_der(der).map_err(not_cms)?;
         if info.content_type != oid::SIGNED_DATA {
             return Err(CmsError::NotSignedData(crate::crypto::describe_oid(

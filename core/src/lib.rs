@@ -48,6 +48,7 @@
 //! [`Verifier`].
 
 mod asn1;
+mod ber;
 mod cert;
 mod chain;
 mod cms;

@@ -31,6 +31,22 @@ fn fixture_path(rel: &str) -> String {
     fixtures().join(rel).display().to_string()
 }
 
+fn verifier(dir: &str) -> Verifier {
+    let limits = input::InputLimits::default();
+    let anchors = input::certificates_from_bytes(&fixture(&format!("{dir}trust.pem")), &limits)
+        .expect("trust anchors");
+    let intermediates =
+        input::certificates_from_bytes(&fixture(&format!("{dir}intermediates.pem")), &limits)
+            .expect("intermediates");
+    let crl_file = if dir.is_empty() {
+        "crl/all-current.pem".to_owned()
+    } else {
+        format!("{dir}crl/all-current.pem")
+    };
+    let crls = input::crls_from_bytes(&fixture(&crl_file), &limits).expect("CRLs");
+    Verifier::new(anchors, intermediates, CrlSnapshot::new(crls)).expect("verifier")
+}
+
 /// The RSA/EC test PKI.
 fn rsa_verifier() -> Verifier {
     let limits = input::InputLimits::default();
@@ -40,6 +56,11 @@ fn rsa_verifier() -> Verifier {
         .expect("intermediates");
     let crls = input::crls_from_bytes(&fixture("crl/all-current.pem"), &limits).expect("CRLs");
     Verifier::new(anchors, intermediates, CrlSnapshot::new(crls)).expect("verifier")
+}
+
+/// The GOST test PKI.
+fn gost_verifier() -> Verifier {
+    verifier("gost/")
 }
 
 fn at(time: OffsetDateTime) -> VerifyOptions {
@@ -222,6 +243,21 @@ fn sign_as(signer: &str, extra: &[&str]) -> Vec<u8> {
     args.extend_from_slice(extra);
     run_openssl(dir.path(), &args);
     std::fs::read(&out).unwrap()
+}
+
+/// The same DER with its outermost length made indefinite (X.690 8.1.3.6): the first thing a
+/// streaming producer writes differently.
+fn indefinite_outer(der: &[u8]) -> Vec<u8> {
+    assert_eq!(der[0], 0x30);
+    let header = if der[1] < 0x80 {
+        2
+    } else {
+        2 + usize::from(der[1] & 0x7f)
+    };
+    let mut ber = vec![0x30, 0x80];
+    ber.extend_from_slice(&der[header..]);
+    ber.extend_from_slice(&[0, 0]);
+    ber
 }
 
 // --- finding 9: RSA keys under 2048 bits -------------------------------------------------------
@@ -412,5 +448,83 @@ fn non_data_content_without_signed_attributes_is_malformed() {
         verdict.message.contains("RFC 5652 §5.3"),
         "{}",
         verdict.message
+    );
+}
+
+// --- finding 12: BER from streaming producers ---------------------------------------------------
+
+#[test]
+fn streamed_ber_signed_data_is_accepted() {
+    let verifier = rsa_verifier();
+    let ber = sign_as("individual-sign", &["-stream"]);
+    assert_eq!(ber[..2], [0x30, 0x80], "openssl wrote an indefinite length");
+    let verdict = verify(&verifier, &ber, &at_t0());
+    assert_eq!(verdict.status, Status::Valid, "{}", describe(&verdict));
+    let signer = verdict.signer.as_ref().expect("the signer");
+    assert_eq!(signer.iin.as_deref(), Some("880415300127"));
+
+    // The content is read from its segments: one byte changed there is caught.
+    let content = fixture("samples/request.json");
+    let at = ber
+        .windows(16)
+        .position(|w| w == &content[..16])
+        .expect("the content inside");
+    let mut tampered = ber.clone();
+    tampered[at + 2] ^= 0x01;
+    let verdict = verify(&verifier, &tampered, &at_t0());
+    assert_eq!(
+        verdict.reason,
+        Some(Reason::SignatureInvalid),
+        "{}",
+        describe(&verdict)
+    );
+
+    // The same in PEM, as a portal may send it.
+    let pem = pem_rfc7468_encode(&ber);
+    let verdict = verify(&verifier, pem.as_bytes(), &at_t0());
+    assert_eq!(verdict.status, Status::Valid, "{}", describe(&verdict));
+}
+
+fn pem_rfc7468_encode(der: &[u8]) -> String {
+    use base64::Engine;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN CMS-----\n{}\n-----END CMS-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn gost_signature_with_an_indefinite_outer_length_is_accepted() {
+    let verifier = gost_verifier();
+    let der = fixture("gost/samples/individual-attached.cms");
+    let control = verify(&verifier, &der, &at_t0());
+    assert_eq!(control.status, Status::Valid, "{}", describe(&control));
+    let verdict = verify(&verifier, &indefinite_outer(&der), &at_t0());
+    assert_eq!(verdict.status, Status::Valid, "{}", describe(&verdict));
+    assert_eq!(verdict.signer, control.signer);
+}
+
+#[test]
+fn deeply_nested_indefinite_lengths_are_refused_quickly() {
+    let verifier = rsa_verifier();
+    let n = 1_000_000;
+    let mut ber = Vec::with_capacity(4 * n);
+    for _ in 0..n {
+        ber.extend_from_slice(&[0x30, 0x80]);
+    }
+    ber.resize(4 * n, 0);
+    let start = std::time::Instant::now();
+    let verdict = verify(&verifier, &ber, &at_t0());
+    assert_eq!(verdict.reason, Some(Reason::MalformedSignature));
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
     );
 }
