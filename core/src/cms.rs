@@ -15,7 +15,7 @@ use x509_cert::time::Time;
 
 use crate::asn1::{each, RawSet};
 use crate::cert::{Certificate, ParsedCertificates};
-use crate::crypto::{CryptoError, HashAlg, SignatureAlgorithm};
+use crate::crypto::{CryptoError, HashAlg, ImpliedAlgorithms, SignatureAlgorithm};
 use crate::name::DistinguishedName;
 
 pub mod oid {
@@ -152,6 +152,9 @@ pub struct SignerData {
     pub id: SignerId,
     /// `Err` keeps why the algorithm is not supported; reported as `unsupported_algorithm`.
     pub algorithm: Result<(HashAlg, SignatureAlgorithm), CryptoError>,
+    /// What the signatureAlgorithm alone admits, for when `algorithm` is `Err` because of the
+    /// (unsigned, freely rewritable) digestAlgorithm.
+    pub implied: ImpliedAlgorithms,
     pub signed_attributes: Option<SignedAttributes>,
     pub signature: Vec<u8>,
     /// Raw unsigned attributes (time-stamp tokens live here).
@@ -360,6 +363,7 @@ impl SignerData {
                 &info.digest_algorithm,
                 &info.signature_algorithm,
             ),
+            implied: SignatureAlgorithm::implied_by_cms(&info.signature_algorithm),
             signed_attributes,
             signature: info.signature.as_bytes().to_vec(),
             unsigned_attributes,

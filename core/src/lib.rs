@@ -61,6 +61,7 @@ pub mod input;
 mod name;
 mod revocation;
 mod sigcache;
+mod signer;
 pub mod timestamp;
 mod usage;
 mod verdict;

@@ -8,14 +8,14 @@ use time::OffsetDateTime;
 
 use crate::cert::Certificate;
 use crate::chain::{CertPath, CertPool, PathBuilder, PathError, PathLimits};
-use crate::cms::{CmsLimits, SignedMessage, SignerData};
+use crate::cms::{CmsLimits, SignedMessage};
 use crate::crl::Crl;
 use crate::crl_check::{self, CrlIssuerError};
-use crate::crypto::{self, CryptoError};
 use crate::ids::IdNumber;
 use crate::input;
 use crate::revocation::{CrlSnapshot, RevocationContext, RevocationStatus};
 use crate::sigcache::SigCache;
+use crate::signer::signature_checks;
 use crate::usage::{UsageError, UsageReason};
 use crate::verdict::{
     first_reason, rfc3339, Check, Evidence, Reason, SignerOutcome, SignerSummary, Verdict,
@@ -531,75 +531,4 @@ fn identity_check(cert: &Certificate, expected_id: &IdNumber) -> Check {
         )
     }
     .about(cert)
-}
-
-/// The cryptographic checks of one signer: algorithm, messageDigest, contentType, signature value.
-fn signature_checks(
-    message: &SignedMessage,
-    signer: &SignerData,
-    content: &[u8],
-    cert: Option<&Certificate>,
-) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let (hash, algorithm) = match &signer.algorithm {
-        Ok(pair) => *pair,
-        Err(e) => {
-            checks.push(Check::unknown(
-                "signature",
-                Some(Reason::UnsupportedAlgorithm),
-                e.to_string(),
-            ));
-            return checks;
-        }
-    };
-    let signed_bytes: &[u8] = match &signer.signed_attributes {
-        Some(attrs) => {
-            let digest = hash.digest(content);
-            match &attrs.message_digest {
-                Some(claimed) if *claimed == digest => checks.push(Check::pass("message_digest", format!("{} of the content matches", hash.name()))),
-                Some(_) => checks.push(Check::fail("message_digest", Reason::SignatureInvalid, "the content's digest differs from the signed messageDigest: the content was altered")),
-                None => checks.push(Check::fail("message_digest", Reason::SignatureInvalid, "signed attributes without a messageDigest")),
-            }
-            match attrs.content_type {
-                Some(ct) if ct == message.content_type => {}
-                Some(ct) => checks.push(Check::fail(
-                    "content_type",
-                    Reason::SignatureInvalid,
-                    format!(
-                        "signed contentType {ct} differs from the content's {}",
-                        message.content_type
-                    ),
-                )),
-                None => checks.push(Check::fail(
-                    "content_type",
-                    Reason::SignatureInvalid,
-                    "signed attributes without a contentType",
-                )),
-            }
-            &attrs.der
-        }
-        None => content,
-    };
-    let Some(cert) = cert else {
-        checks.push(Check::unknown(
-            "signature",
-            None,
-            "not checked: the signer's certificate is missing",
-        ));
-        return checks;
-    };
-    match crypto::verify(algorithm, &cert.spki, signed_bytes, &signer.signature) {
-        Ok(()) => checks.push(Check::pass("signature", algorithm.name())),
-        Err(CryptoError::Unsupported(why)) => checks.push(Check::unknown(
-            "signature",
-            Some(Reason::UnsupportedAlgorithm),
-            why,
-        )),
-        Err(e) => checks.push(Check::fail(
-            "signature",
-            Reason::SignatureInvalid,
-            format!("{}: {e}", algorithm.name()),
-        )),
-    }
-    checks
 }

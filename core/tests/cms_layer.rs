@@ -528,3 +528,167 @@ fn deeply_nested_indefinite_lengths_are_refused_quickly() {
         start.elapsed()
     );
 }
+
+// --- finding 8: an unusable digestAlgorithm does not hide an alteration ------------------------
+
+/// DER of the OID sha256 (2.16.840.1.101.3.4.2.1).
+const SHA256_OID: &[u8] = &[
+    0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+];
+/// DER of the NCA's GOST R 34.11-2015 512-bit digest OID (1.2.398.3.10.1.3.3).
+const NCA_STREEBOG512_OID: &[u8] = &[0x06, 0x08, 0x2a, 0x83, 0x0e, 0x03, 0x0a, 0x01, 0x03, 0x03];
+/// DER of the signingTime attribute type (1.2.840.113549.1.9.5).
+const SIGNING_TIME_OID: &[u8] = &[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05,
+];
+
+fn find(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
+    haystack
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Rewrites the SignerInfo's digestAlgorithm — the AlgorithmIdentifier right before the signed
+/// attributes ([0]) — to an unknown OID of the same length (last arc 127), as an attacker can:
+/// the field is not signed.
+fn unknown_digest_algorithm(cms: &[u8], oid: &[u8]) -> Vec<u8> {
+    let mut out = cms.to_vec();
+    let mut rewritten = 0;
+    for at in find(cms, oid) {
+        let end = at + oid.len();
+        let after = &cms[end..];
+        let next = if after.starts_with(&[0x05, 0x00]) {
+            after.get(2)
+        } else {
+            after.first()
+        };
+        if next == Some(&0xa0) && at >= 2 && cms[at - 2] == 0x30 {
+            out[end - 1] = 0x7f;
+            rewritten += 1;
+        }
+    }
+    assert_eq!(rewritten, 1, "one SignerInfo digestAlgorithm");
+    out
+}
+
+/// Changes one digit of the signed signingTime: the signed attributes no longer verify.
+fn altered_signing_time(cms: &[u8]) -> Vec<u8> {
+    let at = find(cms, SIGNING_TIME_OID);
+    assert_eq!(at.len(), 1);
+    // OID, SET header (2), UTCTime header (2), then YYMMDDhhmmss: flip a digit of the minutes.
+    let digit = at[0] + SIGNING_TIME_OID.len() + 4 + 9;
+    let mut out = cms.to_vec();
+    assert!(out[digit].is_ascii_digit());
+    out[digit] ^= 0x01;
+    out
+}
+
+fn assert_altered(verdict: &Verdict) {
+    assert_eq!(verdict.status, Status::Invalid, "{}", describe(verdict));
+    assert_eq!(
+        verdict.reason,
+        Some(Reason::SignatureInvalid),
+        "{}",
+        describe(verdict)
+    );
+}
+
+fn assert_unsupported(verdict: &Verdict) {
+    assert_eq!(
+        verdict.status,
+        Status::Indeterminate,
+        "{}",
+        describe(verdict)
+    );
+    assert_eq!(verdict.reason, Some(Reason::UnsupportedAlgorithm));
+}
+
+#[test]
+fn unknown_digest_algorithm_does_not_hide_altered_content() {
+    let verifier = rsa_verifier();
+    // OpenSSL writes rsaEncryption: the hash is left to the digestAlgorithm.
+    let tampered = fixture("samples/individual-tampered.cms");
+    assert_altered(&verify(&verifier, &tampered, &at_t0()));
+    let rewritten = unknown_digest_algorithm(&tampered, SHA256_OID);
+    let verdict = verify(&verifier, &rewritten, &at_t0());
+    assert_altered(&verdict);
+    assert!(
+        checks(&verdict, "message_digest")[0]
+            .detail
+            .contains("content was altered"),
+        "{}",
+        describe(&verdict)
+    );
+
+    // Soundness: the same rewrite of an intact signature proves nothing.
+    let intact = fixture("samples/individual-attached.cms");
+    assert_eq!(verify(&verifier, &intact, &at_t0()).status, Status::Valid);
+    let rewritten = unknown_digest_algorithm(&intact, SHA256_OID);
+    assert_unsupported(&verify(&verifier, &rewritten, &at_t0()));
+    // Nor does an honest signature with an unsupported hash.
+    assert_unsupported(&verify(
+        &verifier,
+        &fixture("samples/individual-sha1.cms"),
+        &at_t0(),
+    ));
+}
+
+#[test]
+fn unknown_digest_algorithm_does_not_hide_altered_attributes_when_the_algorithm_names_its_hash() {
+    let verifier = rsa_verifier();
+    // RSASSA-PSS states its hash in its parameters.
+    let pss = sign_as(
+        "individual-sign",
+        &[
+            "-keyopt",
+            "rsa_padding_mode:pss",
+            "-keyopt",
+            "rsa_pss_saltlen:max",
+        ],
+    );
+    assert_eq!(verify(&verifier, &pss, &at_t0()).status, Status::Valid);
+    let altered = altered_signing_time(&pss);
+    assert_altered(&verify(&verifier, &altered, &at_t0()));
+    let verdict = verify(
+        &verifier,
+        &unknown_digest_algorithm(&altered, SHA256_OID),
+        &at_t0(),
+    );
+    assert_altered(&verdict);
+    assert_eq!(checks(&verdict, "signature")[0].result, CheckResult::Fail);
+
+    // Control: the rewrite alone leaves an intact PSS signature unsupported, not invalid.
+    assert_unsupported(&verify(
+        &verifier,
+        &unknown_digest_algorithm(&pss, SHA256_OID),
+        &at_t0(),
+    ));
+}
+
+#[test]
+fn unknown_digest_algorithm_does_not_hide_an_altered_gost_signature() {
+    let verifier = gost_verifier();
+    let tampered = fixture("gost/samples/individual-tampered.cms");
+    assert_altered(&verify(&verifier, &tampered, &at_t0()));
+    assert_altered(&verify(
+        &verifier,
+        &unknown_digest_algorithm(&tampered, NCA_STREEBOG512_OID),
+        &at_t0(),
+    ));
+
+    let intact = fixture("gost/samples/individual-attached.cms");
+    let altered = altered_signing_time(&intact);
+    assert_altered(&verify(
+        &verifier,
+        &unknown_digest_algorithm(&altered, NCA_STREEBOG512_OID),
+        &at_t0(),
+    ));
+    assert_unsupported(&verify(
+        &verifier,
+        &unknown_digest_algorithm(&intact, NCA_STREEBOG512_OID),
+        &at_t0(),
+    ));
+}

@@ -51,6 +51,16 @@ pub enum HashAlg {
 }
 
 impl HashAlg {
+    /// Every digest this service computes.
+    pub const ALL: [HashAlg; 6] = [
+        HashAlg::Sha256,
+        HashAlg::Sha384,
+        HashAlg::Sha512,
+        HashAlg::Gost(gost::Digest::Streebog512),
+        HashAlg::Gost(gost::Digest::Streebog256),
+        HashAlg::Gost(gost::Digest::Gost94Test),
+    ];
+
     pub fn from_oid(oid: &ObjectIdentifier) -> Result<Self, CryptoError> {
         match *oid {
             oid::SHA256 => Ok(HashAlg::Sha256),
@@ -97,6 +107,21 @@ pub enum SignatureAlgorithm {
     /// GOST R 34.10 with this hash; the curve comes from the key, and its size must be the
     /// hash's (Streebog-512 with 512-bit keys, the 256-bit hashes with 256-bit keys).
     Gost(gost::Digest),
+}
+
+/// What a SignerInfo's signatureAlgorithm says on its own, without the digestAlgorithm: the
+/// signature algorithms it can stand for. Used to show an alteration when the digestAlgorithm is
+/// unknown or does not fit (CONTRACT §4).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImpliedAlgorithms {
+    /// Every supported algorithm the signatureAlgorithm admits.
+    pub candidates: Vec<SignatureAlgorithm>,
+    /// The signatureAlgorithm names its hash itself (sha256WithRSAEncryption, RSASSA-PSS with its
+    /// parameters, ecdsa-with-SHA256, a GOST signature OID): a signature that fails with the one
+    /// candidate fails, whatever the digestAlgorithm says. False for a bare key OID
+    /// (rsaEncryption, a GOST key), which leaves the hash to the digestAlgorithm: the signer may
+    /// have used a hash this service does not implement, so no failure proves anything.
+    pub conclusive: bool,
 }
 
 /// RSASSA-PSS-params (RFC 4055) with a salt length wide enough for any key size.
@@ -198,6 +223,38 @@ impl SignatureAlgorithm {
             )));
         }
         Ok((digest, alg))
+    }
+
+    /// The algorithms a SignerInfo's signatureAlgorithm admits by itself (see
+    /// [`ImpliedAlgorithms`]).
+    pub fn implied_by_cms(signature: &AlgorithmIdentifierRef<'_>) -> ImpliedAlgorithms {
+        if signature.oid == oid::RSA_ENCRYPTION {
+            ImpliedAlgorithms {
+                candidates: [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
+                    .map(Self::RsaPkcs1)
+                    .to_vec(),
+                conclusive: false,
+            }
+        } else if is_gost_key(&signature.oid) {
+            ImpliedAlgorithms {
+                candidates: [
+                    gost::Digest::Streebog512,
+                    gost::Digest::Streebog256,
+                    gost::Digest::Gost94Test,
+                ]
+                .map(Self::Gost)
+                .to_vec(),
+                conclusive: false,
+            }
+        } else {
+            match Self::from_identifier(signature) {
+                Ok(alg) => ImpliedAlgorithms {
+                    candidates: vec![alg],
+                    conclusive: true,
+                },
+                Err(_) => ImpliedAlgorithms::default(),
+            }
+        }
     }
 
     pub fn hash(&self) -> HashAlg {
