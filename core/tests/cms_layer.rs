@@ -11,8 +11,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use qoltanba_core::{
-    input, parse_time, Certificate, CheckResult, CrlSnapshot, Reason, Status, Verdict, Verifier,
-    VerifyOptions,
+    input, parse_time, Certificate, CheckResult, CrlSnapshot, IdNumber, Reason, Status, Verdict,
+    Verifier, VerifyOptions,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -691,4 +691,108 @@ fn unknown_digest_algorithm_does_not_hide_an_altered_gost_signature() {
         &unknown_digest_algorithm(&intact, NCA_STREEBOG512_OID),
         &at_t0(),
     ));
+}
+
+// --- CONTRACT §4: an expected IIN/BIN and several signers ---------------------------------------
+
+fn expecting(id: &str, options: VerifyOptions) -> VerifyOptions {
+    VerifyOptions {
+        expected_id: Some(id.parse::<IdNumber>().expect("a valid id")),
+        ..options
+    }
+}
+
+/// The identity checks as (signer index, result, certificate subject).
+fn identity(verdict: &Verdict) -> Vec<(Option<usize>, CheckResult, String)> {
+    checks(verdict, "identity")
+        .iter()
+        .map(|c| {
+            (
+                c.signer,
+                c.result,
+                c.certificate.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn expected_id_of_one_of_two_rsa_signers_matches() {
+    let verifier = rsa_verifier();
+    // individual-sign (IIN 880415300127) then head-sign (IIN 900102400138, BIN 050340001235).
+    let cms = fixture("samples/two-signers.cms");
+    for (id, who, surname) in [
+        ("050340001235", 2, "БЕКОВ"),
+        ("900102400138", 2, "БЕКОВ"),
+        ("880415300127", 1, "АХМЕТОВА"),
+    ] {
+        let verdict = verify(&verifier, &cms, &expecting(id, at_t0()));
+        assert_eq!(
+            verdict.status,
+            Status::Valid,
+            "{id}: {}",
+            describe(&verdict)
+        );
+        let found = identity(&verdict);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Some(who));
+        assert_eq!(found[0].1, CheckResult::Pass);
+        assert!(found[0].2.contains(surname), "{found:?}");
+        assert!(verdict.signers.iter().all(|s| s.status == Status::Valid));
+    }
+
+    // An id neither carries: a mismatch for each signer.
+    let verdict = verify(&verifier, &cms, &expecting("750712500237", at_t0()));
+    assert_eq!(
+        verdict.reason,
+        Some(Reason::IdentityMismatch),
+        "{}",
+        describe(&verdict)
+    );
+    let found = identity(&verdict);
+    assert_eq!(found.len(), 2);
+    assert!(found
+        .iter()
+        .all(|(_, result, _)| *result == CheckResult::Fail));
+}
+
+#[test]
+fn expected_id_must_be_carried_by_a_valid_signer() {
+    let verifier = rsa_verifier();
+    // individual-sign (valid) and revoked-sign (IIN 821114300340, revoked at T0).
+    let cms = fixture("samples/two-signers-one-revoked.cms");
+    let verdict = verify(&verifier, &cms, &expecting("821114300340", at_t0()));
+    assert_eq!(verdict.status, Status::Invalid, "{}", describe(&verdict));
+    // The only carrier is revoked: the valid signer's certificate does not carry the id.
+    let found = identity(&verdict);
+    assert!(
+        found
+            .iter()
+            .any(|(who, result, _)| *who == Some(1) && *result == CheckResult::Fail),
+        "{found:?}"
+    );
+    // Before the revocation date both are valid and the carrier matches.
+    let before = expecting(
+        "821114300340",
+        at(parse_time("2026-02-01T00:00:00Z").unwrap()),
+    );
+    let verdict = verify(&verifier, &cms, &before);
+    assert_eq!(verdict.status, Status::Valid, "{}", describe(&verdict));
+    assert_eq!(identity(&verdict).len(), 1);
+}
+
+#[test]
+fn expected_id_with_one_signer_still_decides() {
+    let verifier = rsa_verifier();
+    let cms = fixture("samples/individual-attached.cms");
+    let ok = verify(&verifier, &cms, &expecting("880415300127", at_t0()));
+    assert_eq!(ok.status, Status::Valid, "{}", describe(&ok));
+    let wrong = verify(&verifier, &cms, &expecting("050340001235", at_t0()));
+    assert_eq!(
+        wrong.reason,
+        Some(Reason::IdentityMismatch),
+        "{}",
+        describe(&wrong)
+    );
+    assert_eq!(wrong.signers[0].reason, Some(Reason::IdentityMismatch));
 }
