@@ -497,14 +497,28 @@ fn two_gost_signers_each_reported() {
 
 /// CONTRACT.md §4: with several signers, an expected IIN/BIN matches when at least one valid
 /// signer's certificate carries it (here the head's BIN; the individual has none).
+/// The verdict says which signer matched: the passing identity check names its signer.
 #[test]
-#[ignore = "the verifier currently applies --expect-id to every signer (identity_mismatch for the individual signer), against CONTRACT.md §4"]
 fn expected_id_of_one_of_two_gost_signers_matches() {
-    assert_verdict(
-        &verify("two-signers.cms", &["--expect-id", "050340001235"]),
-        "valid",
-        None,
-    );
+    let run = verify("two-signers.cms", &["--expect-id", "050340001235"]);
+    assert_verdict(&run, "valid", None);
+    let identity: Vec<&serde_json::Value> = run.json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["check"] == "identity")
+        .collect();
+    assert_eq!(identity.len(), 1, "{identity:?}");
+    assert_eq!(identity[0]["result"], "pass");
+    let index = identity[0]["signer"].as_u64().expect("the signer's index");
+    let carrier = run.json["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["index"].as_u64() == Some(index))
+        .expect("the matching signer");
+    assert_eq!(carrier["signer"]["bin"], "050340001235");
+    assert_eq!(carrier["status"], "valid");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use x509_cert::time::Time;
 
 use crate::asn1::{each, RawSet};
 use crate::cert::{Certificate, ParsedCertificates};
-use crate::crypto::{CryptoError, HashAlg, SignatureAlgorithm};
+use crate::crypto::{CryptoError, HashAlg, ImpliedAlgorithms, SignatureAlgorithm};
 use crate::name::DistinguishedName;
 
 pub mod oid {
@@ -44,6 +44,14 @@ pub enum CmsError {
     BadCertificate(usize, String),
     #[error("signer {0}: {1}")]
     BadSigner(usize, String),
+    /// RFC 5652 §5.3: signedAttrs "MUST be present if the content type of the
+    /// EncapsulatedContentInfo value being signed is not id-data". Without them nothing binds the
+    /// content type to the signature, so another type's content could pass for the one signed.
+    #[error(
+        "signer {0}: the content type is {1}, not id-data, and the signer has no signed \
+         attributes, which RFC 5652 §5.3 requires for it"
+    )]
+    MissingSignedAttributes(usize, String),
 }
 
 #[derive(Sequence)]
@@ -144,6 +152,9 @@ pub struct SignerData {
     pub id: SignerId,
     /// `Err` keeps why the algorithm is not supported; reported as `unsupported_algorithm`.
     pub algorithm: Result<(HashAlg, SignatureAlgorithm), CryptoError>,
+    /// What the signatureAlgorithm alone admits, for when `algorithm` is `Err` because of the
+    /// (unsigned, freely rewritable) digestAlgorithm.
+    pub implied: ImpliedAlgorithms,
     pub signed_attributes: Option<SignedAttributes>,
     pub signature: Vec<u8>,
     /// Raw unsigned attributes (time-stamp tokens live here).
@@ -179,8 +190,27 @@ fn not_cms(e: der::Error) -> CmsError {
 }
 
 impl SignedMessage {
-    /// Parses DER ContentInfo → SignedData.
-    pub fn from_der(der: &[u8], limits: CmsLimits) -> Result<Self, CmsError> {
+    /// Parses a ContentInfo → SignedData in DER, or in BER as streaming producers write it
+    /// (indefinite lengths, a segmented content; CONTRACT §4).
+    ///
+    /// DER is tried first (the usual case costs nothing more). An input `der` refuses is rewritten
+    /// into its definite-length form ([`crate::ber`]) and parsed again; the rewrite leaves DER
+    /// parts byte for byte, so certificates keep their signed bytes and DER signed attributes
+    /// are verified over exactly what the signer signed.
+    pub fn from_der(input: &[u8], limits: CmsLimits) -> Result<Self, CmsError> {
+        match Self::from_definite(input, limits) {
+            Err(
+                e @ (CmsError::NotCms(_) | CmsError::BadCertificate(..) | CmsError::BadSigner(..)),
+            ) => match crate::ber::to_der(input) {
+                Ok(definite) if definite != input => Self::from_definite(&definite, limits),
+                // Not BER either, or nothing BER-specific in it: the DER error says why.
+                _ => Err(e),
+            },
+            other => other,
+        }
+    }
+
+    fn from_definite(der: &[u8], limits: CmsLimits) -> Result<Self, CmsError> {
         let info = ContentInfo::from_der(der).map_err(not_cms)?;
         if info.content_type != oid::SIGNED_DATA {
             return Err(CmsError::NotSignedData(crate::crypto::describe_oid(
@@ -250,6 +280,14 @@ impl SignedMessage {
         }
         if signers.len() > limits.max_signers {
             return Err(CmsError::TooManySigners(signers.len(), limits.max_signers));
+        }
+        if signed.encap.content_type != oid::DATA {
+            if let Some(index) = signers.iter().position(|s| s.signed_attributes.is_none()) {
+                return Err(CmsError::MissingSignedAttributes(
+                    index + 1,
+                    crate::crypto::describe_oid(&signed.encap.content_type),
+                ));
+            }
         }
         Ok(SignedMessage {
             content_type: signed.encap.content_type,
@@ -325,6 +363,7 @@ impl SignerData {
                 &info.digest_algorithm,
                 &info.signature_algorithm,
             ),
+            implied: SignatureAlgorithm::implied_by_cms(&info.signature_algorithm),
             signed_attributes,
             signature: info.signature.as_bytes().to_vec(),
             unsigned_attributes,

@@ -48,6 +48,7 @@
 //! [`Verifier`].
 
 mod asn1;
+mod ber;
 mod cert;
 mod chain;
 mod cms;
@@ -64,6 +65,7 @@ mod name_constraints;
 mod policy;
 mod revocation;
 mod sigcache;
+mod signer;
 pub mod timestamp;
 mod usage;
 mod verdict;

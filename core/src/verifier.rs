@@ -8,18 +8,19 @@ use time::OffsetDateTime;
 
 use crate::cert::Certificate;
 use crate::chain::{CertPath, CertPool, PathBuilder, PathError, PathLimits};
-use crate::cms::{CmsLimits, SignedMessage, SignerData};
+use crate::cms::{CmsLimits, SignedMessage};
 use crate::crl::Crl;
 use crate::crl_check::{self, CrlIssuerError};
-use crate::crypto::{self, CryptoError};
 use crate::ids::IdNumber;
 use crate::input;
 use crate::policy::PolicyOptions;
 use crate::revocation::{CrlSnapshot, RevocationContext, RevocationStatus};
 use crate::sigcache::SigCache;
+use crate::signer::signature_checks;
 use crate::usage::{UsageError, UsageReason};
 use crate::verdict::{
-    first_reason, rfc3339, Check, Evidence, Reason, SignerOutcome, SignerSummary, Verdict,
+    first_reason, rfc3339, Check, CheckResult, Evidence, Reason, SignerOutcome, SignerSummary,
+    Status, Verdict,
 };
 
 /// What the signer's certificate must be for: a document-signing (SIGN) certificate, a
@@ -175,10 +176,8 @@ impl Verifier {
             policy: &options.policy,
         };
 
-        let mut checks = Vec::new();
         let mut evidence = Evidence::default();
-        let mut outcomes = Vec::new();
-        let several = message.signers.len() > 1;
+        let mut runs = Vec::with_capacity(message.signers.len());
         for (index, signer) in message.signers.iter().enumerate() {
             let mut signer_checks = Vec::new();
             if content_mismatch {
@@ -192,11 +191,6 @@ impl Verifier {
                 .iter()
                 .find_map(|pool| pool.iter().find(|c| signer.id.matches(c)).cloned());
             signer_checks.extend(signature_checks(message, signer, content, cert.as_deref()));
-            let signing_time = signer
-                .signed_attributes
-                .as_ref()
-                .and_then(|a| a.signing_time);
-            let summary = cert.as_deref().map(SignerSummary::of);
             match &cert {
                 Some(cert) => {
                     let found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
@@ -221,14 +215,32 @@ impl Verifier {
                     ),
                 )),
             }
+            runs.push(SignerRun {
+                checks: signer_checks,
+                cert,
+            });
+        }
+        if let Some(expected) = &options.expected_id {
+            expected_identity(&mut runs, expected);
+        }
+
+        let several = message.signers.len() > 1;
+        let mut checks = Vec::new();
+        let mut outcomes = Vec::with_capacity(runs.len());
+        for (index, (run, signer)) in runs.into_iter().zip(&message.signers).enumerate() {
+            let mut signer_checks = run.checks;
             let reason = first_reason(&signer_checks);
+            let signing_time = signer
+                .signed_attributes
+                .as_ref()
+                .and_then(|a| a.signing_time);
             outcomes.push(SignerOutcome {
                 index: index + 1,
                 status: reason
                     .map(Reason::status)
                     .unwrap_or(crate::verdict::Status::Valid),
                 reason,
-                signer: summary,
+                signer: run.cert.as_deref().map(SignerSummary::of),
                 signing_time: signing_time.map(rfc3339),
             });
             if several {
@@ -319,7 +331,10 @@ impl Verifier {
             at,
             policy: &options.policy,
         };
-        let found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
+        let mut found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
+        if let Some(expected) = &options.expected_id {
+            found.checks.push(identity_check(cert, expected));
+        }
         let summary = SignerSummary::of(cert);
         Verdict::from_checks(
             at,
@@ -375,9 +390,6 @@ impl Verifier {
             KeyUsagePolicy::DocumentSigning => checks.push(key_usage_check(cert)),
             KeyUsagePolicy::TimeStamping => checks.push(time_stamping_check(cert)),
             KeyUsagePolicy::Any => {}
-        }
-        if let Some(expected) = &options.expected_id {
-            checks.push(identity_check(cert, expected));
         }
         CertEvaluation { checks, evidence }
     }
@@ -439,6 +451,38 @@ fn no_path(cert: &Certificate, e: &PathError, at: OffsetDateTime) -> CertEvaluat
     CertEvaluation {
         checks,
         evidence: Evidence::default(),
+    }
+}
+
+/// One signer's findings before the expected identity is judged across all signers.
+struct SignerRun {
+    checks: Vec<Check>,
+    cert: Option<Arc<Certificate>>,
+}
+
+/// CONTRACT §4: with several signers, an expected IIN/BIN matches when at least one valid
+/// signer's certificate carries it; the others need not carry it.
+///
+/// Each signer whose certificate carries the id gets a passing identity check (so the verdict
+/// says which signer matched). The others get the failing check only when no signer that
+/// carries it can be valid: when every carrier is already invalid, or there is none. A carrier
+/// that is only indeterminate (no usable CRL, say) keeps the whole verdict indeterminate rather
+/// than letting the others make it `identity_mismatch`. With one signer this is the plain rule:
+/// its certificate carries the id or the verdict is `identity_mismatch`.
+fn expected_identity(runs: &mut [SignerRun], expected: &IdNumber) {
+    let judged: Vec<Option<Check>> = runs
+        .iter()
+        .map(|run| run.cert.as_deref().map(|c| identity_check(c, expected)))
+        .collect();
+    let carrier_may_be_valid = runs.iter().zip(&judged).any(|(run, check)| {
+        matches!(check, Some(c) if c.result == CheckResult::Pass)
+            && first_reason(&run.checks).map(Reason::status) != Some(Status::Invalid)
+    });
+    for (run, check) in runs.iter_mut().zip(judged) {
+        match check {
+            Some(c) if c.result == CheckResult::Pass || !carrier_may_be_valid => run.checks.push(c),
+            _ => {}
+        }
     }
 }
 
@@ -603,75 +647,4 @@ fn identity_check(cert: &Certificate, expected_id: &IdNumber) -> Check {
         )
     }
     .about(cert)
-}
-
-/// The cryptographic checks of one signer: algorithm, messageDigest, contentType, signature value.
-fn signature_checks(
-    message: &SignedMessage,
-    signer: &SignerData,
-    content: &[u8],
-    cert: Option<&Certificate>,
-) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let (hash, algorithm) = match &signer.algorithm {
-        Ok(pair) => *pair,
-        Err(e) => {
-            checks.push(Check::unknown(
-                "signature",
-                Some(Reason::UnsupportedAlgorithm),
-                e.to_string(),
-            ));
-            return checks;
-        }
-    };
-    let signed_bytes: &[u8] = match &signer.signed_attributes {
-        Some(attrs) => {
-            let digest = hash.digest(content);
-            match &attrs.message_digest {
-                Some(claimed) if *claimed == digest => checks.push(Check::pass("message_digest", format!("{} of the content matches", hash.name()))),
-                Some(_) => checks.push(Check::fail("message_digest", Reason::SignatureInvalid, "the content's digest differs from the signed messageDigest: the content was altered")),
-                None => checks.push(Check::fail("message_digest", Reason::SignatureInvalid, "signed attributes without a messageDigest")),
-            }
-            match attrs.content_type {
-                Some(ct) if ct == message.content_type => {}
-                Some(ct) => checks.push(Check::fail(
-                    "content_type",
-                    Reason::SignatureInvalid,
-                    format!(
-                        "signed contentType {ct} differs from the content's {}",
-                        message.content_type
-                    ),
-                )),
-                None => checks.push(Check::fail(
-                    "content_type",
-                    Reason::SignatureInvalid,
-                    "signed attributes without a contentType",
-                )),
-            }
-            &attrs.der
-        }
-        None => content,
-    };
-    let Some(cert) = cert else {
-        checks.push(Check::unknown(
-            "signature",
-            None,
-            "not checked: the signer's certificate is missing",
-        ));
-        return checks;
-    };
-    match crypto::verify(algorithm, &cert.spki, signed_bytes, &signer.signature) {
-        Ok(()) => checks.push(Check::pass("signature", algorithm.name())),
-        Err(CryptoError::Unsupported(why)) => checks.push(Check::unknown(
-            "signature",
-            Some(Reason::UnsupportedAlgorithm),
-            why,
-        )),
-        Err(e) => checks.push(Check::fail(
-            "signature",
-            Reason::SignatureInvalid,
-            format!("{}: {e}", algorithm.name()),
-        )),
-    }
-    checks
 }

@@ -51,6 +51,16 @@ pub enum HashAlg {
 }
 
 impl HashAlg {
+    /// Every digest this service computes.
+    pub const ALL: [HashAlg; 6] = [
+        HashAlg::Sha256,
+        HashAlg::Sha384,
+        HashAlg::Sha512,
+        HashAlg::Gost(gost::Digest::Streebog512),
+        HashAlg::Gost(gost::Digest::Streebog256),
+        HashAlg::Gost(gost::Digest::Gost94Test),
+    ];
+
     pub fn from_oid(oid: &ObjectIdentifier) -> Result<Self, CryptoError> {
         match *oid {
             oid::SHA256 => Ok(HashAlg::Sha256),
@@ -97,6 +107,21 @@ pub enum SignatureAlgorithm {
     /// GOST R 34.10 with this hash; the curve comes from the key, and its size must be the
     /// hash's (Streebog-512 with 512-bit keys, the 256-bit hashes with 256-bit keys).
     Gost(gost::Digest),
+}
+
+/// What a SignerInfo's signatureAlgorithm says on its own, without the digestAlgorithm: the
+/// signature algorithms it can stand for. Used to show an alteration when the digestAlgorithm is
+/// unknown or does not fit (CONTRACT §4).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImpliedAlgorithms {
+    /// Every supported algorithm the signatureAlgorithm admits.
+    pub candidates: Vec<SignatureAlgorithm>,
+    /// The signatureAlgorithm names its hash itself (sha256WithRSAEncryption, RSASSA-PSS with its
+    /// parameters, ecdsa-with-SHA256, a GOST signature OID): a signature that fails with the one
+    /// candidate fails, whatever the digestAlgorithm says. False for a bare key OID
+    /// (rsaEncryption, a GOST key), which leaves the hash to the digestAlgorithm: the signer may
+    /// have used a hash this service does not implement, so no failure proves anything.
+    pub conclusive: bool,
 }
 
 /// RSASSA-PSS-params (RFC 4055) with a salt length wide enough for any key size.
@@ -200,6 +225,38 @@ impl SignatureAlgorithm {
         Ok((digest, alg))
     }
 
+    /// The algorithms a SignerInfo's signatureAlgorithm admits by itself (see
+    /// [`ImpliedAlgorithms`]).
+    pub fn implied_by_cms(signature: &AlgorithmIdentifierRef<'_>) -> ImpliedAlgorithms {
+        if signature.oid == oid::RSA_ENCRYPTION {
+            ImpliedAlgorithms {
+                candidates: [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
+                    .map(Self::RsaPkcs1)
+                    .to_vec(),
+                conclusive: false,
+            }
+        } else if is_gost_key(&signature.oid) {
+            ImpliedAlgorithms {
+                candidates: [
+                    gost::Digest::Streebog512,
+                    gost::Digest::Streebog256,
+                    gost::Digest::Gost94Test,
+                ]
+                .map(Self::Gost)
+                .to_vec(),
+                conclusive: false,
+            }
+        } else {
+            match Self::from_identifier(signature) {
+                Ok(alg) => ImpliedAlgorithms {
+                    candidates: vec![alg],
+                    conclusive: true,
+                },
+                Err(_) => ImpliedAlgorithms::default(),
+            }
+        }
+    }
+
     pub fn hash(&self) -> HashAlg {
         match *self {
             Self::RsaPkcs1(h) => h,
@@ -254,6 +311,7 @@ pub fn verify(
         SignatureAlgorithm::Gost(digest) => verify_gost(digest, spki_der, message, signature),
         SignatureAlgorithm::RsaPkcs1(hash) => {
             require_rsa_key(&key_oid)?;
+            require_rsa_size(key_bits)?;
             let params: &ring_sig::RsaParameters = match hash {
                 HashAlg::Sha256 => &ring_sig::RSA_PKCS1_2048_8192_SHA256,
                 HashAlg::Sha384 => &ring_sig::RSA_PKCS1_2048_8192_SHA384,
@@ -266,6 +324,7 @@ pub fn verify(
         }
         SignatureAlgorithm::RsaPss { hash, salt_len } => {
             require_rsa_key(&key_oid)?;
+            require_rsa_size(key_bits)?;
             verify_pss(hash, salt_len, key_bits, message, signature)
         }
         SignatureAlgorithm::EcdsaP256Sha256 => {
@@ -329,6 +388,40 @@ fn require_rsa_key(key_oid: &ObjectIdentifier) -> Result<(), CryptoError> {
     }
 }
 
+/// The smallest RSA modulus accepted (CONTRACT §3a), for every padding and every use (CMS signers,
+/// certificates, CRLs).
+const MIN_RSA_BITS: usize = 2048;
+/// The largest RSA modulus verified: `ring`'s limit.
+const MAX_RSA_BITS: usize = 8192;
+
+fn rsa_public_key(pkcs1_key: &[u8]) -> Result<rsa::pkcs1::RsaPublicKey<'_>, CryptoError> {
+    rsa::pkcs1::RsaPublicKey::from_der(pkcs1_key)
+        .map_err(|e| CryptoError::BadKey(format!("RSA public key: {e}")))
+}
+
+/// Refuses a key outside the supported sizes before any verification. A weak key is an
+/// algorithm question (`unsupported_algorithm`), never "the signature does not verify": `ring`
+/// answers a 1024-bit key exactly as it answers a forged signature, so the size is read first.
+fn require_rsa_size(pkcs1_key: &[u8]) -> Result<(), CryptoError> {
+    let key = rsa_public_key(pkcs1_key)?;
+    // `UintRef` holds the modulus without leading zero bytes.
+    let modulus = key.modulus.as_bytes();
+    let bits = modulus
+        .first()
+        .map_or(0, |&top| modulus.len() * 8 - top.leading_zeros() as usize);
+    if bits < MIN_RSA_BITS {
+        Err(CryptoError::Unsupported(format!(
+            "weak key: RSA key of {bits} bits (minimum {MIN_RSA_BITS})"
+        )))
+    } else if bits > MAX_RSA_BITS {
+        Err(CryptoError::Unsupported(format!(
+            "RSA key of {bits} bits (maximum {MAX_RSA_BITS})"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
 fn verify_pss(
     hash: HashAlg,
     salt_len: usize,
@@ -336,16 +429,15 @@ fn verify_pss(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), CryptoError> {
-    use rsa::pkcs1::DecodeRsaPublicKey;
-    use rsa::traits::PublicKeyParts;
-    let key = rsa::RsaPublicKey::from_pkcs1_der(pkcs1_key)
-        .map_err(|e| CryptoError::BadKey(format!("RSA public key: {e}")))?;
-    if key.n().bits() < 2048 {
-        return Err(CryptoError::Unsupported(format!(
-            "RSA key of {} bits (minimum 2048)",
-            key.n().bits()
-        )));
-    }
+    let parts = rsa_public_key(pkcs1_key)?;
+    // The size was checked by `require_rsa_size`; `rsa`'s own default ceiling (4096 bits) is
+    // lifted to the one `ring` applies to PKCS#1, so both paddings accept the same keys.
+    let key = rsa::RsaPublicKey::new_with_max_size(
+        rsa::BigUint::from_bytes_be(parts.modulus.as_bytes()),
+        rsa::BigUint::from_bytes_be(parts.public_exponent.as_bytes()),
+        MAX_RSA_BITS,
+    )
+    .map_err(|e| CryptoError::BadKey(format!("RSA public key: {e}")))?;
     let hashed = hash.digest(message);
     let scheme = match hash {
         HashAlg::Sha256 => rsa::Pss::new_with_salt::<sha2::Sha256>(salt_len),
