@@ -176,16 +176,20 @@ mod tests {
         );
         let cache = SigCache::default();
         let pools = [&intermediates];
+        let at = crate::parse_time("2026-06-01T12:00:00Z").unwrap();
+        let policy = crate::policy::PolicyOptions::default();
         let paths = PathBuilder {
             anchors: &anchors,
             pools: &pools,
             cache: &cache,
             limits: PathLimits::default(),
+            at,
+            policy: &policy,
         };
         let admission = Admission {
             paths: &paths,
             crls: &CrlSnapshot::default(),
-            at: crate::parse_time("2026-06-01T12:00:00Z").unwrap(),
+            at,
         };
         crl_signer(crl, cas, &admission)
     }

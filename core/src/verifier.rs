@@ -302,17 +302,22 @@ impl Verifier {
     ) -> Result<Arc<Certificate>, CrlIssuerError> {
         let configured = CertPool::from_certs(cas.iter().cloned());
         let pools = [&self.intermediates, &configured];
+        let at = VerifyOptions::default().validation_time();
+        // A CRL signer's path is judged under the default policy inputs (anyPolicy).
+        let policy = PolicyOptions::default();
         let paths = PathBuilder {
             anchors: &self.anchors,
             pools: &pools,
             cache: &self.cache,
             limits: self.path_limits,
+            at,
+            policy: &policy,
         };
         let crls = self.crls.load_full();
         let admission = crl_check::Admission {
             paths: &paths,
             crls: &crls,
-            at: VerifyOptions::default().validation_time(),
+            at,
         };
         crl_check::crl_signer(crl, cas, &admission)
     }
