@@ -1,4 +1,21 @@
 //! Revocation of one certificate at time T from the CRLs at hand (CONTRACT.md §3, RFC 5280 §6.3).
+//!
+//! The steps, for a certificate C:
+//! 1. Candidates: the CRLs filed under C's issuer and under the cRLIssuer of each of C's
+//!    distribution points (indirect CRLs).
+//! 2. Each candidate is usable or not, cheapest check first: no unsupported critical extension
+//!    and no defect (a missing or critical CRL number), C within its scope and for which reasons
+//!    (`crl_scope`), current at T or issued later while C was valid, and signed by a CRL signer
+//!    (C's issuer, or a separate signer with cRLSign whose own path validates and is not revoked).
+//!    An unusable CRL is only a reason in the message: it never revokes anything.
+//! 3. Deltas count with a usable complete CRL they update.
+//! 4. Revoked when a usable CRL lists C with a date at or before T, except removeFromCRL and a
+//!    certificateHold that newer evidence of the same scope, issued at or before T, lifted.
+//! 5. Otherwise not revoked only when the usable complete CRLs cover every reason, and no
+//!    newer delta had lapsed at T (then the revocations since the complete CRL are unknown).
+//!
+//! The common case (one complete CRL of C's issuer, no partitions) costs one hash lookup per
+//! CRL, whatever its size; the only allocations are the short lists of usable CRLs.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
