@@ -123,6 +123,10 @@ pub struct RevocationContext<'a> {
 /// CRL-signer certificates are checked recursively; this bounds the recursion.
 const MAX_SIGNER_DEPTH: usize = 2;
 
+/// Separate CRL-signer candidates tried per CRL (each costs a signature check and a path): a
+/// bundle of certificates named like the CA cannot make one CRL cost unbounded work.
+const MAX_SIGNER_CANDIDATES: usize = 8;
+
 /// Where a revocation question sits: at the top (the path asked about), or inside the
 /// validation of a CRL signer's path.
 #[derive(Debug, Clone, Copy, Default)]
@@ -258,10 +262,9 @@ impl RevocationContext<'_> {
             _ => {}
         }
         let reason = found.reason.map(|r| r.as_str()).unwrap_or("no reason code");
-        let kind = if crl.is_delta() { "delta CRL" } else { "CRL" };
         Some(RevocationStatus::Revoked {
             detail: format!(
-                "revoked on {} ({reason}), {kind} {}",
+                "revoked on {} ({reason}), CRL {}",
                 crate::verdict::rfc3339(found.date),
                 crl.number_string().unwrap_or_default()
             ),
@@ -409,7 +412,10 @@ impl RevocationContext<'_> {
             }
         }
         self.separate_signer(crl, issuer, anchor, depth)
-            .map_err(|other| refused.unwrap_or(other))
+            .map_err(|other| match refused {
+                Some(by_issuer) => format!("{by_issuer}; separate CRL signers: {other}"),
+                None => other,
+            })
     }
 
     /// A certificate whose subject is the CRL issuer, with keyUsage present and cRLSign set, whose
@@ -427,6 +433,7 @@ impl RevocationContext<'_> {
             return Err("CRL signer chain too deep".into());
         }
         let mut why = String::from("no certificate for the CRL signing key");
+        let mut tried = 0;
         let pools = self
             .paths
             .pools
@@ -444,6 +451,12 @@ impl RevocationContext<'_> {
                         signer.subject
                     );
                     continue;
+                }
+                tried += 1;
+                if tried > MAX_SIGNER_CANDIDATES {
+                    return Err(format!(
+                        "{why}; gave up after {MAX_SIGNER_CANDIDATES} CRL-signer candidates"
+                    ));
                 }
                 if let Err(e) = self.paths.cache.verify(
                     &crl.sha256,
