@@ -1,4 +1,21 @@
 //! Revocation of one certificate at time T from the CRLs at hand (CONTRACT.md §3, RFC 5280 §6.3).
+//!
+//! The steps, for a certificate C:
+//! 1. Candidates: the CRLs filed under C's issuer and under the cRLIssuer of each of C's
+//!    distribution points (indirect CRLs).
+//! 2. Each candidate is usable or not, cheapest check first: no unsupported critical extension
+//!    and no defect (a missing or critical CRL number), C within its scope and for which reasons
+//!    (`crl_scope`), current at T or issued later while C was valid, and signed by a CRL signer
+//!    (C's issuer, or a separate signer with cRLSign whose own path validates and is not revoked).
+//!    An unusable CRL is only a reason in the message: it never revokes anything.
+//! 3. Deltas count with a usable complete CRL they update.
+//! 4. Revoked when a usable CRL lists C with a date at or before T, except removeFromCRL and a
+//!    certificateHold that newer evidence of the same scope, issued at or before T, lifted.
+//! 5. Otherwise not revoked only when the usable complete CRLs cover every reason, and no
+//!    newer delta had lapsed at T (then the revocations since the complete CRL are unknown).
+//!
+//! The common case (one complete CRL of C's issuer, no partitions) costs one hash lookup per
+//! CRL, whatever its size; the only allocations are the short lists of usable CRLs.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -105,6 +122,10 @@ pub struct RevocationContext<'a> {
 
 /// CRL-signer certificates are checked recursively; this bounds the recursion.
 const MAX_SIGNER_DEPTH: usize = 2;
+
+/// Separate CRL-signer candidates tried per CRL (each costs a signature check and a path): a
+/// bundle of certificates named like the CA cannot make one CRL cost unbounded work.
+const MAX_SIGNER_CANDIDATES: usize = 8;
 
 /// Where a revocation question sits: at the top (the path asked about), or inside the
 /// validation of a CRL signer's path.
@@ -241,10 +262,9 @@ impl RevocationContext<'_> {
             _ => {}
         }
         let reason = found.reason.map(|r| r.as_str()).unwrap_or("no reason code");
-        let kind = if crl.is_delta() { "delta CRL" } else { "CRL" };
         Some(RevocationStatus::Revoked {
             detail: format!(
-                "revoked on {} ({reason}), {kind} {}",
+                "revoked on {} ({reason}), CRL {}",
                 crate::verdict::rfc3339(found.date),
                 crl.number_string().unwrap_or_default()
             ),
@@ -392,7 +412,10 @@ impl RevocationContext<'_> {
             }
         }
         self.separate_signer(crl, issuer, anchor, depth)
-            .map_err(|other| refused.unwrap_or(other))
+            .map_err(|other| match refused {
+                Some(by_issuer) => format!("{by_issuer}; separate CRL signers: {other}"),
+                None => other,
+            })
     }
 
     /// A certificate whose subject is the CRL issuer, with keyUsage present and cRLSign set, whose
@@ -410,6 +433,7 @@ impl RevocationContext<'_> {
             return Err("CRL signer chain too deep".into());
         }
         let mut why = String::from("no certificate for the CRL signing key");
+        let mut tried = 0;
         let pools = self
             .paths
             .pools
@@ -427,6 +451,12 @@ impl RevocationContext<'_> {
                         signer.subject
                     );
                     continue;
+                }
+                tried += 1;
+                if tried > MAX_SIGNER_CANDIDATES {
+                    return Err(format!(
+                        "{why}; gave up after {MAX_SIGNER_CANDIDATES} CRL-signer candidates"
+                    ));
                 }
                 if let Err(e) = self.paths.cache.verify(
                     &crl.sha256,

@@ -556,3 +556,29 @@ fn admission_accepts_only_crl_signers_the_verifier_would_use() {
         .unwrap_err();
     assert_eq!(e.code(), "unusable_signer", "{e}");
 }
+
+#[test]
+fn the_search_for_a_crl_signer_is_bounded() {
+    let (root, ca, _) = separate_signer_pki(&[rcgen::KeyUsagePurpose::CrlSign]);
+    let ee = ca.ee("Bounded EE", 70, None);
+    // Twenty certificates named like the CA, with cRLSign, none holding the CRL's key.
+    let decoys: Vec<Holder> = (0..20)
+        .map(|i| {
+            let mut params = ee_params("Split CA", 1000 + i);
+            params.key_usages = vec![rcgen::KeyUsagePurpose::CrlSign];
+            root.issue(params)
+        })
+        .collect();
+    let stranger = rcgen::KeyPair::generate().unwrap();
+    let forged = CrlSpec::new(ca.name.clone(), &stranger);
+    let mut intermediates: Vec<&Holder> = decoys.iter().collect();
+    intermediates.push(&ca);
+    let got = judge(
+        &root,
+        &intermediates,
+        vec![root.crl().build(), forged.build()],
+        &ee,
+    );
+    assert!(got.2.contains("gave up after"), "{}", got.2);
+    expect(got, UNKNOWN);
+}
