@@ -85,10 +85,10 @@ fn attribute_structure_checks(message: &SignedMessage, attrs: &SignedAttributes)
     checks
 }
 
-/// The checks of a signer whose digestAlgorithm is unknown, unsupported, or does not fit its
-/// signatureAlgorithm (`why`).
+/// The checks of a signer whose digestAlgorithm or signatureAlgorithm is unknown, unsupported, or
+/// does not fit the other (`why`).
 ///
-/// The digestAlgorithm is not signed: anyone can rewrite it. Rewriting it must not turn a
+/// Neither field is signed: anyone can rewrite them. Rewriting them must not turn a
 /// signature that was altered into `indeterminate` (CONTRACT §4), so the signer is judged on what
 /// does not depend on it. Sound evidence of an alteration:
 ///
@@ -100,7 +100,8 @@ fn attribute_structure_checks(message: &SignedMessage, attrs: &SignedAttributes)
 ///    §7.1.3 and their GOST counterparts), so a verifier that knew the digestAlgorithm would see
 ///    the same failure.
 /// 3. The signature over the signed attributes verifies with a hash H the signatureAlgorithm
-///    admits: the attributes, messageDigest included, are what the key holder signed. RFC 5652
+///    admits (or, when the signatureAlgorithm is unknown too, with an algorithm the signer's key
+///    admits): the attributes, messageDigest included, are what the key holder signed. RFC 5652
 ///    §5.4 digests the content and the signed attributes with one algorithm, so the signed
 ///    messageDigest is the H digest of the signed content; when it equals the digest of the
 ///    content under no supported hash (H among them), the content was altered.
@@ -147,7 +148,14 @@ fn signature_evidence(
     cert: &Certificate,
     why: &CryptoError,
 ) -> Vec<Check> {
-    let implied = &signer.implied;
+    // The signatureAlgorithm is not signed either: when it is unknown too, what the key admits.
+    let from_key;
+    let implied = if signer.implied.candidates.is_empty() {
+        from_key = SignatureAlgorithm::implied_by_key(&cert.spki);
+        &from_key
+    } else {
+        &signer.implied
+    };
     let signed_bytes: &[u8] = match &signer.signed_attributes {
         Some(attrs) => &attrs.der,
         None => content,

@@ -796,3 +796,39 @@ fn expected_id_with_one_signer_still_decides() {
     );
     assert_eq!(wrong.signers[0].reason, Some(Reason::IdentityMismatch));
 }
+
+/// DER of rsaEncryption (1.2.840.113549.1.1.1), what OpenSSL writes as a PKCS#1 signatureAlgorithm.
+const RSA_ENCRYPTION_OID: &[u8] = &[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+];
+
+/// Rewrites the SignerInfo's signatureAlgorithm — the AlgorithmIdentifier right before the
+/// signature OCTET STRING — to an unknown OID of the same length (last arc 127).
+fn unknown_signature_algorithm(cms: &[u8], oid: &[u8]) -> Vec<u8> {
+    let mut out = cms.to_vec();
+    let mut rewritten = 0;
+    for at in find(cms, oid) {
+        let end = at + oid.len();
+        if cms[end..].starts_with(&[0x05, 0x00, 0x04]) && at >= 2 && cms[at - 2] == 0x30 {
+            out[end - 1] = 0x7f;
+            rewritten += 1;
+        }
+    }
+    assert_eq!(rewritten, 1, "one SignerInfo signatureAlgorithm");
+    out
+}
+
+#[test]
+fn unknown_signature_algorithm_does_not_hide_altered_content() {
+    let verifier = rsa_verifier();
+    let tampered = fixture("samples/individual-tampered.cms");
+    let rewritten = unknown_signature_algorithm(&tampered, RSA_ENCRYPTION_OID);
+    assert_altered(&verify(&verifier, &rewritten, &at_t0()));
+    // Both unsigned algorithm fields rewritten.
+    let both = unknown_digest_algorithm(&rewritten, SHA256_OID);
+    assert_altered(&verify(&verifier, &both, &at_t0()));
+
+    let intact = fixture("samples/individual-attached.cms");
+    let rewritten = unknown_signature_algorithm(&intact, RSA_ENCRYPTION_OID);
+    assert_unsupported(&verify(&verifier, &rewritten, &at_t0()));
+}
