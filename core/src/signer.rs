@@ -15,15 +15,24 @@ pub fn signature_checks(
 ) -> Vec<Check> {
     let (hash, algorithm) = match &signer.algorithm {
         Ok(pair) => *pair,
-        Err(why) => return unusable_digest_checks(message, signer, content, cert, why),
+        Err(why) => return unusable_algorithm_checks(message, signer, content, cert, why),
     };
     let mut checks = Vec::new();
     let signed_bytes: &[u8] = match &signer.signed_attributes {
         Some(attrs) => {
             let digest = hash.digest(content);
             match &attrs.message_digest {
-                Some(claimed) if *claimed == digest => checks.push(Check::pass("message_digest", format!("{} of the content matches", hash.name()))),
-                Some(_) => checks.push(Check::fail("message_digest", Reason::SignatureInvalid, "the content's digest differs from the signed messageDigest: the content was altered")),
+                Some(claimed) if *claimed == digest => checks.push(Check::pass(
+                    "message_digest",
+                    format!("{} of the content matches", hash.name()),
+                )),
+                Some(_) => checks.push(Check::fail(
+                    "message_digest",
+                    Reason::SignatureInvalid,
+                    "the content's digest differs from the signed messageDigest: the content was \
+                     altered",
+                )),
+                // Reported by `attribute_structure_checks`.
                 None => {}
             }
             checks.extend(attribute_structure_checks(message, attrs));
@@ -111,7 +120,7 @@ fn attribute_structure_checks(message: &SignedMessage, attrs: &SignedAttributes)
 /// used a hash this service does not implement (SHA-1) with an honest digestAlgorithm; and a
 /// messageDigest that matches nothing while the attributes' signature is not verified, since it
 /// may be the digest under such a hash.
-fn unusable_digest_checks(
+fn unusable_algorithm_checks(
     message: &SignedMessage,
     signer: &SignerData,
     content: &[u8],
@@ -141,7 +150,7 @@ fn unusable_digest_checks(
     checks
 }
 
-/// Evidence 2 and 3 of [`unusable_digest_checks`].
+/// Evidence 2 and 3 of [`unusable_algorithm_checks`].
 fn signature_evidence(
     signer: &SignerData,
     content: &[u8],
