@@ -260,6 +260,28 @@ fn indefinite_outer(der: &[u8]) -> Vec<u8> {
     ber
 }
 
+/// `der` with every constructed element re-encoded with an indefinite length, signed attributes
+/// and certificates included: as much BER as a producer can write without changing a value.
+fn all_indefinite(der: &[u8]) -> Vec<u8> {
+    use der::{Decode, Encode, Reader};
+    let mut out = Vec::new();
+    let mut reader = der::SliceReader::new(der).unwrap();
+    while !reader.is_finished() {
+        let header = der::Header::decode(&mut reader).unwrap();
+        let body = reader.read_slice(header.length).unwrap();
+        if header.tag.is_constructed() {
+            out.extend(header.tag.to_der().unwrap());
+            out.push(0x80);
+            out.extend(all_indefinite(body));
+            out.extend([0, 0]);
+        } else {
+            out.extend(header.to_der().unwrap());
+            out.extend_from_slice(body);
+        }
+    }
+    out
+}
+
 // --- finding 9: RSA keys under 2048 bits -------------------------------------------------------
 
 #[test]
@@ -508,6 +530,41 @@ fn gost_signature_with_an_indefinite_outer_length_is_accepted() {
     let verdict = verify(&verifier, &indefinite_outer(&der), &at_t0());
     assert_eq!(verdict.status, Status::Valid, "{}", describe(&verdict));
     assert_eq!(verdict.signer, control.signer);
+}
+
+/// Signed attributes written in BER are verified over their DER encoding (RFC 5652 §5.4), and
+/// certificates written in BER come back to the DER their issuers signed.
+#[test]
+fn signatures_with_every_length_indefinite_are_verified_over_der() {
+    for (verifier, sample) in [
+        (rsa_verifier(), "samples/individual-attached.cms"),
+        (gost_verifier(), "gost/samples/individual-attached.cms"),
+    ] {
+        let der = fixture(sample);
+        let ber = all_indefinite(&der);
+        assert_ne!(ber, der);
+        let control = verify(&verifier, &der, &at_t0());
+        let verdict = verify(&verifier, &ber, &at_t0());
+        assert_eq!(
+            verdict.status,
+            Status::Valid,
+            "{sample}: {}",
+            describe(&verdict)
+        );
+        assert_eq!(verdict.signer, control.signer);
+    }
+    // Altered, it is still caught: the tampered sample in the same BER.
+    let verdict = verify(
+        &rsa_verifier(),
+        &all_indefinite(&fixture("samples/individual-tampered.cms")),
+        &at_t0(),
+    );
+    assert_eq!(
+        verdict.reason,
+        Some(Reason::SignatureInvalid),
+        "{}",
+        describe(&verdict)
+    );
 }
 
 #[test]
