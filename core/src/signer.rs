@@ -15,15 +15,24 @@ pub fn signature_checks(
 ) -> Vec<Check> {
     let (hash, algorithm) = match &signer.algorithm {
         Ok(pair) => *pair,
-        Err(why) => return unusable_digest_checks(message, signer, content, cert, why),
+        Err(why) => return unusable_algorithm_checks(message, signer, content, cert, why),
     };
     let mut checks = Vec::new();
     let signed_bytes: &[u8] = match &signer.signed_attributes {
         Some(attrs) => {
             let digest = hash.digest(content);
             match &attrs.message_digest {
-                Some(claimed) if *claimed == digest => checks.push(Check::pass("message_digest", format!("{} of the content matches", hash.name()))),
-                Some(_) => checks.push(Check::fail("message_digest", Reason::SignatureInvalid, "the content's digest differs from the signed messageDigest: the content was altered")),
+                Some(claimed) if *claimed == digest => checks.push(Check::pass(
+                    "message_digest",
+                    format!("{} of the content matches", hash.name()),
+                )),
+                Some(_) => checks.push(Check::fail(
+                    "message_digest",
+                    Reason::SignatureInvalid,
+                    "the content's digest differs from the signed messageDigest: the content was \
+                     altered",
+                )),
+                // Reported by `attribute_structure_checks`.
                 None => {}
             }
             checks.extend(attribute_structure_checks(message, attrs));
@@ -85,10 +94,10 @@ fn attribute_structure_checks(message: &SignedMessage, attrs: &SignedAttributes)
     checks
 }
 
-/// The checks of a signer whose digestAlgorithm is unknown, unsupported, or does not fit its
-/// signatureAlgorithm (`why`).
+/// The checks of a signer whose digestAlgorithm or signatureAlgorithm is unknown, unsupported, or
+/// does not fit the other (`why`).
 ///
-/// The digestAlgorithm is not signed: anyone can rewrite it. Rewriting it must not turn a
+/// Neither field is signed: anyone can rewrite them. Rewriting them must not turn a
 /// signature that was altered into `indeterminate` (CONTRACT §4), so the signer is judged on what
 /// does not depend on it. Sound evidence of an alteration:
 ///
@@ -100,7 +109,8 @@ fn attribute_structure_checks(message: &SignedMessage, attrs: &SignedAttributes)
 ///    §7.1.3 and their GOST counterparts), so a verifier that knew the digestAlgorithm would see
 ///    the same failure.
 /// 3. The signature over the signed attributes verifies with a hash H the signatureAlgorithm
-///    admits: the attributes, messageDigest included, are what the key holder signed. RFC 5652
+///    admits (or, when the signatureAlgorithm is unknown too, with an algorithm the signer's key
+///    admits): the attributes, messageDigest included, are what the key holder signed. RFC 5652
 ///    §5.4 digests the content and the signed attributes with one algorithm, so the signed
 ///    messageDigest is the H digest of the signed content; when it equals the digest of the
 ///    content under no supported hash (H among them), the content was altered.
@@ -110,7 +120,7 @@ fn attribute_structure_checks(message: &SignedMessage, attrs: &SignedAttributes)
 /// used a hash this service does not implement (SHA-1) with an honest digestAlgorithm; and a
 /// messageDigest that matches nothing while the attributes' signature is not verified, since it
 /// may be the digest under such a hash.
-fn unusable_digest_checks(
+fn unusable_algorithm_checks(
     message: &SignedMessage,
     signer: &SignerData,
     content: &[u8],
@@ -140,14 +150,21 @@ fn unusable_digest_checks(
     checks
 }
 
-/// Evidence 2 and 3 of [`unusable_digest_checks`].
+/// Evidence 2 and 3 of [`unusable_algorithm_checks`].
 fn signature_evidence(
     signer: &SignerData,
     content: &[u8],
     cert: &Certificate,
     why: &CryptoError,
 ) -> Vec<Check> {
-    let implied = &signer.implied;
+    // The signatureAlgorithm is not signed either: when it is unknown too, what the key admits.
+    let from_key;
+    let implied = if signer.implied.candidates.is_empty() {
+        from_key = SignatureAlgorithm::implied_by_key(&cert.spki);
+        &from_key
+    } else {
+        &signer.implied
+    };
     let signed_bytes: &[u8] = match &signer.signed_attributes {
         Some(attrs) => &attrs.der,
         None => content,

@@ -260,6 +260,28 @@ fn indefinite_outer(der: &[u8]) -> Vec<u8> {
     ber
 }
 
+/// `der` with every constructed element re-encoded with an indefinite length, signed attributes
+/// and certificates included: as much BER as a producer can write without changing a value.
+fn all_indefinite(der: &[u8]) -> Vec<u8> {
+    use der::{Decode, Encode, Reader};
+    let mut out = Vec::new();
+    let mut reader = der::SliceReader::new(der).unwrap();
+    while !reader.is_finished() {
+        let header = der::Header::decode(&mut reader).unwrap();
+        let body = reader.read_slice(header.length).unwrap();
+        if header.tag.is_constructed() {
+            out.extend(header.tag.to_der().unwrap());
+            out.push(0x80);
+            out.extend(all_indefinite(body));
+            out.extend([0, 0]);
+        } else {
+            out.extend(header.to_der().unwrap());
+            out.extend_from_slice(body);
+        }
+    }
+    out
+}
+
 // --- finding 9: RSA keys under 2048 bits -------------------------------------------------------
 
 #[test]
@@ -508,6 +530,41 @@ fn gost_signature_with_an_indefinite_outer_length_is_accepted() {
     let verdict = verify(&verifier, &indefinite_outer(&der), &at_t0());
     assert_eq!(verdict.status, Status::Valid, "{}", describe(&verdict));
     assert_eq!(verdict.signer, control.signer);
+}
+
+/// Signed attributes written in BER are verified over their DER encoding (RFC 5652 §5.4), and
+/// certificates written in BER come back to the DER their issuers signed.
+#[test]
+fn signatures_with_every_length_indefinite_are_verified_over_der() {
+    for (verifier, sample) in [
+        (rsa_verifier(), "samples/individual-attached.cms"),
+        (gost_verifier(), "gost/samples/individual-attached.cms"),
+    ] {
+        let der = fixture(sample);
+        let ber = all_indefinite(&der);
+        assert_ne!(ber, der);
+        let control = verify(&verifier, &der, &at_t0());
+        let verdict = verify(&verifier, &ber, &at_t0());
+        assert_eq!(
+            verdict.status,
+            Status::Valid,
+            "{sample}: {}",
+            describe(&verdict)
+        );
+        assert_eq!(verdict.signer, control.signer);
+    }
+    // Altered, it is still caught: the tampered sample in the same BER.
+    let verdict = verify(
+        &rsa_verifier(),
+        &all_indefinite(&fixture("samples/individual-tampered.cms")),
+        &at_t0(),
+    );
+    assert_eq!(
+        verdict.reason,
+        Some(Reason::SignatureInvalid),
+        "{}",
+        describe(&verdict)
+    );
 }
 
 #[test]
@@ -795,4 +852,40 @@ fn expected_id_with_one_signer_still_decides() {
         describe(&wrong)
     );
     assert_eq!(wrong.signers[0].reason, Some(Reason::IdentityMismatch));
+}
+
+/// DER of rsaEncryption (1.2.840.113549.1.1.1), what OpenSSL writes as a PKCS#1 signatureAlgorithm.
+const RSA_ENCRYPTION_OID: &[u8] = &[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+];
+
+/// Rewrites the SignerInfo's signatureAlgorithm — the AlgorithmIdentifier right before the
+/// signature OCTET STRING — to an unknown OID of the same length (last arc 127).
+fn unknown_signature_algorithm(cms: &[u8], oid: &[u8]) -> Vec<u8> {
+    let mut out = cms.to_vec();
+    let mut rewritten = 0;
+    for at in find(cms, oid) {
+        let end = at + oid.len();
+        if cms[end..].starts_with(&[0x05, 0x00, 0x04]) && at >= 2 && cms[at - 2] == 0x30 {
+            out[end - 1] = 0x7f;
+            rewritten += 1;
+        }
+    }
+    assert_eq!(rewritten, 1, "one SignerInfo signatureAlgorithm");
+    out
+}
+
+#[test]
+fn unknown_signature_algorithm_does_not_hide_altered_content() {
+    let verifier = rsa_verifier();
+    let tampered = fixture("samples/individual-tampered.cms");
+    let rewritten = unknown_signature_algorithm(&tampered, RSA_ENCRYPTION_OID);
+    assert_altered(&verify(&verifier, &rewritten, &at_t0()));
+    // Both unsigned algorithm fields rewritten.
+    let both = unknown_digest_algorithm(&rewritten, SHA256_OID);
+    assert_altered(&verify(&verifier, &both, &at_t0()));
+
+    let intact = fixture("samples/individual-attached.cms");
+    let rewritten = unknown_signature_algorithm(&intact, RSA_ENCRYPTION_OID);
+    assert_unsupported(&verify(&verifier, &rewritten, &at_t0()));
 }

@@ -228,32 +228,49 @@ impl SignatureAlgorithm {
     /// The algorithms a SignerInfo's signatureAlgorithm admits by itself (see
     /// [`ImpliedAlgorithms`]).
     pub fn implied_by_cms(signature: &AlgorithmIdentifierRef<'_>) -> ImpliedAlgorithms {
-        if signature.oid == oid::RSA_ENCRYPTION {
-            ImpliedAlgorithms {
-                candidates: [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
-                    .map(Self::RsaPkcs1)
-                    .to_vec(),
+        match Self::from_identifier(signature) {
+            Ok(alg) => ImpliedAlgorithms {
+                candidates: vec![alg],
+                conclusive: true,
+            },
+            // A bare key OID leaves the hash open.
+            Err(_) => ImpliedAlgorithms {
+                candidates: Self::for_key(&signature.oid),
                 conclusive: false,
-            }
-        } else if is_gost_key(&signature.oid) {
-            ImpliedAlgorithms {
-                candidates: [
-                    gost::Digest::Streebog512,
-                    gost::Digest::Streebog256,
-                    gost::Digest::Gost94Test,
-                ]
-                .map(Self::Gost)
-                .to_vec(),
-                conclusive: false,
-            }
+            },
+        }
+    }
+
+    /// What a signer's public key admits, for a signatureAlgorithm this service does not know:
+    /// never conclusive (the signer may have used a scheme this service does not implement).
+    pub fn implied_by_key(spki_der: &[u8]) -> ImpliedAlgorithms {
+        let candidates = match SubjectPublicKeyInfoRef::from_der(spki_der) {
+            Ok(spki) if spki.algorithm.oid == oid::EC_PUBLIC_KEY => vec![Self::EcdsaP256Sha256],
+            Ok(spki) => Self::for_key(&spki.algorithm.oid),
+            Err(_) => Vec::new(),
+        };
+        ImpliedAlgorithms {
+            candidates,
+            conclusive: false,
+        }
+    }
+
+    /// The supported algorithms for an RSA or GOST key OID, one per hash.
+    fn for_key(key: &ObjectIdentifier) -> Vec<Self> {
+        if *key == oid::RSA_ENCRYPTION {
+            [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
+                .map(Self::RsaPkcs1)
+                .to_vec()
+        } else if is_gost_key(key) {
+            [
+                gost::Digest::Streebog512,
+                gost::Digest::Streebog256,
+                gost::Digest::Gost94Test,
+            ]
+            .map(Self::Gost)
+            .to_vec()
         } else {
-            match Self::from_identifier(signature) {
-                Ok(alg) => ImpliedAlgorithms {
-                    candidates: vec![alg],
-                    conclusive: true,
-                },
-                Err(_) => ImpliedAlgorithms::default(),
-            }
+            Vec::new()
         }
     }
 
