@@ -194,7 +194,7 @@ impl SignedMessage {
     /// (indefinite lengths, a segmented content; CONTRACT §4).
     ///
     /// DER is tried first (the usual case costs nothing more). An input `der` refuses is rewritten
-    /// into its definite-length form ([`crate::ber`]) and parsed again; the rewrite leaves DER
+    /// into its definite-length form (the `ber` module) and parsed again; the rewrite leaves DER
     /// parts byte for byte, so certificates keep their signed bytes and DER signed attributes
     /// are verified over exactly what the signer signed.
     pub fn from_der(input: &[u8], limits: CmsLimits) -> Result<Self, CmsError> {
