@@ -79,9 +79,14 @@ fn all_certs() -> Vec<(
 
 /// `verify-cert` with the issuing CA as the anchor and the CA's CRLs.
 fn under_ca(cert: &str, at: &str, extra: &[&str]) -> Run {
+    with_ca_and_crls("verify-cert", cert, at, extra)
+}
+
+/// `qoltanba COMMAND FILE` with the issuing CA as the anchor, the CA's CRLs and `--at`.
+fn with_ca_and_crls(command: &str, file: &str, at: &str, extra: &[&str]) -> Run {
     let mut args = vec![
-        "verify-cert".to_owned(),
-        f(cert),
+        command.to_owned(),
+        f(file),
         "--trust".into(),
         f(CA),
         "--crl".into(),
@@ -259,22 +264,7 @@ fn a_tampered_crl_is_never_evidence() {
 /// `verify` of a committed sample (`fixtures/nca/samples/`, made with the real keys by
 /// `cargo run --example nca_samples`) under the issuing CA with the real CRLs.
 fn verify_sample(sample: &str, at: &str, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "verify".to_owned(),
-        f(&format!("nca/samples/{sample}")),
-        "--trust".into(),
-        f(CA),
-        "--crl".into(),
-        f(CRL),
-        "--crl".into(),
-        f(DELTA),
-        "--at".into(),
-        at.into(),
-        "--json".into(),
-    ];
-    args.extend(extra.iter().map(|a| (*a).to_owned()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    qoltanba(&refs)
+    with_ca_and_crls("verify", &format!("nca/samples/{sample}"), at, extra)
 }
 
 #[test]

@@ -289,6 +289,16 @@ impl Page {
     }
 
     /// Submits and waits for the verdict; returns its status.
+    async fn type_expected_id(&self, id: &str) {
+        self.client
+            .find(Locator::Css("#expected-id"))
+            .await
+            .expect("field")
+            .send_keys(id)
+            .await
+            .expect("typing");
+    }
+
     async fn verify(&self) -> String {
         self.js(
             "document.getElementById('verdict').dataset.status = '';",
@@ -590,13 +600,7 @@ async fn id_checker_flags_a_bad_control_digit(page: &mut Page) {
         assert_eq!(state, expected, "{id}");
     }
     page.clear().await;
-    page.client
-        .find(Locator::Css("#expected-id"))
-        .await
-        .expect("field")
-        .send_keys("880415300127")
-        .await
-        .expect("typing");
+    page.type_expected_id("880415300127").await;
     page.wait_until(
         "a correct control digit",
         "return document.getElementById('id-state').dataset.state === 'ok';",
@@ -640,13 +644,7 @@ async fn language_switch_changes_the_texts(page: &mut Page) {
 async fn valid_signature(page: &mut Page) {
     page.choose_file("#sig-file", &sample("individual-attached.cms"))
         .await;
-    page.client
-        .find(Locator::Css("#expected-id"))
-        .await
-        .expect("field")
-        .send_keys("880415300127")
-        .await
-        .expect("typing");
+    page.type_expected_id("880415300127").await;
     assert_eq!(page.verify().await, "valid");
     assert_eq!(page.text("#verdict-title").await, tr("en", "status_valid"));
     assert_eq!(
@@ -741,13 +739,7 @@ async fn valid_signature(page: &mut Page) {
 async fn gost_signature(page: &mut Page) {
     let file = manifest_dir().join("fixtures/gost/samples/individual-attached.cms");
     page.choose_file("#sig-file", &file.to_string_lossy()).await;
-    page.client
-        .find(Locator::Css("#expected-id"))
-        .await
-        .expect("field")
-        .send_keys("880415300127")
-        .await
-        .expect("typing");
+    page.type_expected_id("880415300127").await;
     assert_eq!(page.verify().await, "valid");
     let signer = page.text("#signer").await;
     assert!(

@@ -111,6 +111,24 @@ impl Verifier {
         self.intermediates.iter()
     }
 
+    /// A path builder over the anchors, `pools` of candidate issuers, this verifier's signature
+    /// cache and limits, for validation at `at` under `policy`.
+    fn path_builder<'a>(
+        &'a self,
+        pools: &'a [&'a CertPool],
+        at: OffsetDateTime,
+        policy: &'a PolicyOptions,
+    ) -> PathBuilder<'a> {
+        PathBuilder {
+            anchors: &self.anchors,
+            pools,
+            cache: &self.cache,
+            limits: self.path_limits,
+            at,
+            policy,
+        }
+    }
+
     fn snapshot_for(&self, options: &VerifyOptions) -> Arc<CrlSnapshot> {
         match &options.crls {
             Some(given) => Arc::clone(given),
@@ -167,14 +185,7 @@ impl Verifier {
         // Configured intermediates first: certificates the signer supplies cannot crowd out the
         // operator's own within the path-building budget.
         let pools = [&self.intermediates, &cms_pool];
-        let paths = PathBuilder {
-            anchors: &self.anchors,
-            pools: &pools,
-            cache: &self.cache,
-            limits: self.path_limits,
-            at,
-            policy: &options.policy,
-        };
+        let paths = self.path_builder(&pools, at, &options.policy);
 
         let mut evidence = Evidence::default();
         let mut runs = Vec::with_capacity(message.signers.len());
@@ -278,14 +289,7 @@ impl Verifier {
         let extra = CertPool::from_certs(extra.iter().cloned());
         let pools = [&extra, &self.intermediates];
         let policy = PolicyOptions::default();
-        let paths = PathBuilder {
-            anchors: &self.anchors,
-            pools: &pools,
-            cache: &self.cache,
-            limits: self.path_limits,
-            at: OffsetDateTime::now_utc(),
-            policy: &policy,
-        };
+        let paths = self.path_builder(&pools, OffsetDateTime::now_utc(), &policy);
         paths.build(cert).ok().map(|path| path.certs)
     }
 
@@ -305,14 +309,7 @@ impl Verifier {
         let at = VerifyOptions::default().validation_time();
         // A CRL signer's path is judged under the default policy inputs (anyPolicy).
         let policy = PolicyOptions::default();
-        let paths = PathBuilder {
-            anchors: &self.anchors,
-            pools: &pools,
-            cache: &self.cache,
-            limits: self.path_limits,
-            at,
-            policy: &policy,
-        };
+        let paths = self.path_builder(&pools, at, &policy);
         let crls = self.crls.load_full();
         let admission = crl_check::Admission {
             paths: &paths,
@@ -328,14 +325,7 @@ impl Verifier {
         let snapshot = self.snapshot_for(options);
         let extra = CertPool::from_certs(options.extra_intermediates.iter().cloned());
         let pools = [&extra, &self.intermediates];
-        let paths = PathBuilder {
-            anchors: &self.anchors,
-            pools: &pools,
-            cache: &self.cache,
-            limits: self.path_limits,
-            at,
-            policy: &options.policy,
-        };
+        let paths = self.path_builder(&pools, at, &options.policy);
         let mut found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
         if let Some(expected) = &options.expected_id {
             found.checks.push(identity_check(cert, expected));
