@@ -228,6 +228,15 @@ impl SignatureAlgorithm {
     /// The algorithms a SignerInfo's signatureAlgorithm admits by itself (see
     /// [`ImpliedAlgorithms`]).
     pub fn implied_by_cms(signature: &AlgorithmIdentifierRef<'_>) -> ImpliedAlgorithms {
+        // A bare key OID (rsaEncryption, as OpenSSL writes it, or a GOST key) leaves the hash
+        // open. Tested first: `from_identifier` would build an error message naming the OID
+        // (a search of the OID database) on every such signature.
+        if signature.oid == oid::RSA_ENCRYPTION || is_gost_key(&signature.oid) {
+            return ImpliedAlgorithms {
+                candidates: Self::for_key(&signature.oid),
+                conclusive: false,
+            };
+        }
         match Self::from_identifier(signature) {
             Ok(alg) => ImpliedAlgorithms {
                 candidates: vec![alg],
