@@ -442,6 +442,12 @@ async fn bodies_over_the_limit_are_413() {
         "{}",
         a.text
     );
+    // The refused body was not read: the server closes that connection and says so, so a
+    // client never sends its next request on it.
+    assert_eq!(
+        a.headers.get("connection").and_then(|v| v.to_str().ok()),
+        Some("close")
+    );
     let a = answer(
         c.post(url(&server, "/v1/certificates/info"))
             .header("content-type", "application/octet-stream")

@@ -114,6 +114,18 @@ impl ApiError {
             serde_json::to_vec(&body).unwrap_or_default(),
         )
             .into_response();
+        // A body refused before it was read in full (over the limit, or too slow) leaves the
+        // connection mid-request: the server closes it after answering, so the client must know
+        // not to send its next request on it.
+        if matches!(
+            self.status_code(),
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         response.extensions_mut().insert(Outcome {
             outcome: status,
             reason,
