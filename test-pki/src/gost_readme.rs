@@ -333,7 +333,7 @@ uses SHA-256 and sha256WithRSAEncryption (PKCS#1 v1.5).
 | `verify-cert pki/individual-auth.der --any-key-usage` | valid |
 | `verify-cert pki/evil-sign.der --intermediate pki/evil-ca.pem` | invalid/chain_untrusted |
 | a truncated copy of `individual-attached.cms` | invalid/malformed_signature |
-| `two-signers.cms --expect-id 050340001235` (the head's BIN) | valid by CONTRACT.md §4 (one valid signer carrying the id suffices); the verifier answers invalid/identity_mismatch today, so that test is marked `#[ignore]` |
+| `two-signers.cms --expect-id 050340001235` (the head's BIN) | valid by CONTRACT.md §4: one valid signer carrying the id suffices (`tests/verify_gost_fixtures.rs` checks which signer matched) |
 
 ## Checking with OpenSSL's GOST engine
 
