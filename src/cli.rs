@@ -78,6 +78,19 @@ struct CommonArgs {
     /// as --expect-id, for a deployment against the NCA test CA. Off by default.
     #[arg(long = "test-ids")]
     test_ids: bool,
+    /// A certificate policy the path must be valid for (dotted OID, RFC 5280 §6.1.1 initial
+    /// policy set; may be given many times). Default: any policy.
+    #[arg(long = "policy", value_name = "OID")]
+    policies: Vec<String>,
+    /// The path must be valid for at least one policy (initial-explicit-policy).
+    #[arg(long = "require-explicit-policy")]
+    require_explicit_policy: bool,
+    /// Do not follow policy mappings (initial-policy-mapping-inhibit).
+    #[arg(long = "inhibit-policy-mapping")]
+    inhibit_policy_mapping: bool,
+    /// anyPolicy in a certificate does not stand for every policy (initial-any-policy-inhibit).
+    #[arg(long = "inhibit-any-policy")]
+    inhibit_any_policy: bool,
     /// Print exactly one JSON verdict document on stdout.
     #[arg(long)]
     json: bool,
@@ -197,14 +210,20 @@ fn prepare(
     let anchors = input::load_certificates(&common.trust, limits, "trust")?;
     let intermediates = input::load_certificates(&common.intermediates, limits, "intermediate")?;
     let crls = input::load_crls(&common.crls, limits)?;
-    let verifier = Verifier::new(anchors, intermediates, CrlSnapshot::new(crls))?;
+    let policy = qoltanba::trust::policy_options(
+        &common.policies,
+        common.require_explicit_policy,
+        common.inhibit_policy_mapping,
+        common.inhibit_any_policy,
+    )
+    .map_err(|e| UsageError::new(UsageReason::BadRequest, format!("--policy: {e}")))?;
+    let verifier =
+        Verifier::new(anchors, intermediates, CrlSnapshot::new(crls))?.with_policy(policy);
     let options = VerifyOptions {
         at,
         expected_id,
         key_usage,
-        extra_intermediates: Vec::new(),
-        crls: None,
-        policy: Default::default(),
+        ..VerifyOptions::default()
     };
     Ok((verifier, options))
 }

@@ -126,6 +126,9 @@ impl ServeConfig {
                 "trust.demo = true and trust.anchors exclude each other".into(),
             ));
         }
+        self.trust
+            .policy_options()
+            .map_err(|e| ConfigError::Invalid(format!("trust.policies: {e}")))?;
         if self.crl.refresh_seconds == 0 {
             return Err(ConfigError::Invalid(
                 "crl.refresh_seconds must be at least 1".into(),
@@ -455,6 +458,41 @@ mod tests {
         assert_eq!(
             ServeConfig::default().trust.id_policy(),
             qoltanba_core::IdPolicy::Strict
+        );
+    }
+
+    #[test]
+    fn certificate_policies_come_from_trust_and_a_bad_oid_is_named() {
+        let env = |value: &str| {
+            vec![
+                ("QOLTANBA_TRUST__POLICIES".to_owned(), value.to_owned()),
+                (
+                    "QOLTANBA_TRUST__REQUIRE_EXPLICIT_POLICY".to_owned(),
+                    "true".to_owned(),
+                ),
+            ]
+        };
+        let c = ServeConfig::load(None, env("1.2.398.3.3.2,1.2.398.3.3.4.1.1")).unwrap();
+        let policy = c.trust.policy_options().unwrap();
+        assert_eq!(
+            policy.initial_policy_set,
+            Some(vec![
+                qoltanba_core::ObjectIdentifier::new_unwrap("1.2.398.3.3.2"),
+                qoltanba_core::ObjectIdentifier::new_unwrap("1.2.398.3.3.4.1.1"),
+            ])
+        );
+        assert!(policy.initial_explicit_policy);
+        assert!(!policy.initial_policy_mapping_inhibit);
+        // By default: any policy, none required (RFC 5280 §6.1.1, CONTRACT §3a).
+        assert_eq!(
+            ServeConfig::default().trust.policy_options().unwrap(),
+            qoltanba_core::PolicyOptions::default()
+        );
+        let e = ServeConfig::load(None, env("1.2.398.3.3.2,nca-sign")).unwrap_err();
+        let message = e.to_string();
+        assert!(
+            message.contains("trust.policies") && message.contains("nca-sign"),
+            "{message}"
         );
     }
 

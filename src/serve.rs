@@ -53,7 +53,13 @@ impl ServiceSetup {
             self.intermediates.clone(),
             CrlSnapshot::default(),
         )
-        .map_err(|e| ConfigError::Invalid(e.message))?;
+        .map_err(|e| ConfigError::Invalid(e.message))?
+        .with_policy(
+            self.config
+                .trust
+                .policy_options()
+                .map_err(|e| ConfigError::Invalid(format!("trust.policies: {e}")))?,
+        );
         Ok(CrlStore::new(Arc::new(verifier), cas, self.crl.clone())?)
     }
 

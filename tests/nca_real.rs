@@ -308,3 +308,43 @@ fn signatures_by_the_real_keys_in_the_readme_verify_as_it_says() {
     let wrong = verify_sample("FL-valid-detached.cms", IN_WINDOW, &["--data", &other]);
     assert_eq!(wrong.reason(), Some("signature_invalid"), "{}", wrong.json);
 }
+
+#[test]
+fn a_deployment_may_require_the_ncas_certificate_policy() {
+    // Every NCA end-entity certificate carries the policy 1.2.398.3.3.2, and the verdict says so.
+    for (cert, ..) in all_certs() {
+        let plain = under_ca(&cert, IN_WINDOW, &[]);
+        assert_eq!(plain.status(), "valid", "{cert}: {}", plain.stdout);
+        assert_eq!(
+            plain.json["evidence"]["policies"],
+            serde_json::json!(["1.2.398.3.3.2"]),
+            "{cert}"
+        );
+
+        let required = under_ca(
+            &cert,
+            IN_WINDOW,
+            &["--policy", "1.2.398.3.3.2", "--require-explicit-policy"],
+        );
+        assert_eq!(required.status(), "valid", "{cert}: {}", required.stdout);
+
+        // A deployment that requires another policy refuses the path, with the policy check
+        // named, instead of passing the certificate because it carries some policy.
+        let other = under_ca(
+            &cert,
+            IN_WINDOW,
+            &["--policy", "1.2.398.3.3.9", "--require-explicit-policy"],
+        );
+        assert_eq!(other.code, 1, "{cert}: {}", other.stdout);
+        assert_eq!(other.reason(), Some("chain_untrusted"), "{cert}");
+        assert!(
+            other.stdout.contains("polic"),
+            "{cert}: the refusal names the policies: {}",
+            other.stdout
+        );
+    }
+
+    let bad = under_ca(&all_certs()[0].0, IN_WINDOW, &["--policy", "nca-sign"]);
+    assert_eq!(bad.code, 2, "{}", bad.stdout);
+    assert!(bad.stdout.contains("nca-sign"), "{}", bad.stdout);
+}

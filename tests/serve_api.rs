@@ -1021,3 +1021,54 @@ fn a_bad_configuration_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.pem"));
 }
+
+/// `[trust] policies` and `require_explicit_policy`: the deployment's RFC 5280 §6.1.1 inputs apply
+/// to every verification of the service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_requires_its_certificate_policies() {
+    // The real NCA test CA and its CRLs: its certificates carry the policy 1.2.398.3.3.2.
+    let nca = |policies: &[&str]| {
+        let mut c = demo_config();
+        c.trust.anchors = vec![fixture("nca/CA_Test/NCA/nca_gost2022_test.cer")];
+        c.crl.paths = vec![fixture("nca/CRL/")];
+        c.trust.policies = policies.iter().map(|p| (*p).to_owned()).collect();
+        c.trust.require_explicit_policy = true;
+        c
+    };
+    let body = json!({
+        "signature": b64(&read("nca/samples/FL-valid-attached.cms")),
+        "at": "2025-10-20T00:00:00Z",
+    });
+    let nca_policy = start(nca(&["1.2.398.3.3.2"])).await;
+    let answer = post_json(&nca_policy, "/v1/verify", &body).await;
+    assert_eq!(answer.verdict(), ("valid", None), "{}", answer.text);
+    assert_eq!(
+        answer.json["evidence"]["policies"],
+        json!(["1.2.398.3.3.2"])
+    );
+
+    let other_policy = start(nca(&["1.2.398.3.3.9"])).await;
+    let answer = post_json(&other_policy, "/v1/verify", &body).await;
+    assert_eq!(
+        answer.verdict(),
+        ("invalid", Some("chain_untrusted")),
+        "{}",
+        answer.text
+    );
+
+    // The RSA demo PKI carries no policies: requiring an explicit one refuses its paths, which
+    // the same deployment without the requirement accepts.
+    let mut strict = demo_config();
+    strict.trust.require_explicit_policy = true;
+    let strict = start(strict).await;
+    let answer = verify_sample(&strict, "individual-attached.cms", None).await;
+    assert_eq!(
+        answer.verdict(),
+        ("invalid", Some("chain_untrusted")),
+        "{}",
+        answer.text
+    );
+    let open = start(demo_config()).await;
+    let answer = verify_sample(&open, "individual-attached.cms", None).await;
+    assert_eq!(answer.verdict(), ("valid", None), "{}", answer.text);
+}

@@ -48,8 +48,10 @@ pub struct VerifyOptions {
     /// CRLs to judge revocation with instead of the live snapshot: the stored evidence of an
     /// archived document when it is re-verified as of its signing time.
     pub crls: Option<Arc<CrlSnapshot>>,
-    /// The certificate-policy inputs of RFC 5280 §6.1.1: by default any policy, none required.
-    pub policy: PolicyOptions,
+    /// The certificate-policy inputs of RFC 5280 §6.1.1 for this call; `None` takes the
+    /// verifier's own (the deployment's, [`Verifier::with_policy`]: by default any policy, none
+    /// required).
+    pub policy: Option<PolicyOptions>,
 }
 
 impl VerifyOptions {
@@ -67,6 +69,8 @@ pub struct Verifier {
     cache: SigCache,
     path_limits: PathLimits,
     cms_limits: CmsLimits,
+    /// The deployment's certificate-policy inputs, used when a call gives none.
+    policy: PolicyOptions,
 }
 
 /// What one certificate-level evaluation found.
@@ -94,7 +98,25 @@ impl Verifier {
             cache: SigCache::default(),
             path_limits: PathLimits::default(),
             cms_limits: CmsLimits::default(),
+            policy: PolicyOptions::default(),
         })
+    }
+
+    /// Sets the deployment's certificate-policy inputs (RFC 5280 §6.1.1: the initial policy set,
+    /// explicit policy, policy-mapping and anyPolicy inhibits): every verification whose options
+    /// give none uses them, so a deployment can require, say, the NCA's policies once.
+    pub fn with_policy(mut self, policy: PolicyOptions) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The policy inputs of the deployment.
+    pub fn policy(&self) -> &PolicyOptions {
+        &self.policy
+    }
+
+    fn policy_for<'a>(&'a self, options: &'a VerifyOptions) -> &'a PolicyOptions {
+        options.policy.as_ref().unwrap_or(&self.policy)
     }
 
     /// Swaps in a new CRL snapshot; verifications in flight keep the one they started with.
@@ -185,7 +207,7 @@ impl Verifier {
         // Configured intermediates first: certificates the signer supplies cannot crowd out the
         // operator's own within the path-building budget.
         let pools = [&self.intermediates, &cms_pool];
-        let paths = self.path_builder(&pools, at, &options.policy);
+        let paths = self.path_builder(&pools, at, self.policy_for(options));
 
         let mut evidence = Evidence::default();
         let mut runs = Vec::with_capacity(message.signers.len());
@@ -325,7 +347,7 @@ impl Verifier {
         let snapshot = self.snapshot_for(options);
         let extra = CertPool::from_certs(options.extra_intermediates.iter().cloned());
         let pools = [&extra, &self.intermediates];
-        let paths = self.path_builder(&pools, at, &options.policy);
+        let paths = self.path_builder(&pools, at, self.policy_for(options));
         let mut found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
         if let Some(expected) = &options.expected_id {
             found.checks.push(identity_check(cert, expected));

@@ -650,9 +650,9 @@ fn the_verdict_reports_the_paths_valid_policies_and_the_caller_may_require_one()
         ..PolicyOptions::default()
     };
     let mut strict = Case::new(&anchor).through(&ca);
-    strict.options.policy = require(NCA_SIGN);
+    strict.options.policy = Some(require(NCA_SIGN));
     assert_valid(&strict.verify(&ee));
-    strict.options.policy = require(NCA_OTHER);
+    strict.options.policy = Some(require(NCA_OTHER));
     assert_refused(
         &strict.verify(&ee),
         Reason::ChainUntrusted,
@@ -688,6 +688,9 @@ fn a_path_without_policies_is_valid_for_none_unless_one_is_required() {
     let verdict = case.verify(&ee);
     assert_valid(&verdict);
     assert_eq!(verdict.evidence.policies, Some(Vec::new()));
-    case.options.policy.initial_explicit_policy = true;
+    case.options.policy = Some(PolicyOptions {
+        initial_explicit_policy: true,
+        ..PolicyOptions::default()
+    });
     assert_refused(&case.verify(&ee), Reason::ChainUntrusted, "explicit policy");
 }

@@ -39,12 +39,13 @@ fn verify(cas: &[&str], ee: &str, policy: PolicyOptions) -> Verdict {
         Vec::new(),
         CrlSnapshot::new(crls),
     )
-    .expect("verifier");
+    .expect("verifier")
+    // The deployment's policy inputs, as `[trust]` sets them in the service.
+    .with_policy(policy);
     let options = VerifyOptions {
         at: Some(parse_time("2020-06-01T12:00:00Z").expect("time")),
         key_usage: KeyUsagePolicy::Any,
         extra_intermediates: cas.iter().map(|ca| cert(&format!("{ca}Cert"))).collect(),
-        policy,
         ..VerifyOptions::default()
     };
     verifier.verify_certificate(&cert(ee), &options)
