@@ -80,7 +80,7 @@ pub use crl_check::CrlIssuerError;
 pub use ids::{IdError, IdNumber, IdPolicy};
 pub use name::{DistinguishedName, NameKey};
 pub use policy::{PolicyOptions, ANY_POLICY};
-pub use revocation::CrlSnapshot;
+pub use revocation::{CrlSnapshot, MAX_AGE_WITHOUT_NEXT_UPDATE};
 pub use usage::{parse_expected_id, parse_expected_id_with, parse_time, UsageError, UsageReason};
 pub use verdict::{
     rfc3339, Check, CheckResult, CrlEvidence, Evidence, Reason, SignerOutcome, SignerSummary,

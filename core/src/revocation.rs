@@ -120,6 +120,12 @@ pub struct RevocationContext<'a> {
     pub at: OffsetDateTime,
 }
 
+/// How long after its thisUpdate a CRL without nextUpdate counts as current. RFC 5280 §5.1.2.5
+/// obliges issuers to state nextUpdate; a CRL that does not would otherwise stay "current"
+/// forever, and a years-old copy taken before a revocation would keep proving "not revoked".
+/// Like an OCSP answer without nextUpdate (CONTRACT §3), it is trusted for a bounded age only.
+pub const MAX_AGE_WITHOUT_NEXT_UPDATE: time::Duration = time::Duration::days(7);
+
 /// CRL-signer certificates are checked recursively; this bounds the recursion.
 const MAX_SIGNER_DEPTH: usize = 2;
 
@@ -518,7 +524,11 @@ impl RevocationContext<'_> {
     /// CONTRACT.md §3: (a) current at T, or (b) issued after T while the certificate was valid.
     fn fresh(&self, crl: &Crl, cert: &Certificate) -> Result<(), String> {
         let t = self.at;
-        let current = crl.this_update <= t && crl.next_update.is_none_or(|next| t < next);
+        let current = crl.this_update <= t
+            && match crl.next_update {
+                Some(next) => t < next,
+                None => t <= crl.this_update + MAX_AGE_WITHOUT_NEXT_UPDATE,
+            };
         let later_while_valid = t < crl.this_update && crl.this_update <= cert.not_after;
         if current || later_while_valid {
             return Ok(());
@@ -527,6 +537,13 @@ impl RevocationContext<'_> {
             return Err(
                 "issued after the certificate expired, so it proves nothing about it".into(),
             );
+        }
+        if crl.next_update.is_none() {
+            return Err(format!(
+                "stale: it has no nextUpdate and was issued more than {} days before the \
+                 validation time",
+                MAX_AGE_WITHOUT_NEXT_UPDATE.whole_days()
+            ));
         }
         Err(format!(
             "stale: nextUpdate {} is not after the validation time",

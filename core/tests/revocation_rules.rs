@@ -496,6 +496,26 @@ fn a_crl_is_usable_when_current_or_issued_later_while_the_certificate_was_valid(
     expect(judge(&root, &[], vec![crl.build()], &ee), UNKNOWN);
 }
 
+#[test]
+fn a_crl_without_next_update_is_current_for_a_bounded_age_only() {
+    let root = Holder::root("Open-ended Root");
+    let ee = root.ee("Open-ended", 61, None);
+    let mut crl = root.crl();
+    crl.next_update = None;
+    crl.this_update = t() - time::Duration::days(3);
+    expect(judge(&root, &[], vec![crl.build()], &ee), VALID);
+    crl.entries = vec![entry(&ee.cert, day("2026-05-01"), Some(KEY_COMPROMISE))];
+    expect(judge(&root, &[], vec![crl.build()], &ee), REVOKED);
+    // A copy older than the bound proves nothing any more: it might predate a revocation.
+    crl.entries.clear();
+    crl.this_update = t() - qoltanba_core::MAX_AGE_WITHOUT_NEXT_UPDATE - time::Duration::seconds(1);
+    let (status, reason, detail) = judge(&root, &[], vec![crl.build()], &ee);
+    assert!(detail.contains("no nextUpdate"), "{detail}");
+    expect((status, reason, detail), UNKNOWN);
+    crl.this_update = t() - qoltanba_core::MAX_AGE_WITHOUT_NEXT_UPDATE;
+    expect(judge(&root, &[], vec![crl.build()], &ee), VALID);
+}
+
 // ---- Finding 5: CRL admission (the live store) applies the same signer rule ----
 
 #[test]

@@ -617,7 +617,11 @@ impl CrlStore {
                 .iter()
                 .filter(|c| c.is_delta() && c.number.as_ref() > newest_full_number)
                 .max_by(|a, b| a.number.cmp(&b.number));
-            let lapsed = |c: &Crl| matches!(c.next_update, Some(n) if n <= now);
+            // A CRL without nextUpdate lapses where the verifier stops using it.
+            let lapsed = |c: &Crl| match c.next_update {
+                Some(n) => n <= now,
+                None => c.this_update + qoltanba_core::MAX_AGE_WITHOUT_NEXT_UPDATE < now,
+            };
             let full_current = crls.iter().any(|c| !c.is_delta() && !lapsed(c));
             out.push(IssuerStatus {
                 issuer: ca.subject.to_string(),
