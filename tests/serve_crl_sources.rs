@@ -603,3 +603,46 @@ fn distribution_points_of_the_intermediates_become_sources() {
         ]
     );
 }
+
+/// A CA that partitions its CRLs by reason (PKITS 4.14.15, 4.14.18: one CRL for keyCompromise,
+/// one for the other reasons, same issuer and no distribution-point name) has both held: the
+/// store keeps one slot per whole issuingDistributionPoint, so neither partition evicts the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reason_partitions_of_one_issuer_are_held_side_by_side() {
+    for (ca, ee, want) in [
+        ("CA3", "ValidonlySomeReasonsTest18EE", ("valid", None)),
+        (
+            "CA1",
+            "InvalidonlySomeReasonsTest15EE",
+            ("invalid", Some("cert_revoked")),
+        ),
+    ] {
+        let mut c = demo_config();
+        c.trust.anchors = vec![fixture("pkits/certs/TrustAnchorRootCertificate.crt")];
+        c.trust.intermediates = vec![fixture(&format!("pkits/certs/onlySomeReasons{ca}Cert.crt"))];
+        c.crl.paths = vec![
+            fixture("pkits/crls/TrustAnchorRootCRL.crl"),
+            fixture(&format!("pkits/crls/onlySomeReasons{ca}compromiseCRL.crl")),
+            fixture(&format!(
+                "pkits/crls/onlySomeReasons{ca}otherreasonsCRL.crl"
+            )),
+        ];
+        let server = start(c).await;
+        let answer = post_json(
+            &server,
+            "/v1/certificates/verify",
+            &json!({
+                "certificate": b64(&read(&format!("pkits/certs/{ee}.crt"))),
+                "at": "2020-06-01T12:00:00Z",
+                "any_key_usage": true,
+            }),
+        )
+        .await;
+        assert_eq!(answer.verdict(), want, "{ca}: {}", answer.text);
+        let crls = answer.json["evidence"]["crls"].as_array().unwrap();
+        assert!(
+            crls.len() >= 2,
+            "{ca}: both partitions are evidence: {crls:?}"
+        );
+    }
+}

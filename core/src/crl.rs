@@ -125,8 +125,9 @@ impl Ord for CrlNumberValue {
     }
 }
 
-/// What an issuingDistributionPoint limits the CRL to (RFC 5280 §5.2.5).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What an issuingDistributionPoint limits the CRL to (RFC 5280 §5.2.5). Equal scopes (and only
+/// they) are about the same certificates and reasons, so the CRL store keeps one slot per scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Scope {
     pub only_user_certs: bool,
     pub only_ca_certs: bool,

@@ -30,6 +30,7 @@ use qoltanba_core::Crl;
 use qoltanba_core::CrlIssuerError;
 use qoltanba_core::CrlSnapshot;
 use qoltanba_core::NameKey;
+use qoltanba_core::Scope;
 use qoltanba_core::Verifier;
 
 use cache::CacheDir;
@@ -163,14 +164,15 @@ impl RefreshReport {
     }
 }
 
-/// One CRL slot of a source: a complete or a delta CRL of one issuer and scope.
+/// One CRL slot of a source: a complete or a delta CRL of one issuer and scope. The whole
+/// issuingDistributionPoint decides the scope (its names of every type, the onlyContains flags,
+/// onlySomeReasons, indirectCRL): two partitions of one issuer never share a slot, so a newer CRL
+/// of one partition cannot evict the other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CrlKey {
     issuer: NameKey,
     delta: bool,
-    scope: Vec<String>,
-    only_ca: bool,
-    only_user: bool,
+    scope: Scope,
 }
 
 impl CrlKey {
@@ -178,9 +180,7 @@ impl CrlKey {
         CrlKey {
             issuer: crl.issuer.key().clone(),
             delta: crl.is_delta(),
-            scope: crl.scope.distribution_point_urls.clone(),
-            only_ca: crl.scope.only_ca_certs,
-            only_user: crl.scope.only_user_certs,
+            scope: crl.scope.clone(),
         }
     }
 }
