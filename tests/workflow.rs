@@ -546,6 +546,44 @@ async fn wrong_calls_and_wrong_callers_get_their_codes() {
     )
     .await;
     assert_eq!(none.status, 401);
+    // A body that is not JSON by its Content-Type is refused as on every other endpoint, before
+    // anything is stored; a JSON type with parameters is fine.
+    for (path, token, content_type) in [
+        ("/v1/applications".to_owned(), PORTAL, "text/plain"),
+        (
+            "/v1/applications".to_owned(),
+            PORTAL,
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            format!("/v1/applications/{number}/payment"),
+            PORTAL,
+            "text/plain",
+        ),
+        (
+            format!("/v1/applications/{number}/decision"),
+            HEAD,
+            "application/xml",
+        ),
+    ] {
+        let refused = answer(
+            client()
+                .post(url(&server, &path))
+                .bearer_auth(token)
+                .header("content-type", content_type)
+                .body(json!({"service": "x"}).to_string())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            refused.status, 415,
+            "{path} {content_type}: {}",
+            refused.text
+        );
+        assert_eq!(refused.json["reason"], "unsupported_media_type", "{path}");
+    }
     let portal_decides = post(
         &server,
         &format!("/v1/applications/{number}/decision"),

@@ -105,6 +105,7 @@ async fn json_body<T: for<'de> Deserialize<'de>>(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<T, ApiError> {
+    super::handlers::require_json(headers)?;
     let bytes = super::handlers::read_body(body, headers, &state.limits).await?;
     if !bytes.trim_ascii_start().starts_with(b"{") {
         return Err(ApiError::bad_request(
@@ -401,6 +402,7 @@ pub fn describe(doc: &mut serde_json::Value) {
         "responses": with(with(json!({
             "201": application.clone(),
             "400": error("A wrong call: unknown_service, applicant_kind, invalid_id, missing_content, bad_request."),
+            "415": error("Not application/json (unsupported_media_type)."),
             "503": error("The archive is unavailable (archive_unavailable), or no officer of the provider can sign (no_officer).")
         }), auth("a portal")), json!({}))
     }});
@@ -419,7 +421,8 @@ pub fn describe(doc: &mut serde_json::Value) {
         "responses": with(json!({
             "200": application.clone(),
             "404": error("No such application (no_such_application)."),
-            "409": error("The application is not awaiting a payment (wrong_state).")
+            "409": error("The application is not awaiting a payment (wrong_state)."),
+            "415": error("Not application/json (unsupported_media_type).")
         }), auth("a portal"))
     }});
     paths["/v1/applications/{number}/decision"] = json!({"post": {
@@ -433,7 +436,8 @@ pub fn describe(doc: &mut serde_json::Value) {
             "400": error("A refusal without motivation, or a bad body (bad_request)."),
             "403": error("Not an officer's token (forbidden), or an officer of another provider (wrong_provider)."),
             "404": error("No such application (no_such_application)."),
-            "409": error("Not under review (wrong_state), or the officer may not sign now (the verifier's code).")
+            "409": error("Not under review (wrong_state), or the officer may not sign now (the verifier's code)."),
+            "415": error("Not application/json (unsupported_media_type).")
         }), json!({"401": error("No bearer token (missing_token) or an unknown one (invalid_token).")}))
     }});
     let applicant = json!({"name": "id", "description": "The applicant's IIN or BIN.", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{12}$"}});

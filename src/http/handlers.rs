@@ -111,6 +111,27 @@ fn media(headers: &HeaderMap, body: &[u8]) -> Result<Media, ApiError> {
     }
 }
 
+/// A JSON-only endpoint's Content-Type check: none (JSON is assumed), `application/json` or a
+/// `+json` type; anything else is 415 `unsupported_media_type`.
+pub(super) fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        Ok(())
+    } else {
+        Err(ApiError::MediaType(essence))
+    }
+}
+
 /// Reads a request body, refusing (413) one over the size limit whether declared or streamed,
 /// and (408) one that does not arrive within the request timeout.
 pub(super) async fn read_body(

@@ -106,19 +106,7 @@ struct RefusalAnswer<'a> {
 }
 
 fn parse_request(headers: &HeaderMap, bytes: &[u8]) -> Result<SignRequest, ApiError> {
-    if let Some(value) = headers.get(CONTENT_TYPE) {
-        let essence = value
-            .to_str()
-            .unwrap_or_default()
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        if essence != "application/json" && !essence.ends_with("+json") {
-            return Err(ApiError::MediaType(essence));
-        }
-    }
+    super::handlers::require_json(headers)?;
     if !bytes.trim_ascii_start().starts_with(b"{") {
         return Err(ApiError::bad_request(
             "the request body must be a JSON object: {\"document\": base64, \"content_type\": …, \"detached\": bool}",
