@@ -29,6 +29,18 @@ pub enum ServeError {
     Archive(String),
 }
 
+impl ServeError {
+    /// The process exit code: 2 for a configuration that cannot work (including officers' keys
+    /// that cannot be opened and CRL sources that cannot be set up), 1 for a failure of the
+    /// environment at run time (the port is taken, the archive cannot be reached).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ServeError::Config(_) | ServeError::Store(_) => 2,
+            ServeError::Bind { .. } | ServeError::Runtime(_) | ServeError::Archive(_) => 1,
+        }
+    }
+}
+
 /// Everything `serve` needs, read and checked: certificates loaded, CRL sources listed.
 pub struct ServiceSetup {
     pub config: ServeConfig,
@@ -335,7 +347,7 @@ pub fn run(config_file: Option<PathBuf>) -> i32 {
             Err(e) => {
                 tracing::error!("{e}");
                 eprintln!("qoltanba serve: {e}");
-                return 1;
+                return e.exit_code();
             }
         };
         eprintln!("qoltanba serve: listening on http://{}", server.addr());

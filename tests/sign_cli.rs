@@ -622,6 +622,33 @@ fn no_password_or_key_byte_in_any_output_or_log_line() {
     }
 }
 
+/// `serve` opens every officer's key before it listens: a wrong password is a configuration
+/// error (exit 2, as documented), named, without the password or key bytes.
+#[test]
+fn serve_with_a_wrong_keystore_password_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        Crls::Current,
+        &[OfficerSpec::new(
+            "head",
+            "officers/head-sign.p12",
+            DALA_MURA_BIN,
+        )],
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env(PASSWORD_ENV, "not-the-password")
+        .env("QOLTANBA_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let text = describe(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("wrong_password"), "{text}");
+    assert!(!text.contains("not-the-password"), "{text}");
+}
+
 /// The README's example: the demo configuration signs in one command, from the repository root.
 #[test]
 fn the_demo_configuration_signs_in_one_command() {
