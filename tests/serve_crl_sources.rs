@@ -78,6 +78,41 @@ async fn http_source_with_conditional_requests() {
     origin.stop().await;
 }
 
+/// A CRL of nca-rsa, number 103, no entries, signed with nca-rsa's key by `openssl ca -gencrl`
+/// with `extension` (an openssl.cnf line) among its CRL extensions.
+fn nca_rsa_crl_with(extension: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("index.txt"), "").unwrap();
+    std::fs::write(d.join("crlnumber"), "67\n").unwrap();
+    let cnf = format!(
+        "[ca]\ndefault_ca = ca_section\n\
+         [ca_section]\ndatabase = {db}\ncrlnumber = {number}\ndefault_md = sha256\n\
+         default_crl_days = 30\n\
+         [crl_ext]\nauthorityKeyIdentifier = keyid:always\n{extension}\n",
+        db = d.join("index.txt").display(),
+        number = d.join("crlnumber").display(),
+    );
+    std::fs::write(d.join("ca.cnf"), cnf).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["ca", "-gencrl", "-batch", "-config"])
+        .arg(d.join("ca.cnf"))
+        .arg("-cert")
+        .arg(fixture("pki/nca-rsa.pem"))
+        .arg("-keyfile")
+        .arg(fixture("pki/keys/nca-rsa.key.pem"))
+        .args(["-crlexts", "crl_ext", "-out"])
+        .arg(d.join("out.crl"))
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(d.join("out.crl")).unwrap()
+}
+
 /// Each failing answer keeps the held CRL, is counted under its reason, and the verdicts stay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_answers_keep_the_last_good_crl() {
@@ -117,6 +152,12 @@ async fn failing_answers_keep_the_last_good_crl() {
         (
             Behaviour::body(read("crl/nca-rsa-archive-2025.crl")),
             "not_newer",
+        ),
+        // Newer (number 103) and signed by nca-rsa itself, but with a critical extension the
+        // verifier cannot process: it could never be evidence, so it must not displace 100.
+        (
+            Behaviour::body(nca_rsa_crl_with("1.3.6.1.4.1.99999.1 = critical,DER:05:00")),
+            "unusable_crl",
         ),
     ];
     for (behaviour, code) in cases {

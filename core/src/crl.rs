@@ -634,6 +634,17 @@ impl Crl {
             })
     }
 
+    /// Why this CRL can never be evidence about any certificate, or `None` when it may be: an
+    /// unsupported critical extension, or a defect such as a missing or critical CRL number.
+    /// The verifier refuses such a CRL for every question, so a store must not hold it in place
+    /// of a usable one.
+    pub fn unusable_reason(&self) -> Option<String> {
+        if let Some(what) = self.unsupported_critical.first() {
+            return Some(format!("unsupported critical {what}"));
+        }
+        self.defects.first().cloned()
+    }
+
     pub fn entry_count(&self) -> usize {
         self.index.records.len()
     }

@@ -364,11 +364,8 @@ impl RevocationContext<'_> {
         anchor: &Certificate,
         depth: Nesting,
     ) -> Judged {
-        if let Some(what) = crl.unsupported_critical.first() {
-            return Judged::Unusable(format!("unsupported critical {what}"));
-        }
-        if let Some(defect) = crl.defects.first() {
-            return Judged::Unusable(defect.clone());
+        if let Some(why) = crl.unusable_reason() {
+            return Judged::Unusable(why);
         }
         let reasons = match crl_scope::coverage(crl, cert) {
             Ok(reasons) => reasons,

@@ -124,6 +124,14 @@ pub enum SourceFailure {
         offered: String,
         held: String,
     },
+    /// Signed by the CA, but the verifier could never use it (an unknown critical extension, no
+    /// CRL number, …): holding it would displace a usable CRL and answer `revocation_unknown`.
+    #[error("CRL {number} of {issuer} cannot be used as evidence: {why}")]
+    Unusable {
+        issuer: String,
+        number: String,
+        why: String,
+    },
 }
 
 impl SourceFailure {
@@ -139,6 +147,7 @@ impl SourceFailure {
             SourceFailure::Unparsable(_) => "unparsable",
             SourceFailure::Issuer(e) => e.code(),
             SourceFailure::NotNewer { .. } => "not_newer",
+            SourceFailure::Unusable { .. } => "unusable_crl",
         }
     }
 }
@@ -891,6 +900,14 @@ fn examine(
     };
     let mut offered: HashMap<CrlKey, Arc<Crl>> = HashMap::new();
     for crl in crls {
+        if let Some(why) = crl.unusable_reason() {
+            out.refused.push(SourceFailure::Unusable {
+                issuer: crl.issuer.to_string(),
+                number: crl.number_string().unwrap_or_else(|| "-".into()),
+                why,
+            });
+            continue;
+        }
         let key = CrlKey::of(&crl);
         match offered.get(&key) {
             Some(other) if !is_newer(&crl, other) => {}
