@@ -19,6 +19,7 @@ use crate::environment::{ENV_CONFIG_FILE, ENV_PREFIX};
 use crate::http::auth::AuthConfig;
 use crate::http::LimitsConfig;
 use crate::logging::LogConfig;
+use crate::ocsp::OcspConfig;
 use crate::sign::OfficerConfig;
 use crate::timestamp::TimestampConfig;
 use crate::trust::{CertificatesError, TrustConfig};
@@ -45,6 +46,8 @@ pub struct ServeConfig {
     pub listen: String,
     pub trust: TrustConfig,
     pub crl: CrlConfig,
+    /// OCSP responders and the revocation policy (`[ocsp]`): `crate::ocsp::settings`.
+    pub ocsp: OcspConfig,
     pub limits: LimitsConfig,
     pub log: LogConfig,
     /// Officers who sign issued results (`qoltanba sign`, `POST /v1/sign`): `crate::sign::config`.
@@ -65,6 +68,7 @@ impl Default for ServeConfig {
             listen: "127.0.0.1:8080".into(),
             trust: TrustConfig::default(),
             crl: CrlConfig::default(),
+            ocsp: OcspConfig::default(),
             limits: LimitsConfig::default(),
             log: LogConfig::default(),
             officers: Vec::new(),
@@ -167,6 +171,7 @@ impl ServeConfig {
                 crate::url::redact(&self.crl.proxy)
             )));
         }
+        self.ocsp.validate().map_err(ConfigError::Invalid)?;
         for url in &self.crl.urls {
             if !crate::url::is_http_url(url) {
                 return Err(ConfigError::Invalid(format!(
