@@ -369,6 +369,58 @@ mod tests {
     }
 
     #[test]
+    fn the_ocsp_section_takes_environment_overrides() {
+        use crate::ocsp::{CertIdHash, OcspMethod, ResponderConfig, RevocationPolicy};
+        let c = ServeConfig::load(
+            None,
+            env(&[
+                ("QOLTANBA_OCSP__POLICY", "both"),
+                ("QOLTANBA_OCSP__RESPONDERS", "http://a/ocsp, http://b"),
+                ("QOLTANBA_OCSP__TIMEOUT_MS", "700"),
+                ("QOLTANBA_OCSP__METHOD", "get"),
+                ("QOLTANBA_OCSP__NONCE", "false"),
+                ("QOLTANBA_OCSP__CERT_ID_HASH", "sha256"),
+                ("QOLTANBA_OCSP__USE_AIA", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.ocsp.policy(), RevocationPolicy::Both);
+        assert_eq!(
+            c.ocsp.responders,
+            vec![
+                ResponderConfig::Any("http://a/ocsp".into()),
+                ResponderConfig::Any("http://b".into())
+            ]
+        );
+        assert_eq!(c.ocsp.timeout_ms, 700);
+        assert_eq!(c.ocsp.method, OcspMethod::Get);
+        assert!(!c.ocsp.nonce && c.ocsp.use_aia);
+        assert_eq!(c.ocsp.cert_id_hash, CertIdHash::Sha256);
+        // A per-issuer responder as a TOML array of tables.
+        let fp = "ab".repeat(32);
+        let c = ServeConfig::load(
+            None,
+            env(&[(
+                "QOLTANBA_OCSP__RESPONDERS",
+                &format!("[{{ url = \"http://r\", issuer = \"{fp}\" }}]"),
+            )]),
+        )
+        .unwrap();
+        assert_eq!(c.ocsp.policy(), RevocationPolicy::OcspThenCrl);
+        assert!(c.ocsp.responders[0].issuer_fingerprint().unwrap().is_some());
+        // Without a responder only `crl` is possible; mistakes name the key.
+        let bad =
+            |pairs: &[(&str, &str)]| ServeConfig::load(None, env(pairs)).unwrap_err().to_string();
+        assert!(bad(&[("QOLTANBA_OCSP__POLICY", "ocsp")]).contains("needs a responder"));
+        assert!(bad(&[("QOLTANBA_OCSP__POLICY", "sometimes")]).contains("sometimes"));
+        assert!(bad(&[("QOLTANBA_OCSP__RESPONDERS", "ldap://x")]).contains("ocsp.responders"));
+        assert_eq!(
+            ServeConfig::load(None, Vec::new()).unwrap().ocsp.policy(),
+            RevocationPolicy::Crl
+        );
+    }
+
+    #[test]
     fn a_configuration_without_anchors_must_ask_for_the_demo() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("q.toml");
