@@ -1,6 +1,9 @@
 //! The service's OCSP client against responders on loopback: a small axum responder that parses
 //! every request it gets (and counts them), and, where the openssl CLI is installed, `openssl
-//! ocsp` serving real signed answers for the RSA test PKI.
+//! ocsp` serving real signed answers for the RSA test PKI; and `/readyz` of the running service
+//! under each policy.
+
+mod serve_support;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -471,30 +474,9 @@ async fn the_proxy_setting_is_honoured() {
     assert_eq!(proxy.count(), 1);
 }
 
-/// Log lines written while the test runs on this thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
-async fn urls_are_redacted_in_logs_errors_metrics_and_readiness() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+async fn urls_are_redacted_in_errors_metrics_and_readiness() {
+    // (Logs: tests/ocsp_logs.rs, alone in its binary so that no other test's log calls race it.)
     let missing = responder(Behaviour::Status(404)).await;
     let url = format!(
         "http://user:pa55word@{}/ocsp?token=s3cret#frag",
@@ -509,14 +491,7 @@ async fn urls_are_redacted_in_logs_errors_metrics_and_readiness() {
     assert_eq!(ocsp.probe().await, 0);
     let readiness =
         serde_json::to_string(&ocsp.status().readiness(OffsetDateTime::now_utc())).unwrap();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("OCSP request failed"), "{logs}");
-    for text in [
-        e.to_string(),
-        ocsp.render_metrics(),
-        readiness.clone(),
-        logs,
-    ] {
+    for text in [e.to_string(), ocsp.render_metrics(), readiness.clone()] {
         assert!(
             !text.contains("s3cret") && !text.contains("pa55word"),
             "{text}"
@@ -679,4 +654,45 @@ async fn openssl_ocsp_answers_the_requests_it_gets() {
     let single = &basic.tbs_response_data.responses[0];
     assert_eq!(single.cert_id.hash_algorithm.oid.to_string(), ID_SHA1);
     assert!(matches!(single.cert_status, CertStatus::Revoked(_)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_of_the_running_service_follows_the_policy() {
+    let up = responder(Behaviour::Answer).await;
+    let down = responder(Behaviour::Status(503)).await;
+    // No CRL at all: only a deployment on `ocsp` can be ready, and only while its responders
+    // answer.
+    let with = |policy, url: &str| {
+        let mut c = serve_support::config(&[], &[]);
+        c.ocsp = OcspConfig {
+            policy: Some(policy),
+            ..config(url)
+        };
+        c
+    };
+    let server = serve_support::start(with(RevocationPolicy::Ocsp, &up.url())).await;
+    let ready = serve_support::get(&server, "/readyz").await;
+    assert_eq!(ready.status, 200, "{}", ready.text);
+    assert_eq!(ready.json["policy"], "ocsp");
+    assert_eq!(ready.json["ocsp"]["responders"][0]["answering"], true);
+    let metrics = serve_support::get(&server, "/metrics").await.text;
+    assert!(
+        metrics.contains(&format!(
+            "qoltanba_ocsp_requests_total{{responder=\"{}\",result=\"ok\"}} 1",
+            up.addr
+        )),
+        "{metrics}"
+    );
+    server.shutdown().await.unwrap();
+
+    for (policy, url) in [
+        (RevocationPolicy::Ocsp, down.url()),
+        (RevocationPolicy::Both, up.url()),
+        (RevocationPolicy::OcspThenCrl, up.url()),
+    ] {
+        let server = serve_support::start(with(policy, &url)).await;
+        let ready = serve_support::get(&server, "/readyz").await;
+        assert_eq!(ready.status, 503, "{policy:?}: {}", ready.text);
+        server.shutdown().await.unwrap();
+    }
 }
