@@ -313,6 +313,24 @@ async fn a_hundred_concurrent_lookups_of_one_certificate_make_one_request() {
 }
 
 #[tokio::test]
+async fn the_certificates_of_a_path_are_asked_about_concurrently() {
+    let r = responder(Behaviour::Slow(Duration::from_millis(400))).await;
+    let ocsp = service(config(&r.url()));
+    let issuer = pki("nca-rsa.der");
+    let (a, b) = (pki("individual-sign.der"), pki("head-sign.der"));
+    let started = Instant::now();
+    let answers = ocsp.lookup_all(&[(&a, &issuer), (&b, &issuer)]).await;
+    assert!(answers.iter().all(Result::is_ok));
+    assert_eq!(r.count(), 2);
+    // Both in flight at once: well under two responder delays.
+    assert!(
+        started.elapsed() < Duration::from_millis(750),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn answers_expire() {
     let r = responder(Behaviour::Answer).await;
     let (cert, issuer) = subject_and_issuer();

@@ -211,7 +211,8 @@ impl OcspClient {
 }
 
 /// The GET URL of `request` at `base` (RFC 6960 Appendix A.1: the URL-encoded base64 of the DER
-/// appended as a path segment), or `None` when that segment would exceed 255 bytes.
+/// appended to the path as a segment, before any query of `base`), or `None` when that segment
+/// would exceed 255 bytes.
 pub fn get_url(base: &str, request: &[u8]) -> Option<String> {
     let encoded = base64::engine::general_purpose::STANDARD.encode(request);
     let mut segment = String::with_capacity(encoded.len() + 16);
@@ -226,10 +227,18 @@ pub fn get_url(base: &str, request: &[u8]) -> Option<String> {
     if segment.len() > MAX_GET_SEGMENT {
         return None;
     }
-    // The request replaces any query or fragment of the base: they would otherwise follow it.
-    let base = base.split(['?', '#']).next().unwrap_or(base);
-    let slash = if base.ends_with('/') { "" } else { "/" };
-    Some(format!("{base}{slash}{segment}"))
+    // The segment ends the path; a query of the base (a token, say) follows it; a fragment is
+    // never sent.
+    let base = base.split('#').next().unwrap_or(base);
+    let (path, query) = match base.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (base, None),
+    };
+    let slash = if path.ends_with('/') { "" } else { "/" };
+    Some(match query {
+        Some(query) => format!("{path}{slash}{segment}?{query}"),
+        None => format!("{path}{slash}{segment}"),
+    })
 }
 
 /// The host (and port, when given) of a responder URL: the `responder` label of the metrics,
@@ -273,6 +282,10 @@ mod tests {
         let url = get_url("http://ocsp.example.kz/ocsp/", &[0xff, 0xff]).unwrap();
         assert_eq!(url, "http://ocsp.example.kz/ocsp/%2F%2F8%3D");
         assert!(get_url("http://x", &[0u8; 200]).is_none());
+        assert_eq!(
+            get_url("http://x/ocsp?token=t#f", &[0xff, 0xff]).unwrap(),
+            "http://x/ocsp/%2F%2F8%3D?token=t"
+        );
         assert!(get_url("http://x", &[0x41u8; 150]).is_some());
     }
 

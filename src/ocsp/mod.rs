@@ -79,9 +79,21 @@ impl OcspService {
         config.validate()?;
         let mut responders = Vec::new();
         for r in &config.responders {
+            let issuer = r.issuer_fingerprint()?;
+            if let Some(fp) = issuer {
+                if !cas.iter().any(|c| c.fingerprint == fp) {
+                    // Not an error: the issuer may come with the signatures. The probe cannot
+                    // name it, so readiness will say `no_issuer` for this responder.
+                    tracing::warn!(
+                        responder = %crate::url::redact(r.url()),
+                        issuer = %hex::encode(fp),
+                        "ocsp.responders: the issuer is not a configured CA"
+                    );
+                }
+            }
             responders.push(Responder {
                 url: r.url().to_owned(),
-                issuer: r.issuer_fingerprint()?,
+                issuer,
             });
         }
         let policy = config.policy();
@@ -184,6 +196,16 @@ impl OcspService {
             })
             .await;
         result.map(|answer| OcspAnswer { answer, served })
+    }
+
+    /// Lookups of several certificates (each certificate of a path below its anchor, say), run
+    /// concurrently; the answers in the order asked.
+    pub async fn lookup_all(
+        &self,
+        pairs: &[(&Certificate, &Certificate)],
+    ) -> Vec<Result<OcspAnswer, FetchError>> {
+        futures_util::future::join_all(pairs.iter().map(|(cert, issuer)| self.lookup(cert, issuer)))
+            .await
     }
 
     /// Asks every configured responder about a serial of a configured issuer, recording whether
