@@ -13,6 +13,16 @@
 //!
 //! [`OcspService`] ties them together. Nothing here blocks a request: exchanges are async and run
 //! on their own tasks, and a lookup waits only for its own certificate's exchange.
+//!
+//! The seam with verification: [`crate::http::AppState::ocsp`] holds the service; verification
+//! does not ask it yet. Joined with the verifier, a verification under a policy other than `crl`
+//! asks the verifier which certificates need a status, calls [`OcspService::lookup_all`] for
+//! them, and hands each answer's DER with the nonce sent ([`Fetched::der`],
+//! [`Fetched::nonce_sent`]) to the verifier, which alone judges them; an answer missing or
+//! refused leaves that certificate to the CRLs or to `revocation_unknown`, as the policy says,
+//! never `valid`. [`OcspService::with_expiry`] is where the verifier's parsing replaces
+//! [`NextUpdateOrMaxAge`], and [`request::request_der`] is the one function to swap for the
+//! verifier's request builder.
 
 pub mod aia;
 pub mod cache;
