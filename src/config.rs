@@ -19,6 +19,7 @@ use crate::environment::{ENV_CONFIG_FILE, ENV_PREFIX};
 use crate::http::auth::AuthConfig;
 use crate::http::LimitsConfig;
 use crate::logging::LogConfig;
+use crate::ocsp::OcspConfig;
 use crate::sign::OfficerConfig;
 use crate::timestamp::TimestampConfig;
 use crate::trust::{CertificatesError, TrustConfig};
@@ -45,6 +46,8 @@ pub struct ServeConfig {
     pub listen: String,
     pub trust: TrustConfig,
     pub crl: CrlConfig,
+    /// OCSP responders and the revocation policy (`[ocsp]`): `crate::ocsp::settings`.
+    pub ocsp: OcspConfig,
     pub limits: LimitsConfig,
     pub log: LogConfig,
     /// Officers who sign issued results (`qoltanba sign`, `POST /v1/sign`): `crate::sign::config`.
@@ -65,6 +68,7 @@ impl Default for ServeConfig {
             listen: "127.0.0.1:8080".into(),
             trust: TrustConfig::default(),
             crl: CrlConfig::default(),
+            ocsp: OcspConfig::default(),
             limits: LimitsConfig::default(),
             log: LogConfig::default(),
             officers: Vec::new(),
@@ -170,6 +174,7 @@ impl ServeConfig {
                 crate::url::redact(&self.crl.proxy)
             )));
         }
+        self.ocsp.validate().map_err(ConfigError::Invalid)?;
         for url in &self.crl.urls {
             if !crate::url::is_http_url(url) {
                 return Err(ConfigError::Invalid(format!(
@@ -364,6 +369,58 @@ mod tests {
         assert_eq!(c.trust.anchors.len(), 2);
         assert_eq!(c.log.format, LogFormat::Json);
         assert!(!c.is_demo());
+    }
+
+    #[test]
+    fn the_ocsp_section_takes_environment_overrides() {
+        use crate::ocsp::{CertIdHash, OcspMethod, ResponderConfig, RevocationPolicy};
+        let c = ServeConfig::load(
+            None,
+            env(&[
+                ("QOLTANBA_OCSP__POLICY", "both"),
+                ("QOLTANBA_OCSP__RESPONDERS", "http://a/ocsp, http://b"),
+                ("QOLTANBA_OCSP__TIMEOUT_MS", "700"),
+                ("QOLTANBA_OCSP__METHOD", "get"),
+                ("QOLTANBA_OCSP__NONCE", "false"),
+                ("QOLTANBA_OCSP__CERT_ID_HASH", "sha256"),
+                ("QOLTANBA_OCSP__USE_AIA", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.ocsp.policy(), RevocationPolicy::Both);
+        assert_eq!(
+            c.ocsp.responders,
+            vec![
+                ResponderConfig::Any("http://a/ocsp".into()),
+                ResponderConfig::Any("http://b".into())
+            ]
+        );
+        assert_eq!(c.ocsp.timeout_ms, 700);
+        assert_eq!(c.ocsp.method, OcspMethod::Get);
+        assert!(!c.ocsp.nonce && c.ocsp.use_aia);
+        assert_eq!(c.ocsp.cert_id_hash, CertIdHash::Sha256);
+        // A per-issuer responder as a TOML array of tables.
+        let fp = "ab".repeat(32);
+        let c = ServeConfig::load(
+            None,
+            env(&[(
+                "QOLTANBA_OCSP__RESPONDERS",
+                &format!("[{{ url = \"http://r\", issuer = \"{fp}\" }}]"),
+            )]),
+        )
+        .unwrap();
+        assert_eq!(c.ocsp.policy(), RevocationPolicy::OcspThenCrl);
+        assert!(c.ocsp.responders[0].issuer_fingerprint().unwrap().is_some());
+        // Without a responder only `crl` is possible; mistakes name the key.
+        let bad =
+            |pairs: &[(&str, &str)]| ServeConfig::load(None, env(pairs)).unwrap_err().to_string();
+        assert!(bad(&[("QOLTANBA_OCSP__POLICY", "ocsp")]).contains("needs a responder"));
+        assert!(bad(&[("QOLTANBA_OCSP__POLICY", "sometimes")]).contains("sometimes"));
+        assert!(bad(&[("QOLTANBA_OCSP__RESPONDERS", "ldap://x")]).contains("ocsp.responders"));
+        assert_eq!(
+            ServeConfig::load(None, Vec::new()).unwrap().ocsp.policy(),
+            RevocationPolicy::Crl
+        );
     }
 
     #[test]

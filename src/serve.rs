@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 use crate::config::{ConfigError, ServeConfig};
 use crate::crl_store::{CrlStore, CrlStoreSettings, RefreshReport, StoreError};
 use crate::http::{self, AppState, HttpLimits, RouterOptions};
+use crate::ocsp::OcspService;
 use crate::trust::CertSource;
 use qoltanba_core::Certificate;
 use qoltanba_core::CrlSnapshot;
@@ -75,6 +76,22 @@ impl ServiceSetup {
         Ok(CrlStore::new(Arc::new(verifier), cas, self.crl.clone())?)
     }
 
+    /// The OCSP client of this setup, unless the policy is `crl`. Readiness probes name the
+    /// configured CAs (intermediates first) as issuers.
+    pub fn ocsp_service(&self) -> Result<Option<Arc<OcspService>>, ServeError> {
+        if !self.config.ocsp.policy().uses_ocsp() {
+            return Ok(None);
+        }
+        let cas: Vec<Arc<Certificate>> = self
+            .intermediates
+            .iter()
+            .chain(&self.anchors)
+            .cloned()
+            .collect();
+        let service = OcspService::new(&self.config.ocsp, cas).map_err(ConfigError::Invalid)?;
+        Ok(Some(Arc::new(service)))
+    }
+
     pub fn from_config(config: ServeConfig) -> Result<Self, ConfigError> {
         let demo = config.is_demo();
         let (anchor_sources, intermediate_sources) = if demo {
@@ -137,6 +154,8 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
     refresher: tokio::task::JoinHandle<()>,
+    /// Probes the OCSP responders for readiness (policies `ocsp` and `both`).
+    prober: Option<tokio::task::JoinHandle<()>>,
     initial_refresh: RefreshReport,
 }
 
@@ -165,6 +184,9 @@ impl RunningServer {
     /// Stops accepting connections, lets requests in flight finish, stops the refresh loop.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
         self.refresher.abort();
+        if let Some(prober) = &self.prober {
+            prober.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -201,6 +223,17 @@ pub async fn start(
         failures = initial_refresh.failures.len(),
         "CRL store loaded"
     );
+
+    let ocsp = setup.ocsp_service()?;
+    let mut prober = None;
+    if let Some(ocsp) = &ocsp {
+        tracing::info!(policy = ocsp.policy().name(), "OCSP enabled");
+        if ocsp.policy().readiness_needs_ocsp() {
+            let answering = ocsp.probe().await;
+            tracing::info!(answering, "OCSP responders probed");
+            prober = ocsp.spawn_prober();
+        }
+    }
 
     let limits = HttpLimits {
         max_body_bytes: config.limits.max_body_bytes,
@@ -249,7 +282,8 @@ pub async fn start(
             .with_signing(signing)
             .with_archive(archive, config.archive.store_verified)
             .with_tsa(tsa)
-            .with_workflow(Arc::new(workflow)),
+            .with_workflow(Arc::new(workflow))
+            .with_ocsp(ocsp),
     );
     let app = http::router(state.clone(), options);
 
@@ -281,6 +315,7 @@ pub async fn start(
         shutdown: Some(tx),
         server,
         refresher,
+        prober,
         initial_refresh,
     })
 }

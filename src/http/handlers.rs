@@ -569,13 +569,18 @@ struct IssuerReadiness {
     delta_next_update: Option<String>,
 }
 
-/// `GET /readyz`: 200 while every configured CA has a complete CRL whose nextUpdate is in the
-/// future and no lapsed delta CRL above it; 503 with the issuers lacking one otherwise.
+/// `GET /readyz`: 200 while the revocation evidence the policy relies on is at hand, 503 with what
+/// is lacking otherwise. CRLs (every policy but `ocsp`): every configured CA has a complete CRL
+/// whose nextUpdate is in the future and no lapsed delta CRL above it. OCSP (`ocsp`, `both`):
+/// every configured responder answered lately ([`crate::ocsp::OcspStatus`]).
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    let statuses = state.store.issuer_statuses(OffsetDateTime::now_utc());
+    let now = OffsetDateTime::now_utc();
+    let statuses = state.store.issuer_statuses(now);
+    let ocsp = state.ocsp.as_ref().map(|o| o.status().readiness(now));
+    let needs_crl = ocsp.as_ref().is_none_or(|o| o.needs_crl);
     let missing: Vec<&str> = statuses
         .iter()
-        .filter(|s| !s.current)
+        .filter(|s| needs_crl && !s.current)
         .map(|s| s.issuer.as_str())
         .collect();
     let issuers: Vec<IssuerReadiness> = statuses
@@ -591,12 +596,16 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             delta_next_update: s.delta_next_update.map(rfc3339),
         })
         .collect();
-    let ready = missing.is_empty();
-    let body = serde_json::json!({
+    let ready = missing.is_empty() && ocsp.as_ref().is_none_or(|o| o.ready);
+    let mut body = serde_json::json!({
         "status": if ready { "ready" } else { "not_ready" },
         "missing": missing,
         "issuers": issuers,
     });
+    if let Some(ocsp) = ocsp {
+        body["policy"] = serde_json::json!(ocsp.policy);
+        body["ocsp"] = serde_json::json!(ocsp);
+    }
     if ready {
         json_response(StatusCode::OK, &body, "ready")
     } else {
@@ -607,9 +616,13 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let now = OffsetDateTime::now_utc();
-    let text = state
-        .metrics
-        .render(&state.store.issuer_statuses(now), &state.store.stats(), now);
+    let mut text =
+        state
+            .metrics
+            .render(&state.store.issuer_statuses(now), &state.store.stats(), now);
+    if let Some(ocsp) = &state.ocsp {
+        text.push_str(&ocsp.render_metrics());
+    }
     (
         StatusCode::OK,
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

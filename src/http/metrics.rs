@@ -1,6 +1,8 @@
 //! Prometheus text exposition of the service's counters: requests by route, HTTP code, outcome
 //! (verdict status or error kind) and reason; request latency; verifications in flight; the CRL
-//! held for each configured CA (age, time to nextUpdate, entries); CRL refresh failures.
+//! held for each configured CA (age, time to nextUpdate, entries); CRL refresh failures; OCSP
+//! exchanges by responder host and result, their failures by reason, responder latency and the
+//! answer cache ([`OcspMetrics`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -13,7 +15,7 @@ use time::OffsetDateTime;
 use crate::crl_store::{IssuerStatus, StoreStats};
 
 /// Upper bounds (seconds) of the latency histogram buckets.
-const BUCKETS: [f64; 14] = [
+pub const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
@@ -301,6 +303,137 @@ impl Metrics {
     }
 }
 
+/// OCSP counters: exchanges by responder (its host only, never a path or query) and result
+/// (`ok`, `failed`), failures by reason ([`crate::ocsp::FetchError::code`]), responder latency.
+#[derive(Default)]
+pub struct OcspMetrics {
+    counters: Mutex<OcspCounters>,
+}
+
+#[derive(Default, Clone)]
+struct OcspCounters {
+    requests: BTreeMap<(String, &'static str), u64>,
+    failures: BTreeMap<(String, &'static str), u64>,
+    latency: BTreeMap<String, Histogram>,
+}
+
+impl OcspMetrics {
+    /// One exchange with `responder` (a host label) that took `elapsed`; `Err(reason)` when it
+    /// gave no usable answer.
+    pub fn observe(&self, responder: &str, result: Result<(), &'static str>, elapsed: Duration) {
+        let Ok(mut c) = self.counters.lock() else {
+            return;
+        };
+        let outcome = if result.is_ok() { "ok" } else { "failed" };
+        *c.requests
+            .entry((responder.to_owned(), outcome))
+            .or_default() += 1;
+        if let Err(reason) = result {
+            *c.failures
+                .entry((responder.to_owned(), reason))
+                .or_default() += 1;
+        }
+        let seconds = elapsed.as_secs_f64();
+        let h = c.latency.entry(responder.to_owned()).or_default();
+        if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
+            h.counts[i] += 1;
+        }
+        h.sum += seconds;
+        h.count += 1;
+    }
+
+    /// The OCSP part of the exposition, with the answer cache's counters.
+    pub fn render(&self, cache: &crate::ocsp::CacheStats) -> String {
+        let c = match self.counters.lock() {
+            Ok(c) => c.clone(),
+            Err(_) => Default::default(),
+        };
+        let mut out = String::with_capacity(1024);
+        header(
+            &mut out,
+            "qoltanba_ocsp_requests_total",
+            "counter",
+            "OCSP exchanges by responder host and result (ok: a successful OCSP response arrived).",
+        );
+        for ((responder, result), n) in &c.requests {
+            let _ = writeln!(
+                out,
+                "qoltanba_ocsp_requests_total{{responder=\"{}\",result=\"{result}\"}} {n}",
+                escape(responder)
+            );
+        }
+        header(
+            &mut out,
+            "qoltanba_ocsp_failures_total",
+            "counter",
+            "OCSP exchanges that gave no usable answer, by responder host and reason.",
+        );
+        for ((responder, reason), n) in &c.failures {
+            let _ = writeln!(
+                out,
+                "qoltanba_ocsp_failures_total{{responder=\"{}\",reason=\"{reason}\"}} {n}",
+                escape(responder)
+            );
+        }
+        header(
+            &mut out,
+            "qoltanba_ocsp_responder_duration_seconds",
+            "histogram",
+            "Time of one OCSP exchange, by responder host.",
+        );
+        for (responder, h) in &c.latency {
+            let responder = escape(responder);
+            let mut cumulative = 0;
+            for (bound, count) in BUCKETS.iter().zip(h.counts) {
+                cumulative += count;
+                let _ = writeln!(
+                    out,
+                    "qoltanba_ocsp_responder_duration_seconds_bucket{{responder=\"{responder}\",le=\"{bound}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "qoltanba_ocsp_responder_duration_seconds_bucket{{responder=\"{responder}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "qoltanba_ocsp_responder_duration_seconds_sum{{responder=\"{responder}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "qoltanba_ocsp_responder_duration_seconds_count{{responder=\"{responder}\"}} {}",
+                h.count
+            );
+        }
+        header(
+            &mut out,
+            "qoltanba_ocsp_cache_lookups_total",
+            "counter",
+            "OCSP answer lookups by how they were served: hit (cache), miss (a new exchange), joined (an exchange already in flight for the same certificate).",
+        );
+        for (result, n) in [
+            ("hit", cache.hits),
+            ("miss", cache.misses),
+            ("joined", cache.joined),
+        ] {
+            let _ = writeln!(
+                out,
+                "qoltanba_ocsp_cache_lookups_total{{result=\"{result}\"}} {n}"
+            );
+        }
+        header(
+            &mut out,
+            "qoltanba_ocsp_cache_entries",
+            "gauge",
+            "OCSP answers held in the cache.",
+        );
+        let _ = writeln!(out, "qoltanba_ocsp_cache_entries {}", cache.entries);
+        out
+    }
+}
+
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
@@ -355,5 +488,30 @@ mod tests {
             text.contains("qoltanba_crl_current{issuer=\"CN=\\\"A\\\"\"} 0"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn ocsp_counters_are_labelled_by_host() {
+        let m = OcspMetrics::default();
+        m.observe("ocsp.example.kz", Ok(()), Duration::from_millis(3));
+        m.observe("ocsp.example.kz", Err("timeout"), Duration::from_secs(5));
+        let cache = crate::ocsp::CacheStats {
+            hits: 4,
+            misses: 1,
+            joined: 99,
+            entries: 1,
+        };
+        let text = m.render(&cache);
+        for line in [
+            "qoltanba_ocsp_requests_total{responder=\"ocsp.example.kz\",result=\"ok\"} 1",
+            "qoltanba_ocsp_requests_total{responder=\"ocsp.example.kz\",result=\"failed\"} 1",
+            "qoltanba_ocsp_failures_total{responder=\"ocsp.example.kz\",reason=\"timeout\"} 1",
+            "qoltanba_ocsp_responder_duration_seconds_bucket{responder=\"ocsp.example.kz\",le=\"0.005\"} 1",
+            "qoltanba_ocsp_responder_duration_seconds_count{responder=\"ocsp.example.kz\"} 2",
+            "qoltanba_ocsp_cache_lookups_total{result=\"joined\"} 99",
+            "qoltanba_ocsp_cache_entries 1",
+        ] {
+            assert!(text.contains(line), "{line}\n{text}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! | `POST /v1/verify` | verify a CMS signature (JSON, or the raw signature as the body) |
 //! | `POST /v1/certificates/verify` | validate a bare certificate |
 //! | `POST /v1/certificates/info` | read a certificate without judging it |
-//! | `GET /healthz`, `GET /readyz` | liveness; readiness (every configured CA has a current CRL) |
+//! | `GET /healthz`, `GET /readyz` | liveness; readiness (per the revocation policy: every configured CA has a current CRL, the OCSP responders answer) |
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /openapi.json` | OpenAPI 3 description |
 //! | `POST /v1/sign` | an officer signs a document (officer's bearer token; [`sign`], [`auth`]) |
@@ -109,6 +109,10 @@ pub struct AppState {
     pub evidence_cache: Arc<crate::archive::evidence::EvidenceCache>,
     /// Which expected ids this deployment accepts (`trust.test_ids`).
     pub ids: IdPolicy,
+    /// The OCSP client, its answer cache and the revocation policy, when OCSP is configured.
+    /// Readiness and metrics ask it; verification does not use it yet (the seam where the
+    /// verifier's status queries will be answered).
+    pub ocsp: Option<Arc<crate::ocsp::OcspService>>,
 }
 
 impl AppState {
@@ -126,7 +130,14 @@ impl AppState {
             tsa: None,
             workflow: None,
             ids: IdPolicy::Strict,
+            ocsp: None,
         }
+    }
+
+    /// OCSP for this deployment (policies other than `crl`).
+    pub fn with_ocsp(mut self, ocsp: Option<Arc<crate::ocsp::OcspService>>) -> Self {
+        self.ocsp = ocsp;
+        self
     }
 
     /// Accepts the NCA's test ids as expected ids (a deployment against the NCA test CA).

@@ -245,10 +245,10 @@ fn paths() -> Value {
         }},
         "/readyz": {"get": {
             "operationId": "ready",
-            "summary": "Readiness: every configured CA has a complete CRL whose nextUpdate is in the future",
+            "summary": "Readiness per the revocation policy: every configured CA has a complete CRL whose nextUpdate is in the future (every policy but `ocsp`), every configured OCSP responder answered lately (`ocsp`, `both`)",
             "responses": {
                 "200": {"description": "Ready.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
-                "503": {"description": "Not ready; `missing` lists the issuers without a current CRL.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}
+                "503": {"description": "Not ready; `missing` lists the issuers without a current CRL (when the policy needs CRLs), `ocsp.responders` shows which responders do not answer.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}
             }
         }},
         "/metrics": {"get": {
@@ -334,7 +334,28 @@ fn schemas(reasons: &[&str], usage_reasons: &[&str]) -> Value {
                         "delta_number": nullable_string(),
                         "delta_next_update": {"type": "string", "format": "date-time", "nullable": true}
                     }
-                }}
+                }},
+                "policy": {"type": "string", "enum": ["ocsp", "ocsp_then_crl", "crl_then_ocsp", "both"], "description": "Present when OCSP is configured."},
+                "ocsp": {
+                    "type": "object", "required": ["policy", "needs_ocsp", "needs_crl", "ready", "responders"],
+                    "properties": {
+                        "policy": {"type": "string"},
+                        "needs_ocsp": {"type": "boolean"},
+                        "needs_crl": {"type": "boolean"},
+                        "ready": {"type": "boolean"},
+                        "responders": {"type": "array", "items": {
+                            "type": "object", "required": ["responder", "configured", "answering"],
+                            "properties": {
+                                "responder": {"type": "string", "description": "The URL, redacted."},
+                                "configured": {"type": "boolean"},
+                                "answering": {"type": "boolean"},
+                                "last_success": {"type": "string", "format": "date-time", "nullable": true},
+                                "last_failure": {"type": "string", "format": "date-time", "nullable": true},
+                                "last_failure_reason": nullable_string()
+                            }
+                        }}
+                    }
+                }
             }
         }
     });
