@@ -279,6 +279,7 @@ pub async fn start(
     let state = Arc::new(
         AppState::new(store.clone(), limits)
             .with_id_policy(config.trust.id_policy())
+            .with_throttle(config.auth.throttle().map_err(ConfigError::Invalid)?)
             .with_signing(signing)
             .with_archive(archive, config.archive.store_verified)
             .with_tsa(tsa)

@@ -86,6 +86,7 @@ fn config(verify_requires_token: bool, crls: bool) -> ServeConfig {
             token("portal", "portal", PORTAL_TOKEN),
             token("auditor", "auditor", AUDITOR_TOKEN),
         ],
+        ..AuthConfig::default()
     };
     c
 }
@@ -281,6 +282,61 @@ async fn wrong_missing_or_foreign_tokens_are_refused_with_a_code_and_counted() {
         assert!(m.contains(&line), "{line}\n{m}");
     }
     server.shutdown().await.unwrap();
+}
+
+/// Guessing tokens: after `failed_tokens_per_minute` refusals an address gets 429 for every call
+/// with a token, the right one included, while other addresses and calls without a token go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_tokens_are_limited_per_client_address() {
+    let mut c = config(true, true);
+    c.auth.failed_tokens_per_minute = 5;
+    c.auth.failed_token_block_seconds = 120;
+    let server = start(c).await;
+    let body = json!({"signature": b64(&read("samples/individual-attached.cms"))});
+    for guess in 0..6 {
+        let a = post(
+            &server,
+            "/v1/verify",
+            Some(&format!("guess-{guess}")),
+            &body,
+        )
+        .await;
+        assert_eq!(a.status, 401, "guess {guess}: {}", a.text);
+        assert_eq!(a.json["reason"], "invalid_token");
+    }
+    // Blocked: even the right token gets 429 now, before it is looked at.
+    for token in [PORTAL_TOKEN, "guess-7"] {
+        let a = post(&server, "/v1/verify", Some(token), &body).await;
+        assert_eq!(a.status, 429, "{}", a.text);
+        assert_eq!(a.json["reason"], "too_many_failures");
+        let retry: u64 = a.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=120).contains(&retry), "{retry}");
+    }
+    // Calls without a token are not counted or blocked.
+    let health = reqwest::get(format!("http://{}/healthz", server.addr()))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    // Another client address (the loopback network is 127/8) is not affected.
+    let other = reqwest::Client::builder()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .build()
+        .unwrap()
+        .post(format!("http://{}/v1/verify", server.addr()))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {PORTAL_TOKEN}"))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    let m = metrics(&server).await;
+    assert!(m.contains("qoltanba_auth_failures_total 6"), "{m}");
+    assert!(m.contains("qoltanba_auth_throttled_total 2"), "{m}");
+    assert!(
+        m.contains("reason=\"too_many_failures\""),
+        "429s are counted with the requests: {m}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,12 +40,43 @@ pub const VERIFY_ROUTES: [&str; 3] = [
     "/v1/certificates/info",
 ];
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
     /// Require a `portal` or `auditor` token on the verification routes.
     pub verify_requires_token: bool,
+    /// Refused tokens allowed per client address per minute (burst and refill) before the
+    /// address is blocked (`crate::http::throttle`).
+    pub failed_tokens_per_minute: u32,
+    /// How long a blocked address gets 429 `too_many_failures` for every call with a token.
+    pub failed_token_block_seconds: u64,
     pub tokens: Vec<TokenConfig>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            verify_requires_token: false,
+            failed_tokens_per_minute: 30,
+            failed_token_block_seconds: 300,
+            tokens: Vec::new(),
+        }
+    }
+}
+
+impl AuthConfig {
+    /// The refused-token limiter this configuration asks for.
+    pub fn throttle(&self) -> Result<super::throttle::AuthThrottle, String> {
+        let per_minute = std::num::NonZeroU32::new(self.failed_tokens_per_minute)
+            .ok_or("auth.failed_tokens_per_minute must be at least 1")?;
+        if self.failed_token_block_seconds == 0 {
+            return Err("auth.failed_token_block_seconds must be at least 1".into());
+        }
+        Ok(super::throttle::AuthThrottle::new(
+            per_minute,
+            std::time::Duration::from_secs(self.failed_token_block_seconds),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,6 +151,7 @@ impl Default for Auth {
 
 /// Checks `[auth]` against the configured officers. Errors name the token by its `name`.
 pub fn check_config(config: &AuthConfig, officer_ids: &[&str]) -> Result<(), String> {
+    config.throttle()?;
     Auth::from_config(config, officer_ids).map(|_| ())
 }
 
@@ -321,6 +353,7 @@ mod tests {
                     token: None,
                 })
                 .collect(),
+            ..AuthConfig::default()
         }
     }
 

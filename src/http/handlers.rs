@@ -623,6 +623,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     if let Some(ocsp) = &state.ocsp {
         text.push_str(&ocsp.render_metrics());
     }
+    text.push_str(&state.throttle.render_metrics());
     (
         StatusCode::OK,
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

@@ -65,12 +65,18 @@ pub async fn observe(
     // The path and the query are not logged: a query may carry an IIN.
     if status.is_server_error() {
         tracing::error!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
-    } else if status.is_client_error() {
+    } else if status.is_client_error() && !is_token_refusal(status) {
         tracing::info!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
     } else {
         tracing::debug!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
     }
     response
+}
+
+/// 401 and 429 come by the thousand from a token-guessing client: logged at `debug` only (the
+/// throttle logs each block once at `warn`), so such a flood cannot fill the disk.
+fn is_token_refusal(status: StatusCode) -> bool {
+    status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS
 }
 
 fn default_outcome(status: StatusCode) -> Outcome {

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod sign;
+pub mod throttle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -113,6 +114,8 @@ pub struct AppState {
     /// Readiness and metrics ask it; verification does not use it yet (the seam where the
     /// verifier's status queries will be answered).
     pub ocsp: Option<Arc<crate::ocsp::OcspService>>,
+    /// Refused bearer tokens per client address (`[auth] failed_tokens_per_minute`).
+    pub throttle: Arc<throttle::AuthThrottle>,
 }
 
 impl AppState {
@@ -131,7 +134,18 @@ impl AppState {
             workflow: None,
             ids: IdPolicy::Strict,
             ocsp: None,
+            throttle: Arc::new(
+                auth::AuthConfig::default()
+                    .throttle()
+                    .expect("the default limits are valid"),
+            ),
         }
+    }
+
+    /// The refused-token limiter of this deployment (`[auth]`).
+    pub fn with_throttle(mut self, throttle: throttle::AuthThrottle) -> Self {
+        self.throttle = Arc::new(throttle);
+        self
     }
 
     /// OCSP for this deployment (policies other than `crl`).
@@ -243,6 +257,10 @@ pub fn router(state: Arc<AppState>, options: RouterOptions) -> Router {
         router
     };
     router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            throttle::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe,
