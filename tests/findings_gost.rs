@@ -239,11 +239,13 @@ fn finding_04_a_sibling_cas_end_entity_cannot_sign_the_cas_crls(algo: Algorithm)
     let ca1 = CertSpec::ca("Sibling CA1").issue(key(algo, "ca1"), &root);
     let ca2 = CertSpec::ca("Sibling CA2").issue(key(algo, "ca2"), &root);
     let victim = CertSpec::end_entity("Victim", 40).issue(key(algo, "ee1"), &ca1);
+    // CA1's own CRL puts the victim on hold; a newer complete CRL of the same scope that no
+    // longer lists it would release the hold (finding 7), if its signer may sign CA1's CRLs.
     let mut own = ca1.crl();
     own.entries = vec![revoked(
         &victim,
-        day("2026-04-01"),
-        Some(CrlReason::KeyCompromise),
+        day("2026-04-15"),
+        Some(CrlReason::CertificateHold),
     )];
     let own = own.build(&ca1.key);
     // A newer complete CRL of CA1's name without the entry, signed by `signer`.
@@ -277,10 +279,11 @@ fn finding_04_a_sibling_cas_end_entity_cannot_sign_the_cas_crls(algo: Algorithm)
         expect(&judge(&impostor, false), UNKNOWN);
     }
     // The same newer CRL from a CRL signer the rule admits (cRLSign, certified on the same
-    // anchor) is usable: alone it proves the certificate not revoked.
+    // anchor) is usable: it releases the hold, and alone it proves the certificate not revoked.
     let separate = CertSpec::end_entity("Sibling CA1", 43)
         .key_usage(key_usage(KeyUsages::CRLSign))
         .issue(key(algo, "signer"), &root);
+    expect(&judge(&separate, true), VALID);
     expect(&judge(&separate, false), VALID);
 }
 
@@ -342,9 +345,11 @@ fn finding_05_a_certificate_with_a_padded_serial_is_never_found_not_revoked(algo
     );
 }
 
-// ---- Finding 6: building backtracks past an expired copy of an intermediate ----
+// ---- Finding 6: building backtracks past an expired (or revoked) copy of an intermediate ----
 
-fn finding_06_an_expired_copy_of_an_intermediate_does_not_hide_the_current_one(algo: Algorithm) {
+fn finding_06_an_expired_or_revoked_copy_of_an_intermediate_does_not_hide_the_current_one(
+    algo: Algorithm,
+) {
     let root = CertSpec::ca("Backtrack Root").self_signed(key(algo, "root"));
     let current = CertSpec::ca("Issuing CA")
         .serial(7)
@@ -367,6 +372,27 @@ fn finding_06_an_expired_copy_of_an_intermediate_does_not_hide_the_current_one(a
     expect(&with(&[&current, &expired]), VALID);
     // With only the expired copy the path exists and its certificate is reported expired.
     expect_saying(&with(&[&expired]), EXPIRED, "expired");
+
+    // A copy as current as the good one but revoked ranks the same, so the order of the input
+    // puts it first: only backtracking from its failed judgement finds the good path.
+    let revoked_copy = CertSpec::ca("Issuing CA")
+        .serial(666)
+        .issue(key(algo, "ca1"), &root);
+    let mut root_crl = root.crl();
+    root_crl.entries = vec![revoked(
+        &revoked_copy,
+        day("2026-03-01"),
+        Some(CrlReason::KeyCompromise),
+    )];
+    let root_crl = root_crl.build(&root.key);
+    let with = |copies: &[&Issued]| {
+        Case::new(&root)
+            .extra(copies)
+            .crls(vec![root_crl.clone(), current.crl().build(&current.key)])
+            .verify(&ee)
+    };
+    expect(&with(&[&revoked_copy, &current]), VALID);
+    expect(&with(&[&revoked_copy]), REVOKED);
 }
 
 // ---- Finding 7: the newest usable complete CRL decides ----
@@ -515,7 +541,7 @@ per_algorithm!(
     finding_04_a_sibling_cas_end_entity_cannot_sign_the_cas_crls,
     finding_05_a_non_minimal_entry_serial_makes_the_crl_malformed,
     finding_05_a_certificate_with_a_padded_serial_is_never_found_not_revoked,
-    finding_06_an_expired_copy_of_an_intermediate_does_not_hide_the_current_one,
+    finding_06_an_expired_or_revoked_copy_of_an_intermediate_does_not_hide_the_current_one,
     finding_07_the_newest_complete_crl_releases_an_older_hold,
     finding_10_an_expired_trust_anchor_is_cert_expired,
     finding_10_the_anchors_path_length_constraint_applies,
