@@ -19,7 +19,6 @@ mod gost;
 mod gost_certs;
 mod gost_cms;
 mod gost_crls;
-mod gost_keys;
 mod gost_readme;
 mod gost_samples;
 mod keys;
@@ -36,8 +35,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use certs::Pki;
+// The GOST keys live in the library target, which the tests' builders share.
+use test_pki::gost_keys;
 
-pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+pub use test_pki::Result;
 
 pub const REGENERATE: &str = "cargo run -p test-pki --release -- fixtures";
 
