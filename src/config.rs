@@ -163,6 +163,11 @@ impl ServeConfig {
                 crate::url::redact(&self.timestamp.url)
             )));
         }
+        if self.archive.max_document_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "archive.max_document_bytes must be at least 1 byte".into(),
+            ));
+        }
         if self.timestamp.timeout_ms == 0 {
             return Err(ConfigError::Invalid(
                 "timestamp.timeout_ms must be at least 1".into(),

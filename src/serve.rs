@@ -281,7 +281,7 @@ pub async fn start(
             .with_id_policy(config.trust.id_policy())
             .with_throttle(config.auth.throttle().map_err(ConfigError::Invalid)?)
             .with_signing(signing)
-            .with_archive(archive, config.archive.store_verified)
+            .with_archive(archive, &config.archive)
             .with_tsa(tsa)
             .with_workflow(Arc::new(workflow))
             .with_ocsp(ocsp),

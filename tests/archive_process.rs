@@ -16,12 +16,16 @@ use serve_support::archive_support;
 use serve_support::{client, read};
 
 const AUDITOR: &str = "auditor-token-durability";
+const PORTAL: &str = "portal-token-durability";
 
 /// Writes a configuration for the binary: fixture PKI, current CRLs, the archive, an auditor.
 fn write_config(dir: &std::path::Path, archive_url: &str) -> std::path::PathBuf {
     let mut c = serve_support::config(&["crl/all-current.pem"], &[]);
     c.archive.url = archive_url.to_owned();
-    c.auth.tokens = vec![serve_support::token("auditor", "auditor", AUDITOR)];
+    c.auth.tokens = vec![
+        serve_support::token("auditor", "auditor", AUDITOR),
+        serve_support::token("portal", "portal", PORTAL),
+    ];
     c.log.level = "warn".into();
     let path = dir.join("serve.toml");
     std::fs::write(&path, toml::to_string(&c).unwrap()).unwrap();
@@ -103,6 +107,7 @@ async fn nothing_acknowledged_is_lost_to_sigkill(archive_url: String) {
             for _ in 0..40 {
                 let sent = http
                     .post(format!("http://{addr}/v1/verify"))
+                    .bearer_auth(PORTAL)
                     .header("content-type", "application/json")
                     .body(body.to_string())
                     .send()
@@ -265,6 +270,7 @@ async fn audit_cli_errors_and_a_broken_chain() {
     let (mut child, addr) = spawn_server(&config);
     let stored = client()
         .post(format!("http://{addr}/v1/verify?store=true"))
+        .bearer_auth(PORTAL)
         .header("content-type", "application/pkcs7-signature")
         .body(read("samples/individual-attached.cms"))
         .send()

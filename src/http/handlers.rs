@@ -20,6 +20,7 @@ use qoltanba_core::{parse_expected_id_with, parse_time, IdPolicy, UsageError, Us
 use qoltanba_core::{rfc3339, Verdict};
 use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
 
+use super::auth::AuthFailure;
 use super::error::ApiError;
 use super::metrics::Outcome;
 use super::{AppState, RequestId};
@@ -337,38 +338,95 @@ pub async fn verify(
             }
         };
         let input_len = signature.len() + data.as_ref().map_or(0, Vec::len);
-        if !(store || state.store_verified) {
+        // Storing is a right (a portal token); `archive.store_verified` stores only the requests
+        // of callers who have it, and an explicit `store` without it is refused.
+        let may_store = match storing_right(&state, &headers) {
+            Ok(()) => true,
+            Err(failure) if store => return Ok(failure.respond(&id)),
+            Err(_) => false,
+        };
+        if !(may_store && (store || state.store_verified)) {
             let verdict = run_verification(&state, input_len, move |v| {
                 v.verify_signature(&signature, data.as_deref(), &opts)
             })
             .await?;
             return verdict_response(&verdict);
         }
+        if input_len as u64 > state.max_stored_bytes {
+            return Err(ApiError::Other {
+                http: StatusCode::PAYLOAD_TOO_LARGE,
+                status: "usage_error",
+                reason: "too_large_to_store",
+                message: format!(
+                    "the signature and data ({input_len} bytes) are over the archive's limit of {} bytes (archive.max_document_bytes); verify without storing",
+                    state.max_stored_bytes
+                ),
+            });
+        }
         let archive = state.archive()?.clone();
         let received_at = OffsetDateTime::now_utc();
-        let document = run_verification(&state, input_len, move |v| {
-            crate::archive::evidence::verified_document(
+        let (document, asked) = run_verification(&state, input_len, move |v| {
+            // The stored verdict is the verdict at receipt: a caller's `at` is answered, never
+            // stored as the document's status.
+            let asked = match opts.at {
+                Some(_) => Some(v.verify_signature(&signature, data.as_deref(), &opts)?),
+                None => None,
+            };
+            let at_receipt = VerifyOptions { at: None, ..opts };
+            let document = crate::archive::evidence::verified_document(
                 v,
                 crate::archive::DocumentKind::Request,
                 signature,
                 data,
-                opts,
+                at_receipt,
                 received_at,
-            )
+            )?;
+            Ok((document, asked))
         })
         .await?;
-        let verdict = document.verdict.clone();
+        let answered = asked.unwrap_or_else(|| document.verdict.clone());
+        if document.verdict.reason == Some(qoltanba_core::Reason::MalformedSignature) {
+            // Not a signature: nothing to keep, and nothing an anonymous flood could fill the
+            // append-only archive with.
+            return not_stored_response(&answered, "malformed input is never stored");
+        }
+        let stored_status = document.verdict.status;
         let receipt = archive.store(document).await?;
-        stored_response(&verdict, &receipt)
+        stored_response(&answered, &receipt, stored_status)
     }
     .await;
     reply(&id, result)
+}
+
+/// Whether the caller's token carries the right to store (`Role::may_store`).
+fn storing_right(state: &AppState, headers: &HeaderMap) -> Result<(), AuthFailure> {
+    match state.signing.auth.authenticate(headers) {
+        Ok((role, _)) if role.may_store() => Ok(()),
+        Ok(_) => Err(AuthFailure::Forbidden),
+        Err(failure) => Err(failure),
+    }
+}
+
+/// 200 with the verdict and `"archived": null`, `"not_archived"`: why it was not stored.
+fn not_stored_response(verdict: &Verdict, why: &str) -> Result<Response, ApiError> {
+    let mut body = serde_json::to_value(verdict).map_err(|e| {
+        tracing::error!("the verdict could not be encoded: {e}");
+        ApiError::Internal
+    })?;
+    if let Some(map) = body.as_object_mut() {
+        map.insert("archived".into(), serde_json::Value::Null);
+        map.insert("not_archived".into(), why.into());
+    }
+    let mut response = verdict_response(verdict)?;
+    *response.body_mut() = Body::from(body.to_string());
+    Ok(response)
 }
 
 /// 201 with the verdict, the archive's receipt and `Location` of the stored document.
 fn stored_response(
     verdict: &Verdict,
     receipt: &crate::archive::Receipt,
+    stored_status: qoltanba_core::Status,
 ) -> Result<Response, ApiError> {
     let encoding_failed = |e: serde_json::Error| {
         tracing::error!("the stored verdict could not be encoded: {e}");
@@ -376,10 +434,12 @@ fn stored_response(
     };
     let mut body = serde_json::to_value(verdict).map_err(encoding_failed)?;
     if let Some(map) = body.as_object_mut() {
-        map.insert(
-            "archived".into(),
-            serde_json::to_value(receipt).map_err(encoding_failed)?,
-        );
+        let mut archived = serde_json::to_value(receipt).map_err(encoding_failed)?;
+        if let Some(archived) = archived.as_object_mut() {
+            // The document's status as stored: judged at receipt, whatever `at` the call asked.
+            archived.insert("status".into(), stored_status.as_str().into());
+        }
+        map.insert("archived".into(), archived);
     }
     let mut response = verdict_response(verdict)?;
     *response.status_mut() = StatusCode::CREATED;
