@@ -5,6 +5,7 @@
 //! (over another signature, from a TSA without the timeStamping EKU or with a revoked path,
 //! tampered) is reported and the signer is judged as if it had none. RSA, P-256 and GOST TSAs.
 
+mod serve_support;
 mod tsa_support;
 
 use qoltanba::timestamp::attach_token;
@@ -340,4 +341,113 @@ fn several_signers_are_each_judged_on_their_own_basis() {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The README's walkthrough signature: `samples/expired.cms` (expired-sign, whose certificate
+/// expired on 2025-06-01) with a token of the test TSA at 2025-05-20T12:00:00Z.
+const WALKTHROUGH: &str = "timestamped/expired-stamped.cms";
+
+/// The committed walkthrough signature is what the test TSA makes from the current fixtures
+/// (after a regeneration of `fixtures/pki`: `QOLTANBA_BLESS=1 cargo test --test
+/// timestamp_verdicts` writes it anew).
+#[test]
+fn the_walkthrough_signature_is_the_test_tsa_stamp_of_expired_cms() {
+    let made = TestTsa::load().stamp(&read("samples/expired.cms"), BEFORE_EXPIRY);
+    let again = TestTsa::load().stamp(&read("samples/expired.cms"), BEFORE_EXPIRY);
+    assert_eq!(made, again, "the test TSA's token is deterministic");
+    if std::env::var_os("QOLTANBA_BLESS").is_some() {
+        std::fs::create_dir_all(fixture("timestamped")).unwrap();
+        std::fs::write(fixture(WALKTHROUGH), &made).unwrap();
+    }
+    assert!(
+        read(WALKTHROUGH) == made,
+        "fixtures/{WALKTHROUGH} is not the test TSA's stamp of samples/expired.cms: \
+         QOLTANBA_BLESS=1 cargo test --test timestamp_verdicts"
+    );
+}
+
+/// README.md's walkthrough, as written: the command after `$ ` (with its `\` continuation
+/// lines) runs the binary, and every other line of the block up to its end (but `…`) is a line
+/// of what it prints.
+#[test]
+fn the_readme_walkthrough_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(env!("CARGO_MANIFEST_DIR").to_owned() + "/README.md").unwrap();
+    let start = readme
+        .find("$ target/release/qoltanba verify fixtures/timestamped/expired-stamped.cms")
+        .expect("the walkthrough in README.md");
+    let block = &readme[start + 2..];
+    let block = &block[..block.find("```").unwrap()];
+    let mut lines = block.lines();
+    let mut command = String::new();
+    for line in lines.by_ref() {
+        let line = line.trim();
+        match line.strip_suffix('\\') {
+            Some(part) => command.push_str(part),
+            None => {
+                command.push_str(line);
+                break;
+            }
+        }
+        command.push(' ');
+    }
+    let expected: Vec<&str> = lines.filter(|l| l.trim() != "…").collect();
+    assert!(expected.len() >= 4, "{expected:?}");
+    let args: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(args[0], "target/release/qoltanba");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .args(&args[1..])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let printed: Vec<&str> = stdout.lines().collect();
+    for line in expected {
+        assert!(
+            printed.contains(&line),
+            "README line {line:?} is not printed:\n{stdout}"
+        );
+    }
+}
+
+/// `/v1/verify` answers the same: the signer's basis and token, and the OpenAPI document
+/// describes every field of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v1_verify_reports_each_signers_time_basis_and_time_stamp() {
+    use serde_json::json;
+    let server = serve_support::start(serve_support::config(&["crl/all-current.pem"], &[])).await;
+    let stamped = TestTsa::load().stamp(&read("samples/revoked.cms"), BEFORE_REVOCATION);
+    let body = json!({"signature": serve_support::b64(&stamped)});
+    let answer = serve_support::post_json(&server, "/v1/verify", &body).await;
+    assert_eq!(answer.status, 200);
+    let v = &answer.json;
+    assert_eq!(v["status"], "valid", "{v}");
+    let signer = &v["signers"][0];
+    assert_eq!(signer["time_basis"], "timestamp");
+    assert_eq!(signer["time"], "2026-02-01T10:00:00Z");
+    assert_eq!(signer["timestamp"]["verified"], true);
+    assert_eq!(signer["timestamp"]["gen_time"], "2026-02-01T10:00:00Z");
+    assert_eq!(signer["timestamp"]["status"], "valid");
+
+    let body = json!({"signature": serve_support::b64(&stamped), "at": serve_support::T0});
+    let answer = serve_support::post_json(&server, "/v1/verify", &body).await;
+    assert_eq!(answer.json["reason"], "cert_revoked");
+    assert_eq!(answer.json["signers"][0]["time_basis"], "caller");
+    assert_eq!(answer.json["signers"][0]["timestamp"]["verified"], true);
+
+    let doc = serve_support::get(&server, "/openapi.json").await.json;
+    let schemas = &doc["components"]["schemas"];
+    for (object, schema) in [
+        (signer, "SignerOutcome"),
+        (&signer["timestamp"], "TimestampReport"),
+    ] {
+        for key in object.as_object().unwrap().keys() {
+            assert!(
+                schemas[schema]["properties"][key].is_object(),
+                "{schema}.{key} not in the OpenAPI document"
+            );
+        }
+    }
+    server.shutdown().await.unwrap();
 }
