@@ -347,23 +347,33 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// expired on 2025-06-01) with a token of the test TSA at 2025-05-20T12:00:00Z.
 const WALKTHROUGH: &str = "timestamped/expired-stamped.cms";
 
-/// The committed walkthrough signature is what the test TSA makes from the current fixtures
-/// (after a regeneration of `fixtures/pki`: `QOLTANBA_BLESS=1 cargo test --test
-/// timestamp_verdicts` writes it anew).
+/// The committed time-stamped signatures (`fixtures/timestamped/`: the walkthrough's, and
+/// `revoked-stamped.cms`, `samples/revoked.cms` stamped on 2026-02-01, for the page) are what
+/// the test TSA makes from the current fixtures (after a regeneration of `fixtures/pki`:
+/// `QOLTANBA_BLESS=1 cargo test --test timestamp_verdicts` writes them anew).
 #[test]
-fn the_walkthrough_signature_is_the_test_tsa_stamp_of_expired_cms() {
-    let made = TestTsa::load().stamp(&read("samples/expired.cms"), BEFORE_EXPIRY);
-    let again = TestTsa::load().stamp(&read("samples/expired.cms"), BEFORE_EXPIRY);
-    assert_eq!(made, again, "the test TSA's token is deterministic");
-    if std::env::var_os("QOLTANBA_BLESS").is_some() {
-        std::fs::create_dir_all(fixture("timestamped")).unwrap();
-        std::fs::write(fixture(WALKTHROUGH), &made).unwrap();
+fn the_committed_time_stamped_signatures_are_the_test_tsa_stamps() {
+    for (file, sample, gen_time) in [
+        (WALKTHROUGH, "samples/expired.cms", BEFORE_EXPIRY),
+        (
+            "timestamped/revoked-stamped.cms",
+            "samples/revoked.cms",
+            BEFORE_REVOCATION,
+        ),
+    ] {
+        let made = TestTsa::load().stamp(&read(sample), gen_time);
+        let again = TestTsa::load().stamp(&read(sample), gen_time);
+        assert_eq!(made, again, "the test TSA's token is deterministic");
+        if std::env::var_os("QOLTANBA_BLESS").is_some() {
+            std::fs::create_dir_all(fixture("timestamped")).unwrap();
+            std::fs::write(fixture(file), &made).unwrap();
+        }
+        assert!(
+            read(file) == made,
+            "fixtures/{file} is not the test TSA's stamp of {sample}: \
+             QOLTANBA_BLESS=1 cargo test --test timestamp_verdicts"
+        );
     }
-    assert!(
-        read(WALKTHROUGH) == made,
-        "fixtures/{WALKTHROUGH} is not the test TSA's stamp of samples/expired.cms: \
-         QOLTANBA_BLESS=1 cargo test --test timestamp_verdicts"
-    );
 }
 
 /// README.md's walkthrough, as written: the command after `$ ` (with its `\` continuation
