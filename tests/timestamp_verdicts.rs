@@ -194,6 +194,25 @@ fn a_caller_set_time_wins_and_the_token_is_still_reported() {
     assert!(stamp.detail.as_deref().unwrap().contains("not used"));
 }
 
+/// A genTime still to come is not used: the signer is judged now.
+#[test]
+fn a_token_from_the_future_is_not_used() {
+    let future = OffsetDateTime::now_utc() + time::Duration::days(1);
+    let future = future.replace_nanosecond(0).unwrap();
+    let stamped = TestTsa::load().stamp(&read("samples/revoked.cms"), future);
+    let verdict = verify(&verifier(), &stamped, &now());
+    assert_judged(&verdict, Status::Invalid, Some(Reason::CertRevoked));
+    let signer = &verdict.signers[0];
+    assert_eq!(signer.time_basis, TimeBasis::Now);
+    let stamp = signer.timestamp.as_ref().unwrap();
+    assert!(stamp.verified, "{stamp:?}");
+    assert!(stamp
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("later than the current time"));
+}
+
 /// Every way a token fails: reported as failed, with its reason, and the signer judged exactly
 /// as without it (here: revoked-sign, judged now, `cert_revoked`).
 #[test]

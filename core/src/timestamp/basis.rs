@@ -11,6 +11,8 @@
 //! 3. With no caller-set `at`, the earliest `genTime` among the tokens that verify is the
 //!    signer's validation time, basis [`TimeBasis::Timestamp`]. With a caller-set `at`, the
 //!    tokens are still verified and reported, and the caller's time stands.
+//!    A genTime more than five minutes ahead of the current time is not used either (it proves
+//!    nothing about the past): the token is reported as verified but not used.
 //! 4. The report is that earliest verified token, else the first that does not verify.
 
 use time::OffsetDateTime;
@@ -21,6 +23,9 @@ use super::TimestampError;
 use crate::cms::SignerData;
 use crate::verdict::{Check, Reason, Status, TimeBasis, TimestampReport};
 use crate::verifier::{Verifier, VerifyOptions};
+
+/// How far a genTime may be ahead of this machine's clock (the TSA's accuracy, clock skew).
+const FUTURE_SKEW: time::Duration = time::Duration::minutes(5);
 
 /// One signer's validation time and what its tokens showed.
 pub(crate) struct SignerTime {
@@ -103,15 +108,23 @@ pub(crate) fn signer_time(
 
     match earliest {
         Some((gen_time, mut report, verdict)) => {
-            let used = options.at.is_none();
-            let note = if used {
-                "; the signer is judged at that time"
+            // A genTime still to come proves nothing about the past (a TSA's clock or key gone
+            // wrong): the signer is not judged at a future time on its word.
+            let future = gen_time > OffsetDateTime::now_utc() + FUTURE_SKEW;
+            let (used, note) = if options.at.is_some() {
+                (false, "not used: the caller set the validation time")
+            } else if future {
+                (
+                    false,
+                    "not used: its genTime is later than the current time",
+                )
             } else {
-                "; not used: the caller set the validation time"
+                (true, "the signer is judged at that time")
             };
             for (index, t) in verified_checks {
                 let check = &mut time.checks[index];
                 if t == gen_time {
+                    check.detail.push_str("; ");
                     check.detail.push_str(note);
                 } else {
                     check.detail.push_str("; not used: an earlier one verifies");
@@ -121,8 +134,7 @@ pub(crate) fn signer_time(
                 time.at = gen_time.replace_nanosecond(0).unwrap_or(gen_time);
                 time.basis = TimeBasis::Timestamp;
             } else {
-                report.detail =
-                    Some("verified, but not used: the caller set the validation time".to_owned());
+                report.detail = Some(format!("verified, but {note}"));
             }
             time.report = Some(report);
             time.verdict = Some(Box::new(verdict));
