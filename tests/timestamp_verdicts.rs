@@ -176,6 +176,41 @@ fn a_gost_signer_revoked_after_its_gost_time_stamp_is_valid() {
     );
 }
 
+/// Tokens from `openssl ts -reply` name the TSA in an ESS signingCertificate (v1, SHA-1)
+/// attribute; the test TSA's in a signingCertificateV2: both prove the time in a verification.
+#[test]
+fn openssl_tokens_with_ess_v1_and_ours_with_v2_both_set_the_basis() {
+    assert!(have_openssl(), "the openssl CLI is required");
+    let cms = read("samples/individual-attached.cms");
+    let value = signature_value(&cms, 0);
+    let request = qoltanba::timestamp::TimeStampRequest::new(&value).unwrap();
+    let token = request
+        .check_response(&openssl_reply(request.der()))
+        .expect("a granted answer");
+    let stamped = attach_token(&cms, 0, &token).unwrap();
+    let verdict = verify(&verifier(), &stamped, &now());
+    assert_judged(&verdict, Status::Valid, None);
+    let signer = &verdict.signers[0];
+    assert_eq!(signer.time_basis, TimeBasis::Timestamp);
+    assert_eq!(
+        signer.time,
+        verdict.signers[0]
+            .timestamp
+            .as_ref()
+            .unwrap()
+            .gen_time
+            .clone()
+            .unwrap()
+    );
+    let ess = verdict.signers[0].timestamp_verdict.as_ref().unwrap();
+    assert_eq!(ess.signing_certificate.result, CheckResult::Pass);
+
+    let ours = TestTsa::load().stamp(&cms, T0);
+    let verdict = verify(&verifier(), &ours, &now());
+    assert_judged(&verdict, Status::Valid, None);
+    assert_eq!(verdict.signers[0].time, "2026-06-01T12:00:00Z");
+}
+
 /// A caller-set time decides: basis `caller`; the token is still verified and reported.
 #[test]
 fn a_caller_set_time_wins_and_the_token_is_still_reported() {
