@@ -56,6 +56,7 @@ tests/verify_fixtures.rs checks every expectation below against the verifier.
 | `nca/` | the NCA's real GOST test root, CA, CRLs and twelve PKCS#12 keys by role, with the certificates and keys extracted: `nca/README.md` |
 | `pkits/` | NIST PKITS, all 214 cases under default settings: `pkits/README.md` |
 | `golden/` | the command line's recorded answers on every fixture (`tests/golden_outputs.rs`) |
+| `timestamped/` | signatures with an RFC 3161 signature time-stamp token of `pki/tsa` (an expired and a revoked signer, time-stamped while valid), made by `tests/timestamp_verdicts.rs`: `timestamped/README.md` |
 
 ## Profile
 
