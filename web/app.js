@@ -412,10 +412,13 @@
       ])));
     }
 
+    // The first signer's basis and time-stamp (every signer's are in the signers table).
+    const first = (v.signers || [])[0];
     grid.append(panel('sec_time', 'times', !s, facts([
       [t('f_at'), when(v.at)],
       [t('f_signing_time'), when(v.signing_time)],
-      [t('f_timestamp'), t('no_timestamp')],
+      [t('f_time_basis'), first ? timeBasis(first, 'time-basis') : null],
+      [t('f_timestamp'), first ? timestampText(first.timestamp, 'timestamp-state') : t('no_timestamp')],
     ])));
 
     if ((v.evidence && v.evidence.chain || []).length) {
@@ -441,12 +444,14 @@
 
     if (multi) {
       out.push(panel('sec_signers', 'signers', true, table('signers-table',
-        ['#', t('f_name'), t('f_iin') + ' / ' + t('f_bin'), t('col_status'), t('col_reason')],
+        ['#', t('f_name'), t('f_iin') + ' / ' + t('f_bin'), t('col_status'), t('col_reason'),
+          t('col_time_basis'), t('col_timestamp')],
         v.signers.map((o) => ({
           cls: o.status === 'valid' ? null : o.status === 'invalid' ? 'fail' : 'unknown',
           cells: [String(o.index), o.signer && (o.signer.common_name || o.signer.subject),
             o.signer && [o.signer.iin, o.signer.bin].filter(Boolean).join(' / '),
-            t('status_' + o.status), o.reason ? t('reason_' + o.reason) : null],
+            t('status_' + o.status), o.reason ? t('reason_' + o.reason) : null,
+            timeBasis(o), timestampText(o.timestamp)],
         })), true)));
     }
 
@@ -464,6 +469,25 @@
 
     if (content && v.reason !== 'malformed_signature') out.push(contentPanel(content));
     return out;
+  }
+
+  // Which time a signer was judged at: "the time-stamp (genTime) — 2025-05-20 12:00:00 UTC".
+  function timeBasis(o, id) {
+    if (!o.time_basis) return null;
+    const basis = has('basis_' + o.time_basis) ? t('basis_' + o.time_basis) : o.time_basis;
+    return el('span', { id: id || null }, basis, ' — ', when(o.time));
+  }
+
+  // A signer's time-stamp: verified or not (with the token's reason), genTime, TSA, policy, serial.
+  function timestampText(ts, id) {
+    if (!ts) return el('span', { id: id || null }, t('no_timestamp'));
+    const facts = [ts.gen_time ? when(ts.gen_time) : null, ts.tsa,
+      ts.policy ? 'policy ' + ts.policy : null, ts.serial ? 'serial ' + ts.serial : null].filter(Boolean);
+    return el('span', { id: id || null, class: 'timestamp' },
+      pill(ts.verified ? 'pass' : 'fail'), ' ', t(ts.verified ? 'ts_verified' : 'ts_failed'),
+      ts.reason ? ' (' + (has('reason_' + ts.reason) ? t('reason_' + ts.reason) : ts.reason) + ')' : null,
+      facts.length ? el('span', { class: 'mono' }, ' — ' + facts.join(' · ')) : null,
+      !ts.verified && ts.detail ? el('span', { class: 'detail' }, ' — ' + ts.detail) : null);
   }
 
   function contentPanel(content) {

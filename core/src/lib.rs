@@ -84,7 +84,7 @@ pub use revocation::{CrlSnapshot, MAX_AGE_WITHOUT_NEXT_UPDATE};
 pub use usage::{parse_expected_id, parse_expected_id_with, parse_time, UsageError, UsageReason};
 pub use verdict::{
     rfc3339, Check, CheckResult, CrlEvidence, Evidence, Reason, SignerOutcome, SignerSummary,
-    Status, Verdict,
+    Status, TimeBasis, TimestampReport, Verdict,
 };
 pub use verifier::{KeyUsagePolicy, Verifier, VerifyOptions};
 

@@ -17,10 +17,11 @@ use crate::policy::PolicyOptions;
 use crate::revocation::{CrlSnapshot, RevocationContext, RevocationStatus};
 use crate::sigcache::SigCache;
 use crate::signer::signature_checks;
+use crate::timestamp::basis::{signer_time, SignerTime};
 use crate::usage::{UsageError, UsageReason};
 use crate::verdict::{
     first_reason, rfc3339, Check, CheckResult, Evidence, Reason, SignerOutcome, SignerSummary,
-    Status, Verdict,
+    Status, TimeBasis, Verdict,
 };
 
 /// What the signer's certificate must be for: a document-signing (SIGN) certificate, a
@@ -39,8 +40,15 @@ pub enum KeyUsagePolicy {
 
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
-    /// The validation time; `None` means now.
+    /// The validation time set by the caller (every signer is judged at it, time basis
+    /// `caller`; time-stamp tokens are still verified and reported). `None`: each signer with a
+    /// signature time-stamp token that verifies is judged at its `genTime` (basis `timestamp`,
+    /// CONTRACT §3), the others at [`unstamped_at`](Self::unstamped_at) or now.
     pub at: Option<OffsetDateTime>,
+    /// With `at` unset: the validation time of a signer without a time-stamp token that
+    /// verifies (basis `caller`), such as the time an archive received the document; `None`
+    /// means now (basis `now`).
+    pub unstamped_at: Option<OffsetDateTime>,
     pub expected_id: Option<IdNumber>,
     pub key_usage: KeyUsagePolicy,
     /// Extra untrusted certificates for path building (CLI `--intermediate` beyond configuration).
@@ -55,8 +63,12 @@ pub struct VerifyOptions {
 }
 
 impl VerifyOptions {
+    /// The request's time: `at`, else `unstamped_at`, else now.
     fn validation_time(&self) -> OffsetDateTime {
-        let t = self.at.unwrap_or_else(OffsetDateTime::now_utc);
+        let t = self
+            .at
+            .or(self.unstamped_at)
+            .unwrap_or_else(OffsetDateTime::now_utc);
         // Whole seconds: certificate and CRL times have no finer resolution.
         t.replace_nanosecond(0).unwrap_or(t)
     }
@@ -177,13 +189,40 @@ impl Verifier {
         }
     }
 
+    /// Verifies a parsed signature: every signer at its own time (see [`VerifyOptions::at`]),
+    /// its time-stamp tokens verified and reported.
     pub fn verify_message(
         &self,
         message: &SignedMessage,
         detached: Option<&[u8]>,
         options: &VerifyOptions,
     ) -> Result<Verdict, UsageError> {
+        self.judge_message(message, detached, options, Stamps::Verify)
+    }
+
+    /// Verifies a time-stamp token's own SignedData: its signer's unsigned attributes are not
+    /// searched for tokens (a token is not time-stamped in turn, and nesting stays bounded).
+    pub(crate) fn verify_token_message(
+        &self,
+        message: &SignedMessage,
+        options: &VerifyOptions,
+    ) -> Result<Verdict, UsageError> {
+        self.judge_message(message, None, options, Stamps::Ignore)
+    }
+
+    fn judge_message(
+        &self,
+        message: &SignedMessage,
+        detached: Option<&[u8]>,
+        options: &VerifyOptions,
+        stamps: Stamps,
+    ) -> Result<Verdict, UsageError> {
         let at = options.validation_time();
+        let fallback_basis = if options.at.is_some() || options.unstamped_at.is_some() {
+            TimeBasis::Caller
+        } else {
+            TimeBasis::Now
+        };
         let content: &[u8] = match (&message.content, detached) {
             (Some(inside), _) => inside,
             (None, Some(given)) => given,
@@ -207,7 +246,6 @@ impl Verifier {
         // Configured intermediates first: certificates the signer supplies cannot crowd out the
         // operator's own within the path-building budget.
         let pools = [&self.intermediates, &cms_pool];
-        let paths = self.path_builder(&pools, at, self.policy_for(options));
 
         let mut evidence = Evidence::default();
         let mut runs = Vec::with_capacity(message.signers.len());
@@ -224,9 +262,22 @@ impl Verifier {
                 .iter()
                 .find_map(|pool| pool.iter().find(|c| signer.id.matches(c)).cloned());
             signer_checks.extend(signature_checks(message, signer, content, cert.as_deref()));
+            let mut time = match stamps {
+                Stamps::Verify => signer_time(self, signer, options, (at, fallback_basis)),
+                Stamps::Ignore => SignerTime {
+                    at,
+                    basis: fallback_basis,
+                    checks: Vec::new(),
+                    report: None,
+                    verdict: None,
+                },
+            };
+            signer_checks.append(&mut time.checks);
             match &cert {
                 Some(cert) => {
-                    let found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
+                    let paths = self.path_builder(&pools, time.at, self.policy_for(options));
+                    let found =
+                        self.evaluate_certificate(cert, &paths, &snapshot, options, time.at);
                     signer_checks.extend(found.checks);
                     if index == 0 {
                         evidence.chain = found.evidence.chain;
@@ -251,6 +302,7 @@ impl Verifier {
             runs.push(SignerRun {
                 checks: signer_checks,
                 cert,
+                time,
             });
         }
         if let Some(expected) = &options.expected_id {
@@ -275,6 +327,10 @@ impl Verifier {
                 reason,
                 signer: run.cert.as_deref().map(SignerSummary::of),
                 signing_time: signing_time.map(rfc3339),
+                time_basis: run.time.basis,
+                time: rfc3339(run.time.at),
+                timestamp: run.time.report,
+                timestamp_verdict: run.time.verdict,
             });
             if several {
                 for c in &mut signer_checks {
@@ -475,6 +531,15 @@ fn no_path(cert: &Certificate, e: &PathError, at: OffsetDateTime) -> CertEvaluat
 struct SignerRun {
     checks: Vec<Check>,
     cert: Option<Arc<Certificate>>,
+    time: SignerTime,
+}
+
+/// Whether a message's signers' time-stamp tokens are looked at: yes for a document, no for a
+/// time-stamp token's own SignedData.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stamps {
+    Verify,
+    Ignore,
 }
 
 /// CONTRACT §4: with several signers, an expected IIN/BIN matches when at least one valid

@@ -68,12 +68,14 @@ pub fn verify_token(
         key_usage: KeyUsagePolicy::TimeStamping,
         crls: options.crls.clone(),
         extra_intermediates: options.extra_intermediates.clone(),
+        unstamped_at: None,
         expected_id: None,
-        // The caller's policy requirements are about signers; a TSA's path takes the defaults.
-        policy: Default::default(),
+        // The deployment's policy requirements are about signers; a TSA's path takes the
+        // defaults (any policy, none required).
+        policy: Some(crate::PolicyOptions::default()),
     };
     let verdict = verifier
-        .verify_message(&token.message, None, &token_options)
+        .verify_token_message(&token.message, &token_options)
         .unwrap_or_else(|e| Verdict::malformed(gen_time, e.to_string()));
 
     let imprint = match token.imprint_matches(signature_value) {
