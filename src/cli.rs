@@ -205,6 +205,7 @@ fn prepare(
         extra_intermediates: Vec::new(),
         crls: None,
         policy: Default::default(),
+        ..Default::default()
     };
     Ok((verifier, options))
 }

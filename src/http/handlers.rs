@@ -187,6 +187,7 @@ fn options(
         extra_intermediates: Vec::new(),
         crls: None,
         policy: Default::default(),
+        ..Default::default()
     })
 }
 

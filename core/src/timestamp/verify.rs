@@ -71,6 +71,10 @@ pub fn verify_token(
         expected_id: None,
         // The caller's policy requirements are about signers; a TSA's path takes the defaults.
         policy: Default::default(),
+        // The TSA's certificates get their status from the same sources as the signer's.
+        revocation_policy: options.revocation_policy,
+        ocsp: options.ocsp.clone(),
+        ocsp_max_age: options.ocsp_max_age,
     };
     let verdict = verifier
         .verify_message(&token.message, None, &token_options)
