@@ -552,14 +552,25 @@ pub fn responder_certificate(
     let issuer_cert = issuer.cert()?;
     let spki = key.spki()?;
     let key_id = Sha1::digest(spki.subject_public_key.raw_bytes()).to_vec();
-    let issuer_key_id = Sha1::digest(
-        issuer_cert
-            .tbs_certificate
-            .subject_public_key_info
-            .subject_public_key
-            .raw_bytes(),
-    )
-    .to_vec();
+    // The issuer's own subjectKeyIdentifier (however it was computed), else the SHA-1 of its key.
+    let issuer_key_id = issuer_cert
+        .tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == ID_CE_SUBJECT_KEY_ID)
+        .and_then(|e| SubjectKeyIdentifier::from_der(e.extn_value.as_bytes()).ok())
+        .map(|ski| ski.0.as_bytes().to_vec())
+        .unwrap_or_else(|| {
+            Sha1::digest(
+                issuer_cert
+                    .tbs_certificate
+                    .subject_public_key_info
+                    .subject_public_key
+                    .raw_bytes(),
+            )
+            .to_vec()
+        });
     let eku = if spec.ocsp_signing {
         ID_KP_OCSP_SIGNING
     } else {
