@@ -378,11 +378,36 @@ impl Verifier {
 
     /// The certificates whose status the service should ask OCSP responders about before it
     /// verifies `message`: every certificate below the anchor of the paths the signers'
-    /// certificates may take (at the validation time of `options`, from the same pools as
+    /// certificates (and the TSAs' of their time-stamp tokens) may take (at the validation time of `options`, from the same pools as
     /// [`Verifier::verify_message`]), each with its issuer and responders, without duplicates.
     /// Nothing is judged: the service fetches answers and passes them in
     /// [`VerifyOptions::ocsp`].
     pub fn status_queries(
+        &self,
+        message: &SignedMessage,
+        options: &VerifyOptions,
+    ) -> Vec<StatusQuery> {
+        let mut queries = self.message_queries(message, options);
+        // The TSAs of the signers' time-stamp tokens, whose paths are judged at genTime.
+        for signer in &message.signers {
+            for token in crate::timestamp::tokens_of(signer).into_iter().flatten() {
+                let token_options = VerifyOptions {
+                    at: Some(token.gen_time()),
+                    extra_intermediates: options.extra_intermediates.clone(),
+                    ..VerifyOptions::default()
+                };
+                for query in self.message_queries(&token.message, &token_options) {
+                    if !queries.iter().any(|q| q.same_pair(&query)) {
+                        queries.push(query);
+                    }
+                }
+            }
+        }
+        queries
+    }
+
+    /// The queries about the paths of `message`'s signers alone.
+    fn message_queries(
         &self,
         message: &SignedMessage,
         options: &VerifyOptions,

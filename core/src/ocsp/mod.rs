@@ -172,3 +172,11 @@ pub struct StatusQuery {
     /// responder for the issuer all the same).
     pub responders: Vec<String>,
 }
+
+impl StatusQuery {
+    /// Whether `other` asks about the same certificate issued by the same issuer.
+    pub fn same_pair(&self, other: &StatusQuery) -> bool {
+        self.cert.fingerprint == other.cert.fingerprint
+            && self.issuer.fingerprint == other.issuer.fingerprint
+    }
+}
