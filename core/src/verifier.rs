@@ -62,6 +62,11 @@ pub struct VerifyOptions {
     /// How old (producedAt before the validation time) a response without nextUpdate may be, as
     /// the NCA's are; `None` is [`DEFAULT_OCSP_MAX_AGE`].
     pub ocsp_max_age: Option<time::Duration>,
+    /// How far a responder's clock may run ahead of the validation time: thisUpdate and
+    /// producedAt up to this much after T still count as "at or before T". Zero by default, the
+    /// contract's rule (thisUpdate <= T); OpenSSL's client allows five minutes. Verifying as of
+    /// a time taken before the answer was fetched (a request's arrival) needs a little.
+    pub ocsp_clock_skew: time::Duration,
 }
 
 /// The maximum age of an OCSP response without nextUpdate when the caller sets none: the NCA's
@@ -479,6 +484,7 @@ impl Verifier {
             answers,
             policy: options.revocation_policy,
             max_age: options.ocsp_max_age.unwrap_or(DEFAULT_OCSP_MAX_AGE),
+            clock_skew: options.ocsp_clock_skew,
         };
         // Every path that passes validation is judged on validity and revocation until one
         // passes both; when none does, the first (the most promising) is reported.
@@ -565,6 +571,7 @@ fn judge_path(
         let ocsp_context = OcspContext {
             answers: ocsp.answers,
             max_age: ocsp.max_age,
+            clock_skew: ocsp.clock_skew,
             at,
             cache: paths.cache,
             delegated: true,
@@ -733,6 +740,7 @@ struct OcspInputs<'a> {
     answers: &'a [OcspAnswer],
     policy: RevocationPolicy,
     max_age: time::Duration,
+    clock_skew: time::Duration,
 }
 
 /// The revocation checks of a path under a policy that looks at OCSP (`revocation_checks` is

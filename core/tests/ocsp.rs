@@ -1087,3 +1087,35 @@ fn a_verification_without_answers_is_unchanged() {
         .filter(|c| c.check == "revocation")
         .all(|c| c.result == CheckResult::Pass && c.detail.starts_with("not revoked (CRL ")));
 }
+
+#[test]
+fn a_configured_clock_skew_tolerates_a_responder_clock_ahead() {
+    let mut spec = ResponseSpec::new(
+        &leaf_der(),
+        &nca_rsa().cert_der,
+        Hash::Sha256,
+        Answer::Good,
+        at(),
+    )
+    .unwrap();
+    spec.this_update = at() + Duration::minutes(1);
+    spec.produced_at = spec.this_update;
+    let der = builder::sign_response(&spec, &nca_rsa()).unwrap();
+    let judge = |skew: Duration| {
+        let options = VerifyOptions {
+            at: Some(at()),
+            key_usage: KeyUsagePolicy::Any,
+            revocation_policy: RevocationPolicy::Ocsp,
+            ocsp: vec![answer(&der), ca_good()],
+            ocsp_clock_skew: skew,
+            ..VerifyOptions::default()
+        };
+        rsa_verifier(false).verify_certificate(&cert("pki/individual-sign.der"), &options)
+    };
+    assert_status(
+        &judge(Duration::ZERO),
+        Status::Indeterminate,
+        Some(Reason::RevocationUnknown),
+    );
+    assert_status(&judge(Duration::minutes(5)), Status::Valid, None);
+}

@@ -40,6 +40,8 @@ pub(crate) struct OcspContext<'a> {
     pub answers: &'a [OcspAnswer],
     /// How old a response without nextUpdate may be (its producedAt before T).
     pub max_age: Duration,
+    /// How far after T thisUpdate may lie and still count as at or before T.
+    pub clock_skew: Duration,
     pub at: OffsetDateTime,
     pub cache: &'a SigCache,
     /// Whether a delegated responder may sign: false while judging a responder's own status.
@@ -362,7 +364,7 @@ impl OcspContext<'_> {
     /// Step 6.
     fn fresh(&self, basic: &BasicResponse, single: &SingleResponse) -> Result<(), String> {
         let t = self.at;
-        if single.this_update > t {
+        if single.this_update > t + self.clock_skew {
             // A later answer still proves a final revocation dated at or before T.
             let final_revocation = match single.status {
                 CertStatus::Revoked { time, reason } => {

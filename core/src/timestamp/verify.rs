@@ -75,6 +75,7 @@ pub fn verify_token(
         revocation_policy: options.revocation_policy,
         ocsp: options.ocsp.clone(),
         ocsp_max_age: options.ocsp_max_age,
+        ocsp_clock_skew: options.ocsp_clock_skew,
     };
     let verdict = verifier
         .verify_message(&token.message, None, &token_options)
