@@ -9,13 +9,15 @@
 //! 3. No critical extension this service does not understand.
 //! 4. When the request carried a nonce, the response echoes it.
 //! 5. The signer: I itself, or a delegated responder certificate that I issued (its signature
-//!    verifies with I's key) with id-kp-OCSPSigning, valid at T, named by the responderID, whose
+//!    verifies with I's key) with id-kp-OCSPSigning, a key usage (if any) that allows signatures
+//!    and no unsupported critical extension, valid at T, named by the responderID, whose
 //!    key verifies the response; with id-pkix-ocsp-nocheck its status is not asked, otherwise
 //!    the same revocation sources judge it — but a delegated responder may not vouch for a
 //!    responder (no loops: its status must come from CRLs or from I's own answers).
-//! 6. Fresh at T: thisUpdate <= T, and T < nextUpdate, or with no nextUpdate producedAt within
-//!    the configured maximum age of T. A revocation answered later (thisUpdate > T) still proves
-//!    a final revocation dated at or before T, as a later CRL entry does.
+//! 6. Fresh at T: thisUpdate <= T (plus the configured clock skew, zero by default), and
+//!    T < nextUpdate, or with no nextUpdate producedAt within the configured maximum age of T.
+//!    A revocation answered later (thisUpdate > T) still proves a final revocation dated at or
+//!    before T, as a later CRL entry does.
 //! 7. The status: good; revoked at or before T (the NCA's "not issued" answer — revoked, with
 //!    extended-revoke, at 1970-01-01 — says the CA does not know the certificate); revoked after
 //!    T is good at T; unknown is unknown.
@@ -328,6 +330,19 @@ impl OcspContext<'_> {
         if !responder.ext_key_usage.contains(&signing) {
             return Err(format!(
                 "OCSP responder not authorised: {who} lacks id-kp-OCSPSigning"
+            ));
+        }
+        if let Some(oid) = responder.unsupported_critical.first() {
+            return Err(format!(
+                "the OCSP responder certificate {who} has an unsupported critical extension {oid}"
+            ));
+        }
+        if responder
+            .key_usage
+            .is_some_and(|ku| !ku.digital_signature && !ku.non_repudiation)
+        {
+            return Err(format!(
+                "OCSP responder not authorised: the key usage of {who} allows no signature"
             ));
         }
         if responder.not_before > self.at || responder.not_after < self.at {
