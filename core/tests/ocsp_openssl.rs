@@ -45,7 +45,11 @@ fn openssl(args: &[&str], dir: &Path) -> String {
 }
 
 /// What OpenSSL and the core say about the response OpenSSL made for `leaf` from `index`.
-fn both_judge(index_line: &str, delegated: bool) -> (String, qoltanba_core::Verdict) {
+fn both_judge(
+    index_line: &str,
+    delegated: bool,
+    hash: CertIdHash,
+) -> (String, qoltanba_core::Verdict) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let leaf = certs("pki/individual-sign.pem").remove(0);
@@ -91,7 +95,7 @@ fn both_judge(index_line: &str, delegated: bool) -> (String, qoltanba_core::Verd
     }
 
     let nonce = b"differential 0001".to_vec();
-    let request = request_der(&leaf, &issuer, CertIdHash::Sha1, Some(&nonce)).unwrap();
+    let request = request_der(&leaf, &issuer, hash, Some(&nonce)).unwrap();
     std::fs::write(d.join("req.der"), &request).unwrap();
     openssl(
         &[
@@ -116,6 +120,11 @@ fn both_judge(index_line: &str, delegated: bool) -> (String, qoltanba_core::Verd
     let said = openssl(
         &[
             "ocsp",
+            // The digest of the CertID OpenSSL looks the status up by (before -cert).
+            match hash {
+                CertIdHash::Sha1 => "-sha1",
+                CertIdHash::Sha256 => "-sha256",
+            },
             "-respin",
             "resp.der",
             "-issuer",
@@ -179,8 +188,13 @@ fn index(status: &str) -> String {
 
 #[test]
 fn openssl_answers_are_judged_alike() {
-    for delegated in [false, true] {
-        let (said, verdict) = both_judge(&index("good"), delegated);
+    for (delegated, hash) in [
+        (false, CertIdHash::Sha1),
+        (true, CertIdHash::Sha1),
+        (false, CertIdHash::Sha256),
+        (true, CertIdHash::Sha256),
+    ] {
+        let (said, verdict) = both_judge(&index("good"), delegated, hash);
         assert!(said.contains("leaf.pem: good"), "{said}");
         assert_eq!(verdict.status, Status::Valid, "{}", verdict.message);
         assert!(
@@ -189,7 +203,7 @@ fn openssl_answers_are_judged_alike() {
             leaf_detail(&verdict)
         );
 
-        let (said, verdict) = both_judge(&index("revoked"), delegated);
+        let (said, verdict) = both_judge(&index("revoked"), delegated, hash);
         assert!(said.contains("leaf.pem: revoked"), "{said}");
         assert!(
             said.contains("Revocation Time: Jan  1 00:00:00 2026 GMT"),
