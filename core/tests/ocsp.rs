@@ -1119,3 +1119,34 @@ fn a_configured_clock_skew_tolerates_a_responder_clock_ahead() {
     );
     assert_status(&judge(Duration::minutes(5)), Status::Valid, None);
 }
+
+#[test]
+fn a_fetched_body_that_is_no_response_is_a_failure_of_that_responder() {
+    let leaf = cert("pki/individual-sign.der");
+    let garbage = OcspAnswer::fetched(&leaf, "http://127.0.0.1:2/", None, b"<html>busy</html>");
+    assert!(garbage.response.is_err());
+    let verdict = ocsp_only(vec![garbage]);
+    assert_status(
+        &verdict,
+        Status::Indeterminate,
+        Some(Reason::RevocationUnknown),
+    );
+    let detail = &leaf_revocation(&verdict).detail;
+    assert!(
+        detail.contains("no response: not a DER OCSP response") && detail.contains("127.0.0.1:2"),
+        "{detail}"
+    );
+
+    let nonce = b"fetched nonce".to_vec();
+    let request = request_der(
+        &leaf,
+        &cert("pki/nca-rsa.der"),
+        CertIdHash::Sha256,
+        Some(&nonce),
+    )
+    .unwrap();
+    let spec = ResponseSpec::for_request(&request, Answer::Good, at()).unwrap();
+    let body = builder::sign_response(&spec, &nca_rsa()).unwrap();
+    let fetched = OcspAnswer::fetched(&leaf, "http://127.0.0.1:2/", Some(nonce), &body);
+    assert_status(&ocsp_only(vec![fetched]), Status::Valid, None);
+}

@@ -150,6 +150,25 @@ impl OcspAnswer {
         }
     }
 
+    /// What the responder at `url` sent back (`body`, DER) to a request about `cert` that
+    /// carried `nonce`: the parsed response, or, when the body is not an OCSP response, a failure
+    /// saying why.
+    pub fn fetched(
+        cert: &Certificate,
+        url: impl Into<String>,
+        nonce: Option<Vec<u8>>,
+        body: &[u8],
+    ) -> Self {
+        OcspAnswer {
+            response: OcspResponse::from_der(body)
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+            nonce,
+            responder_url: Some(url.into()),
+            subject: Some(cert.fingerprint),
+        }
+    }
+
     /// No response: the responder at `url` failed for the request about `cert`.
     pub fn failed(cert: &Certificate, url: impl Into<String>, why: impl Into<String>) -> Self {
         OcspAnswer {
