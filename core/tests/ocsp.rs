@@ -1150,3 +1150,34 @@ fn a_fetched_body_that_is_no_response_is_a_failure_of_that_responder() {
     let fetched = OcspAnswer::fetched(&leaf, "http://127.0.0.1:2/", Some(nonce), &body);
     assert_status(&ocsp_only(vec![fetched]), Status::Valid, None);
 }
+
+#[test]
+fn gost_2004_answers_from_the_ca_itself() {
+    // A pre-2024 CA (GOST 34.310-2004, GOST 34.311-95) answering for its own certificate.
+    let ca = Signer::from_bytes(
+        &fixture("gost/pki/nca-gost2004.pem"),
+        &fixture("gost/pki/keys/nca-gost2004.key.der"),
+    )
+    .unwrap();
+    let leaf = cert("gost/pki/gost2004-sign.der");
+    let judge = |status: Answer| {
+        let der = signed_by_issuer(&fixture("gost/pki/gost2004-sign.der"), &ca, status);
+        let options = VerifyOptions {
+            at: Some(at()),
+            revocation_policy: RevocationPolicy::OcspThenCrl,
+            ocsp: vec![answer(&der)],
+            ..VerifyOptions::default()
+        };
+        gost_verifier().verify_certificate(&leaf, &options)
+    };
+    let verdict = judge(Answer::Good);
+    assert_status(&verdict, Status::Valid, None);
+    assert!(leaf_revocation(&verdict)
+        .detail
+        .starts_with("OCSP: good from "));
+    let verdict = judge(Answer::Revoked {
+        time: at() - Duration::days(1),
+        reason: Some(CrlReason::Superseded),
+    });
+    assert_status(&verdict, Status::Invalid, Some(Reason::CertRevoked));
+}

@@ -68,10 +68,23 @@ const ID_CE_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.
 const ID_CE_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 const ID_CE_AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
 
+/// GOST R 34.11-94 with the Test parameter set, the digest parameter of the NCA's 2004 keys.
+const NCA_GOST34311_PARAMS: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.398.3.10.1.3.1.1.0");
+
+/// The OIDs and digest of one NCA GOST algorithm family.
+struct GostProfile {
+    key: ObjectIdentifier,
+    /// The key's parameters: curve, digest.
+    params: [ObjectIdentifier; 2],
+    signature: ObjectIdentifier,
+    digest: Digest,
+}
+
 /// A private key that signs OCSP responses and responder certificates.
 pub enum SigningKey {
     Rsa(Box<rsa::RsaPrivateKey>),
-    /// A GOST R 34.10-2015 key (512- or 256-bit curve), signing in the NCA byte order.
+    /// A GOST key (2015 with a 512- or 256-bit curve, or 2004), signing in the NCA byte order.
     Gost(gost::SigningKey),
 }
 
@@ -106,14 +119,39 @@ impl SigningKey {
         Err(format!("no GOST key for seed {seed}").into())
     }
 
-    fn gost_digest(key: &gost::SigningKey) -> Digest {
-        match key.curve().coordinate_len() {
-            64 => Digest::Streebog512,
-            _ => Digest::Streebog256,
+    /// The NCA algorithm family of a GOST key, from its curve: 2015-512, 2015-256 (TC26 256-bit
+    /// set A), or 2004 (CryptoPro A with GOST 34.311-95 and the Test S-boxes).
+    fn gost_profile(key: &gost::SigningKey) -> GostProfile {
+        match key.curve() {
+            Curve::CryptoProA => GostProfile {
+                key: gost_oid::NCA_GOST2004_KEY,
+                params: [gost_oid::NCA_GOST2004_PARAM_A, NCA_GOST34311_PARAMS],
+                signature: gost_oid::NCA_GOST2004_SIGNATURE,
+                digest: Digest::Gost94Test,
+            },
+            curve if curve.coordinate_len() == 64 => GostProfile {
+                key: gost_oid::NCA_GOST2015_512_KEY,
+                params: [
+                    gost_oid::NCA_GOST2015_512_PARAM_A,
+                    gost_oid::NCA_STREEBOG512,
+                ],
+                signature: gost_oid::NCA_GOST2015_512_SIGNATURE,
+                digest: Digest::Streebog512,
+            },
+            _ => GostProfile {
+                key: gost_oid::NCA_GOST2015_256_KEY,
+                params: [
+                    gost_oid::NCA_GOST2015_256_PARAM_A,
+                    gost_oid::NCA_STREEBOG256,
+                ],
+                signature: gost_oid::NCA_GOST2015_256_SIGNATURE,
+                digest: Digest::Streebog256,
+            },
         }
     }
 
-    /// The signature algorithm this key signs with.
+    /// The signature algorithm this key signs with (GOST with NULL parameters, as the NCA
+    /// writes it).
     pub fn signature_algorithm(&self) -> AlgorithmIdentifierOwned {
         match self {
             SigningKey::Rsa(_) => AlgorithmIdentifierOwned {
@@ -121,11 +159,8 @@ impl SigningKey {
                 parameters: Some(Any::null()),
             },
             SigningKey::Gost(key) => AlgorithmIdentifierOwned {
-                oid: match Self::gost_digest(key) {
-                    Digest::Streebog512 => gost_oid::NCA_GOST2015_512_SIGNATURE,
-                    _ => gost_oid::NCA_GOST2015_256_SIGNATURE,
-                },
-                parameters: None,
+                oid: Self::gost_profile(key).signature,
+                parameters: Some(Any::null()),
             },
         }
     }
@@ -138,7 +173,7 @@ impl SigningKey {
                 Ok(signer.try_sign(message)?.to_vec())
             }
             SigningKey::Gost(key) => {
-                let digest = Self::gost_digest(key).digest(message);
+                let digest = Self::gost_profile(key).digest.digest(message);
                 Ok(key.sign_nca(&digest)?)
             }
         }
@@ -152,18 +187,9 @@ impl SigningKey {
                 Ok(SubjectPublicKeyInfoOwned::from_der(der.as_bytes())?)
             }
             SigningKey::Gost(key) => {
-                let (key_oid, curve_oid, digest_oid) = match key.curve().coordinate_len() {
-                    64 => (
-                        gost_oid::NCA_GOST2015_512_KEY,
-                        gost_oid::NCA_GOST2015_512_PARAM_A,
-                        gost_oid::NCA_STREEBOG512,
-                    ),
-                    _ => (
-                        gost_oid::NCA_GOST2015_256_KEY,
-                        gost_oid::NCA_GOST2015_256_PARAM_A,
-                        gost_oid::NCA_STREEBOG256,
-                    ),
-                };
+                let profile = Self::gost_profile(key);
+                let [curve_oid, digest_oid] = profile.params;
+                let key_oid = profile.key;
                 let mut params = curve_oid.to_der()?;
                 params.extend(digest_oid.to_der()?);
                 Ok(SubjectPublicKeyInfoOwned {
