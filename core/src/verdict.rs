@@ -255,11 +255,33 @@ impl CrlEvidence {
     }
 }
 
+/// An OCSP response that decided a certificate's status (CONTRACT.md §3).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OcspEvidence {
+    /// Who signed it: the issuer, or the delegated responder certificate (subject name).
+    pub responder: String,
+    /// The URL it was fetched from, when the caller said.
+    pub url: Option<String>,
+    pub produced_at: String,
+    pub this_update: String,
+    pub next_update: Option<String>,
+    /// `good`, `revoked` or `unknown`, as answered.
+    pub status: &'static str,
+    /// SHA-256 of the whole DER response.
+    pub sha256: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evidence {
     /// Subjects from the signer's certificate up to the trust anchor.
     pub chain: Vec<String>,
     pub crls: Vec<CrlEvidence>,
+    /// The OCSP responses used; empty when none was.
+    pub ocsp: Vec<OcspEvidence>,
+    /// The responses behind `ocsp`, for callers that keep the evidence itself (an archived
+    /// document is re-verified offline with them as [`OcspAnswer`](crate::OcspAnswer)s).
+    #[serde(skip)]
+    pub ocsp_responses: Vec<Arc<crate::ocsp::OcspResponse>>,
     /// The certificates behind `chain`, signer first, for callers that keep the evidence itself
     /// (the archive stores them by SHA-256).
     #[serde(skip)]
@@ -276,6 +298,47 @@ impl Evidence {
         let item = CrlEvidence::of(crl);
         if !self.crls.contains(&item) {
             self.crls.push(item);
+        }
+    }
+
+    /// Records an OCSP response once, with the record of the answer it was used for.
+    pub(crate) fn add_ocsp(
+        &mut self,
+        item: OcspEvidence,
+        response: &Arc<crate::ocsp::OcspResponse>,
+    ) {
+        if !self.ocsp.contains(&item) {
+            self.ocsp.push(item);
+        }
+        if !self
+            .ocsp_responses
+            .iter()
+            .any(|r| r.sha256 == response.sha256)
+        {
+            self.ocsp_responses.push(Arc::clone(response));
+        }
+    }
+
+    /// Takes in what `other` used (another signer's or another path's CRLs and responses).
+    pub(crate) fn merge_revocation(&mut self, other: Evidence) {
+        for crl in other.crls {
+            if !self.crls.contains(&crl) {
+                self.crls.push(crl);
+            }
+        }
+        for item in other.ocsp {
+            if !self.ocsp.contains(&item) {
+                self.ocsp.push(item);
+            }
+        }
+        for response in other.ocsp_responses {
+            if !self
+                .ocsp_responses
+                .iter()
+                .any(|r| r.sha256 == response.sha256)
+            {
+                self.ocsp_responses.push(response);
+            }
         }
     }
 }
@@ -519,6 +582,13 @@ impl Verdict {
             for s in &self.evidence.chain {
                 let _ = writeln!(out, "  {s}");
             }
+        }
+        for o in &self.evidence.ocsp {
+            let _ = writeln!(
+                out,
+                "OCSP: {} from {} producedAt {} thisUpdate {} sha256 {}",
+                o.status, o.responder, o.produced_at, o.this_update, o.sha256
+            );
         }
         for crl in &self.evidence.crls {
             let _ = writeln!(

@@ -82,6 +82,7 @@ pub fn reverify_document(
         extra_intermediates: evidence.certificates.clone(),
         crls: Some(Arc::clone(&evidence.crls)),
         policy: Default::default(),
+        ..Default::default()
     };
     let now_options = VerifyOptions {
         at: Some(now),

@@ -209,7 +209,7 @@ fn options(
         extra_intermediates: Vec::new(),
         crls: None,
         policy: Default::default(),
-        unstamped_at: None,
+        ..Default::default()
     })
 }
 

@@ -73,6 +73,11 @@ pub fn verify_token(
         // The deployment's policy requirements are about signers; a TSA's path takes the
         // defaults (any policy, none required).
         policy: Some(crate::PolicyOptions::default()),
+        // The TSA's certificates get their status from the same sources as the signer's.
+        revocation_policy: options.revocation_policy,
+        ocsp: options.ocsp.clone(),
+        ocsp_max_age: options.ocsp_max_age,
+        ocsp_clock_skew: options.ocsp_clock_skew,
     };
     let verdict = verifier
         .verify_token_message(&token.message, &token_options)
