@@ -227,8 +227,8 @@ pub async fn start(
     let ocsp = setup.ocsp_service()?;
     let mut prober = None;
     if let Some(ocsp) = &ocsp {
-        tracing::info!(policy = ocsp.policy().name(), "OCSP enabled");
-        if ocsp.policy().readiness_needs_ocsp() {
+        tracing::info!(policy = ocsp.policy().as_str(), "OCSP enabled");
+        if crate::ocsp::settings::readiness_needs_ocsp(ocsp.policy()) {
             let answering = ocsp.probe().await;
             tracing::info!(answering, "OCSP responders probed");
             prober = ocsp.spawn_prober();

@@ -318,9 +318,8 @@ impl Verifier {
             match &cert {
                 Some(cert) => {
                     let paths = self.path_builder(&pools, time.at, self.policy_for(options));
-                    let mut found = self.evaluate_certificate(
-                        cert, &paths, &snapshot, options, answers, time.at,
-                    );
+                    let mut found = self
+                        .evaluate_certificate(cert, &paths, &snapshot, options, answers, time.at);
                     signer_checks.extend(found.checks);
                     if index == 0 {
                         evidence.chain = std::mem::take(&mut found.evidence.chain);

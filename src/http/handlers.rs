@@ -43,6 +43,10 @@ struct VerifyRequest<'a> {
     /// Keep the signature, its verdict and evidence in the archive (answer 201).
     #[serde(default)]
     store: bool,
+    /// OCSP responses the caller holds (base64 of the DER), used as evidence when the
+    /// deployment's revocation policy looks at OCSP.
+    #[serde(default)]
+    ocsp_responses: Vec<String>,
 }
 
 /// `POST /v1/certificates/verify` and `/info` JSON body.
@@ -271,6 +275,59 @@ where
     }
 }
 
+/// The most OCSP responses a caller may send with one verification.
+const MAX_SENT_OCSP_RESPONSES: usize = 16;
+
+/// The deployment's revocation inputs on `opts`: its revocation policy and, when that policy
+/// looks at OCSP, the answers the verification needs. The caller's own responses (`sent`, base64)
+/// come first; then the verifier names the certificates of the paths it will judge (`queries`,
+/// built only under such a policy) and the service looks each one up — from its cache, one
+/// exchange per certificate however many requests ask at once. The verifier alone judges the
+/// answers; one that is missing or refused never makes a verdict `valid`.
+async fn with_revocation<M, Q>(
+    state: &Arc<AppState>,
+    mut opts: VerifyOptions,
+    sent: &[String],
+    input_len: usize,
+    make_queries: M,
+) -> Result<VerifyOptions, ApiError>
+where
+    M: FnOnce() -> Q,
+    Q: FnOnce(&Verifier, &VerifyOptions) -> Vec<qoltanba_core::StatusQuery> + Send + 'static,
+{
+    let Some(ocsp) = state.ocsp.clone() else {
+        return Ok(opts);
+    };
+    opts.revocation_policy = ocsp.policy();
+    opts.ocsp_max_age = Some(ocsp.max_age());
+    opts.ocsp_clock_skew = ocsp.clock_skew();
+    if sent.len() > MAX_SENT_OCSP_RESPONSES {
+        return Err(ApiError::bad_request(format!(
+            "ocsp_responses holds {} responses, more than the limit of {MAX_SENT_OCSP_RESPONSES}",
+            sent.len()
+        )));
+    }
+    for (index, text) in sent.iter().enumerate() {
+        let der = decode_field("ocsp_responses", text, false)?;
+        let response = qoltanba_core::OcspResponse::from_der(&der).map_err(|e| {
+            ApiError::bad_request(format!("ocsp_responses[{index}] is not usable: {e}"))
+        })?;
+        opts.ocsp
+            .push(qoltanba_core::OcspAnswer::response(Arc::new(response)));
+    }
+    if !opts.revocation_policy.uses_ocsp() {
+        return Ok(opts);
+    }
+    let queries = make_queries();
+    let asked = opts.clone();
+    let queries = run_verification(state, input_len, move |v| Ok(queries(v, &asked))).await?;
+    if !queries.is_empty() {
+        let answers = ocsp.answers_for(&queries).await;
+        opts.ocsp.extend(answers);
+    }
+    Ok(opts)
+}
+
 /// The verdict as a 200 answer; an encoding failure (never expected: the verdict is plain data) is
 /// a 500, never an empty 200.
 fn verdict_response(verdict: &Verdict) -> Result<Response, ApiError> {
@@ -303,7 +360,7 @@ pub async fn verify(
 ) -> Response {
     let result = async {
         let bytes = read_body(body, &headers, &state.limits).await?;
-        let (signature, data, opts, store) = match media(&headers, &bytes)? {
+        let (signature, data, opts, store, sent) = match media(&headers, &bytes)? {
             Media::Json => {
                 no_query_with_json(query.as_deref())?;
                 let req: VerifyRequest = json_body(&bytes)?;
@@ -319,7 +376,7 @@ pub async fn verify(
                     KeyUsagePolicy::DocumentSigning,
                     state.ids,
                 )?;
-                (signature, data, opts, req.store)
+                (signature, data, opts, req.store, req.ocsp_responses)
             }
             Media::Raw => {
                 let params = raw_params(query.as_deref())?;
@@ -335,10 +392,15 @@ pub async fn verify(
                     KeyUsagePolicy::DocumentSigning,
                     state.ids,
                 )?;
-                (bytes.to_vec(), None, opts, store)
+                (bytes.to_vec(), None, opts, store, Vec::new())
             }
         };
         let input_len = signature.len() + data.as_ref().map_or(0, Vec::len);
+        let opts = with_revocation(&state, opts, &sent, input_len, || {
+            let signature = signature.clone();
+            move |v: &Verifier, o: &VerifyOptions| v.signature_status_queries(&signature, o)
+        })
+        .await?;
         // Storing is a right (a portal token); `archive.store_verified` stores only the requests
         // of callers who have it, and an explicit `store` without it is refused.
         let may_store = match storing_right(&state, &headers) {
@@ -521,6 +583,11 @@ pub async fn verify_certificate(
             state.ids,
         )?;
         let cert = call.certificate;
+        let opts = with_revocation(&state, opts, &[], cert.der.len(), || {
+            let cert = Arc::clone(&cert);
+            move |v: &Verifier, o: &VerifyOptions| v.certificate_status_queries(&cert, o)
+        })
+        .await?;
         let verdict = run_verification(&state, cert.der.len(), move |v| {
             Ok(v.verify_certificate(&cert, &opts))
         })

@@ -1,0 +1,306 @@
+//! `/v1/verify` and `/v1/certificates/verify` with the deployment's OCSP responders (issue 17):
+//! the service asks the verifier which certificates need a status, fetches the answers from a
+//! loopback responder the test runs (signed by test-pki's OCSP builder with the issuing CA's own
+//! key), and the verifier judges them under the configured revocation policy. The verdict's
+//! evidence lists the responses used; a failing responder never makes a verdict `valid`; one
+//! certificate asked about by a hundred concurrent verifications costs one exchange.
+
+mod serve_support;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use qoltanba::config::ServeConfig;
+use qoltanba::ocsp::{ResponderConfig, RevocationPolicy};
+use serve_support::*;
+use test_pki::ocsp::{self as builder, RequestInfo, ResponseSpec, Signer, Status as OcspStatus};
+
+/// The serial of `pki/individual-sign`, the signer of the RSA samples (0x1006).
+const LEAF_SERIAL: [u8; 2] = [0x10, 0x06];
+
+/// What the loopback responder says.
+struct Responder {
+    addr: SocketAddr,
+    state: Arc<ResponderState>,
+}
+
+struct ResponderState {
+    /// The CA whose certificates this responder answers for.
+    signer: Signer,
+    /// Answer "revoked" about the leaf instead of "good".
+    revoke_leaf: AtomicBool,
+    /// Answer 500 to everything.
+    broken: AtomicBool,
+    /// Requests about the leaf's serial.
+    leaf_requests: AtomicUsize,
+    /// Requests about a certificate: all but the readiness probes (about serial 1).
+    requests: AtomicUsize,
+}
+
+async fn respond(State(state): State<Arc<ResponderState>>, body: Bytes) -> Response {
+    let Ok(info) = RequestInfo::from_der(&body) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if info.serial() != [0x01] {
+        state.requests.fetch_add(1, Ordering::SeqCst);
+    }
+    let leaf = info.serial() == LEAF_SERIAL;
+    if leaf {
+        state.leaf_requests.fetch_add(1, Ordering::SeqCst);
+    }
+    if state.broken.load(Ordering::SeqCst) {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let now = OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    let status = if leaf && state.revoke_leaf.load(Ordering::SeqCst) {
+        OcspStatus::Revoked {
+            time: now - time::Duration::days(1),
+            reason: None,
+        }
+    } else {
+        OcspStatus::Good
+    };
+    let spec = ResponseSpec::for_request(&body, status, now).expect("a request the test sent");
+    let der = builder::sign_response(&spec, &state.signer).expect("signed");
+    ([("content-type", "application/ocsp-response")], der).into_response()
+}
+
+impl Responder {
+    async fn start(signer: Signer) -> Responder {
+        let state = Arc::new(ResponderState {
+            signer,
+            revoke_leaf: AtomicBool::new(false),
+            broken: AtomicBool::new(false),
+            leaf_requests: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
+        });
+        let app = axum::Router::new()
+            .route("/", axum::routing::post(respond))
+            .with_state(Arc::clone(&state));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Responder { addr, state }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+fn signer(name: &str) -> Signer {
+    Signer::from_bytes(
+        &read(&format!("pki/{name}.pem")),
+        &read(&format!("pki/keys/{name}.key.pem")),
+    )
+    .unwrap()
+}
+
+fn fingerprint(name: &str) -> String {
+    let der = read(&format!("pki/{name}.der"));
+    let cert = qoltanba_core::Certificate::from_der(&der).unwrap();
+    hex::encode(cert.fingerprint)
+}
+
+/// Two responders, each for its own issuer: nca-rsa answers about its leaves, the root about
+/// nca-rsa. The CRLs of every CA are configured too (the `…_then_…` policies fall back on them).
+struct Deployment {
+    nca: Responder,
+    root: Responder,
+}
+
+impl Deployment {
+    async fn start() -> Deployment {
+        Deployment {
+            nca: Responder::start(signer("nca-rsa")).await,
+            root: Responder::start(signer("root")).await,
+        }
+    }
+
+    fn config(&self, policy: RevocationPolicy) -> ServeConfig {
+        let mut c = config(&["crl/all-current.pem"], &[]);
+        c.ocsp.policy = Some(policy);
+        c.ocsp.responders = vec![
+            ResponderConfig::ForIssuer {
+                url: self.nca.url(),
+                issuer: fingerprint("nca-rsa"),
+            },
+            ResponderConfig::ForIssuer {
+                url: self.root.url(),
+                issuer: fingerprint("root"),
+            },
+        ];
+        c.ocsp.timeout_ms = 2_000;
+        c
+    }
+}
+
+async fn verify_now(server: &qoltanba::serve::RunningServer, extra: Value) -> Answer {
+    let mut body = json!({ "signature": b64(&read("samples/individual-attached.cms")) });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    post_json(server, "/v1/verify", &body).await
+}
+
+fn revocation_detail(verdict: &Value) -> String {
+    verdict["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["check"] == "revocation")
+        .map(|c| c["detail"].as_str().unwrap_or_default().to_owned())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[tokio::test]
+async fn good_answers_from_the_responders_make_a_signature_valid_under_ocsp_only() {
+    let deployment = Deployment::start().await;
+    let server = start(deployment.config(RevocationPolicy::Ocsp)).await;
+    let answer = verify_now(&server, json!({})).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.verdict(), ("valid", None), "{}", answer.text);
+    let used = answer.json["evidence"]["ocsp"]
+        .as_array()
+        .expect("ocsp evidence");
+    assert_eq!(used.len(), 2, "the leaf's and the CA's answers: {used:?}");
+    for response in used {
+        assert_eq!(response["status"], "good", "{response}");
+        assert!(response["sha256"].as_str().is_some_and(|s| s.len() == 64));
+    }
+    assert!(
+        revocation_detail(&answer.json).contains("OCSP: good"),
+        "{}",
+        revocation_detail(&answer.json)
+    );
+    assert_eq!(deployment.nca.state.leaf_requests.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_responder_that_says_revoked_revokes_what_the_crl_still_holds_good() {
+    let deployment = Deployment::start().await;
+    deployment
+        .nca
+        .state
+        .revoke_leaf
+        .store(true, Ordering::SeqCst);
+    let server = start(deployment.config(RevocationPolicy::OcspThenCrl)).await;
+    let answer = verify_now(&server, json!({})).await;
+    assert_eq!(
+        answer.verdict(),
+        ("invalid", Some("cert_revoked")),
+        "{}",
+        answer.text
+    );
+    let cert = post_json(
+        &server,
+        "/v1/certificates/verify",
+        &json!({ "certificate": b64(&read("pki/individual-sign.der")) }),
+    )
+    .await;
+    assert_eq!(
+        cert.verdict(),
+        ("invalid", Some("cert_revoked")),
+        "{}",
+        cert.text
+    );
+}
+
+#[tokio::test]
+async fn a_failing_responder_never_makes_a_verdict_valid() {
+    let deployment = Deployment::start().await;
+    deployment.nca.state.broken.store(true, Ordering::SeqCst);
+    deployment.root.state.broken.store(true, Ordering::SeqCst);
+
+    // OCSP only: nothing decides.
+    let only = start(deployment.config(RevocationPolicy::Ocsp)).await;
+    let answer = verify_now(&only, json!({})).await;
+    assert_eq!(
+        answer.verdict(),
+        ("indeterminate", Some("revocation_unknown")),
+        "{}",
+        answer.text
+    );
+
+    // OCSP, then the CRLs: the CRLs decide.
+    let fallback = start(deployment.config(RevocationPolicy::OcspThenCrl)).await;
+    let answer = verify_now(&fallback, json!({})).await;
+    assert_eq!(answer.verdict(), ("valid", None), "{}", answer.text);
+    assert_eq!(
+        answer.json["evidence"]["ocsp"],
+        json!([]),
+        "{}",
+        answer.text
+    );
+}
+
+#[tokio::test]
+async fn responses_the_caller_sends_are_evidence_too() {
+    let deployment = Deployment::start().await;
+    deployment.nca.state.broken.store(true, Ordering::SeqCst);
+    deployment.root.state.broken.store(true, Ordering::SeqCst);
+    let server = start(deployment.config(RevocationPolicy::Ocsp)).await;
+
+    let now = OffsetDateTime::now_utc() - time::Duration::seconds(5);
+    let about = |cert: &str, issuer: &str| {
+        let spec = ResponseSpec::new(
+            &read(&format!("pki/{cert}.der")),
+            &read(&format!("pki/{issuer}.pem")),
+            builder::Hash::Sha1,
+            OcspStatus::Good,
+            now,
+        )
+        .unwrap();
+        b64(&builder::sign_response(&spec, &signer(issuer)).unwrap())
+    };
+    let sent = json!({ "ocsp_responses": [about("individual-sign", "nca-rsa"), about("nca-rsa", "root")] });
+    let answer = verify_now(&server, sent).await;
+    assert_eq!(answer.verdict(), ("valid", None), "{}", answer.text);
+
+    let garbage = verify_now(
+        &server,
+        json!({ "ocsp_responses": [b64(b"not a response")] }),
+    )
+    .await;
+    assert_eq!(garbage.status, 400, "{}", garbage.text);
+    assert!(
+        garbage.text.contains("ocsp_responses[0]"),
+        "{}",
+        garbage.text
+    );
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_verifications_of_one_certificate_make_one_request() {
+    let deployment = Deployment::start().await;
+    let server = Arc::new(start(deployment.config(RevocationPolicy::Ocsp)).await);
+    let calls = (0..100).map(|_| {
+        let server = Arc::clone(&server);
+        tokio::spawn(async move { verify_now(&server, json!({})).await })
+    });
+    for call in futures_util::future::join_all(calls).await {
+        let answer = call.unwrap();
+        assert_eq!(answer.verdict(), ("valid", None), "{}", answer.text);
+    }
+    assert_eq!(
+        deployment.nca.state.leaf_requests.load(Ordering::SeqCst),
+        1,
+        "one exchange about the leaf"
+    );
+    assert_eq!(
+        deployment.root.state.requests.load(Ordering::SeqCst),
+        1,
+        "one exchange about the CA"
+    );
+}
