@@ -304,3 +304,82 @@ async fn a_hundred_concurrent_verifications_of_one_certificate_make_one_request(
         "one exchange about the CA"
     );
 }
+
+/// `qoltanba verify` with the given arguments after the fixtures' PKI; its JSON verdict.
+async fn cli_verify(args: Vec<String>) -> Value {
+    tokio::task::spawn_blocking(move || cli_verify_blocking(args))
+        .await
+        .unwrap()
+}
+
+fn cli_verify_blocking(args: Vec<String>) -> Value {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .arg("verify")
+        .arg(fixture("samples/individual-attached.cms"))
+        .arg("--trust")
+        .arg(fixture("pki/trust.pem"))
+        .arg("--intermediate")
+        .arg(fixture("pki/intermediates.pem"))
+        .arg("--crl")
+        .arg(fixture("crl/all-current.pem"))
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_asks_a_responder_and_takes_responses_from_files() {
+    let deployment = Deployment::start().await;
+    deployment
+        .nca
+        .state
+        .revoke_leaf
+        .store(true, Ordering::SeqCst);
+    let asked = cli_verify(vec![
+        "--ocsp-url".into(),
+        deployment.nca.url(),
+        "--ocsp-url".into(),
+        deployment.root.url(),
+    ])
+    .await;
+    assert_eq!(asked["reason"], "cert_revoked", "{asked}");
+    assert!(
+        !asked["evidence"]["ocsp"].as_array().unwrap().is_empty(),
+        "{asked}"
+    );
+
+    // Without a responder, OCSP only: nothing decides; with the answers as files, they do.
+    let alone = cli_verify(vec!["--revocation".into(), "ocsp".into()]).await;
+    assert_eq!(alone["reason"], "revocation_unknown", "{alone}");
+    let dir = tempfile::tempdir().unwrap();
+    let now = OffsetDateTime::now_utc() - time::Duration::seconds(5);
+    let mut args = vec!["--revocation".to_owned(), "ocsp".to_owned()];
+    for (cert, issuer) in [("individual-sign", "nca-rsa"), ("nca-rsa", "root")] {
+        let spec = ResponseSpec::new(
+            &read(&format!("pki/{cert}.der")),
+            &read(&format!("pki/{issuer}.pem")),
+            builder::Hash::Sha256,
+            OcspStatus::Good,
+            now,
+        )
+        .unwrap();
+        let path = dir.path().join(format!("{cert}.ocsp"));
+        std::fs::write(
+            &path,
+            builder::sign_response(&spec, &signer(issuer)).unwrap(),
+        )
+        .unwrap();
+        args.push("--ocsp-response".into());
+        args.push(path.display().to_string());
+    }
+    let given = cli_verify(args).await;
+    assert_eq!(given["status"], "valid", "{given}");
+}
