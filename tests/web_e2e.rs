@@ -121,6 +121,9 @@ fn start_server() -> (Reaped, SocketAddr) {
             format!("sqlite://{}", archive.display()),
         )
         .env("RUST_LOG", "warn")
+        // OCSP first, then the CRLs: the page shows OCSP evidence that comes with a signature;
+        // with no responder configured every other case is still decided by the CRLs.
+        .env("QOLTANBA_OCSP__POLICY", "ocsp_then_crl")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -446,6 +449,7 @@ async fn run(page: &mut Page) {
     gost_signature(page).await;
     revoked_signature(page).await;
     timestamped_signature(page).await;
+    ocsp_evidence(page).await;
     signers_on_their_own_basis(page).await;
     tampered_signature(page).await;
     indeterminate_signature(page).await;
@@ -835,6 +839,83 @@ async fn revoked_signature(page: &mut Page) {
     assert_eq!(page.verify().await, "valid");
     let times = page.text("#times").await;
     assert!(times.contains("2026-02-01 12:00:00 UTC"), "{times}");
+    page.clear().await;
+}
+
+/// A signature that carries OCSP answers (RFC 5940, id-ri-ocsp-response) about its signer and
+/// the signer's CA, made by the CAs at 2026-06-01T11:00Z: verified at noon, the answers decide
+/// revocation and the Revocation panel lists them.
+async fn ocsp_evidence(page: &mut Page) {
+    use test_pki::ocsp::{self as builder, Hash, ResponseSpec, Signer, Status};
+    let fixture = |rel: &str| std::fs::read(manifest_dir().join("fixtures").join(rel)).unwrap();
+    let produced = time::macros::datetime!(2026-06-01 11:00 UTC);
+    let answer = |cert: &str, issuer: &str| {
+        let signer = Signer::from_bytes(
+            &fixture(&format!("pki/{issuer}.pem")),
+            &fixture(&format!("pki/keys/{issuer}.key.pem")),
+        )
+        .unwrap();
+        let spec = ResponseSpec::new(
+            &fixture(&format!("pki/{cert}.der")),
+            &signer.cert_der,
+            Hash::Sha1,
+            Status::Good,
+            produced,
+        )
+        .unwrap();
+        builder::sign_response(&spec, &signer).unwrap()
+    };
+    let with_answers = builder::embed_in_signed_data(
+        &fixture("samples/individual-attached.cms"),
+        &[
+            answer("individual-sign", "nca-rsa"),
+            answer("nca-rsa", "root"),
+        ],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("individual-with-ocsp.cms");
+    std::fs::write(&file, with_answers).unwrap();
+
+    page.choose_file("#sig-file", &file.to_string_lossy()).await;
+    page.js(
+        "document.getElementById('at').value = '2026-06-01T12:00:00';",
+        vec![],
+    )
+    .await;
+    assert_eq!(page.verify().await, "valid");
+    let rows = page
+        .js(
+            "return [...document.querySelectorAll('#ocsp tbody tr')].map((r) => r.cells[1].textContent);",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        rows,
+        json!([tr("en", "ocsp_good"), tr("en", "ocsp_good")]),
+        "two OCSP answers listed"
+    );
+    let revocation = page.text("#revocation-state").await;
+    assert!(revocation.contains("OCSP: good"), "{revocation}");
+    page.assert_contrast("OCSP evidence").await;
+    page.assert_fits(360).await;
+    page.shot("06d-valid-ocsp-en", WIDE.0).await;
+    if std::env::var_os("QOLTANBA_UPDATE_DOCS_SCREENSHOT").is_some() {
+        std::fs::copy(
+            screenshot_dir().join("06d-valid-ocsp-en.png"),
+            manifest_dir().join("docs/web-ocsp.png"),
+        )
+        .expect("docs/web-ocsp.png");
+    }
+    page.set_lang("ru").await;
+    let rows = page
+        .js(
+            "return [...document.querySelectorAll('#ocsp tbody tr')].map((r) => r.cells[1].textContent);",
+            vec![],
+        )
+        .await;
+    assert_eq!(rows, json!([tr("ru", "ocsp_good"), tr("ru", "ocsp_good")]));
+    page.set_lang("en").await;
     page.clear().await;
 }
 

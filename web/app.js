@@ -426,10 +426,11 @@
         el('ol', null, v.evidence.chain.map((subject) => el('li', null, subject)))));
     }
 
-    if (s || (v.evidence && v.evidence.crls.length)) {
+    if (s || (v.evidence && (v.evidence.crls.length || (v.evidence.ocsp || []).length))) {
       const rev = certChecks(v, 'revocation');
       const state = worst(rev);
       const crls = (v.evidence && v.evidence.crls) || [];
+      const ocsp = (v.evidence && v.evidence.ocsp) || [];
       grid.append(panel('sec_revocation', 'revocation', true,
         el('p', { id: 'revocation-state' }, state ? pill(state) : null, ' ',
           state ? t(state === 'pass' ? 'rev_pass' : state === 'fail' ? 'rev_fail' : 'rev_unknown') : '',
@@ -438,7 +439,13 @@
           ? table('crls', [t('crl_issuer'), t('crl_number'), t('crl_this_update'), t('crl_next_update'), t('crl_kind'), 'SHA-256'],
             crls.map((c) => ({ cells: [c.issuer, c.number, when(c.this_update), when(c.next_update),
               t(c.delta ? 'crl_delta' : 'crl_full'), el('span', { class: 'mono hash' }, c.sha256)] })), true)
-          : el('p', { class: 'none' }, t('rev_none'))));
+          : (ocsp.length ? null : el('p', { class: 'none' }, t('rev_none'))),
+        ocsp.length
+          ? table('ocsp', [t('ocsp_responder'), t('ocsp_status'), t('ocsp_produced_at'), t('crl_this_update'), t('crl_next_update'), 'SHA-256'],
+            ocsp.map((o) => ({ cells: [o.url ? o.responder + ' (' + o.url + ')' : o.responder, t('ocsp_' + o.status),
+              when(o.produced_at), when(o.this_update), o.next_update ? when(o.next_update) : '—',
+              el('span', { class: 'mono hash' }, o.sha256)] })), true)
+          : null));
     }
     out.push(grid);
 

@@ -182,7 +182,12 @@ impl OcspConfig {
             })?;
         }
         let policy = self.policy();
-        if policy.uses_ocsp() && self.responders.is_empty() && !self.use_aia {
+        // `ocsp` and `both` need an OCSP answer for every verdict: without a responder nearly
+        // all would be revocation_unknown. The `…_then_…` policies may rely on the answers that
+        // come with the signatures or the requests, and on the CRLs otherwise.
+        let every_verdict_needs_ocsp =
+            matches!(policy, RevocationPolicy::Ocsp | RevocationPolicy::Both);
+        if every_verdict_needs_ocsp && self.responders.is_empty() && !self.use_aia {
             return Err(format!(
                 "ocsp.policy = {:?} needs a responder: set ocsp.responders or ocsp.use_aia = true",
                 policy.as_str()
@@ -261,6 +266,11 @@ mod tests {
             ..Default::default()
         };
         assert!(bad(ocsp_without_responder).contains("needs a responder"));
+        let answers_sent_with_signatures = OcspConfig {
+            policy: Some(RevocationPolicy::OcspThenCrl),
+            ..Default::default()
+        };
+        assert_eq!(answers_sent_with_signatures.validate(), Ok(()));
         let ftp = OcspConfig {
             responders: vec![ResponderConfig::Any("ftp://u:s3cret@x/".into())],
             ..Default::default()
