@@ -383,3 +383,79 @@ async fn the_command_line_asks_a_responder_and_takes_responses_from_files() {
     let given = cli_verify(args).await;
     assert_eq!(given["status"], "valid", "{given}");
 }
+
+const PORTAL: &str = "portal-token-ocsp-1";
+const AUDITOR: &str = "auditor-token-ocsp-2";
+
+async fn as_token(
+    server: &qoltanba::serve::RunningServer,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Answer {
+    let mut request = client()
+        .request(method, url(server, path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    answer(request.send().await.expect("the server answers")).await
+}
+
+/// A document stored while a responder said "revoked" (the CRLs still held the certificate
+/// good) keeps that answer: re-verified as of signing from the archive alone, it is still
+/// revoked; as of now the live CRLs decide.
+#[tokio::test]
+async fn stored_documents_keep_the_ocsp_answers_that_judged_them() {
+    let deployment = Deployment::start().await;
+    deployment
+        .nca
+        .state
+        .revoke_leaf
+        .store(true, Ordering::SeqCst);
+    let mut c = deployment.config(RevocationPolicy::OcspThenCrl);
+    c.auth.tokens = vec![
+        token("portal", "portal", PORTAL),
+        token("auditor", "auditor", AUDITOR),
+    ];
+    let server = start(c).await;
+    let stored = as_token(
+        &server,
+        reqwest::Method::POST,
+        "/v1/verify",
+        PORTAL,
+        Some(json!({
+            "signature": b64(&read("samples/individual-attached.cms")),
+            "store": true,
+        })),
+    )
+    .await;
+    assert_eq!(stored.status, 201, "{}", stored.text);
+    assert_eq!(stored.verdict(), ("invalid", Some("cert_revoked")));
+    let id = stored.json["archived"]["id"].as_i64().expect("archived");
+
+    // The responder is gone: re-verification as of signing works from the archive alone.
+    deployment.nca.state.broken.store(true, Ordering::SeqCst);
+    let again = as_token(
+        &server,
+        reqwest::Method::POST,
+        &format!("/v1/documents/{id}/reverify"),
+        AUDITOR,
+        None,
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    let signing = &again.json["as_of_signing"]["verdict"];
+    assert_eq!(signing["reason"], "cert_revoked", "{}", again.text);
+    assert!(
+        !signing["evidence"]["ocsp"].as_array().unwrap().is_empty(),
+        "{}",
+        again.text
+    );
+    assert_eq!(again.json["evidence_problems"], json!([]), "{}", again.text);
+    let now = &again.json["as_of_now"]["verdict"];
+    assert_eq!(now["status"], "valid", "the live CRLs: {}", again.text);
+}

@@ -18,7 +18,7 @@ use qoltanba_core::input;
 use qoltanba_core::TimeBasis as CoreBasis;
 use qoltanba_core::{rfc3339, SignerSummary, Verdict};
 use qoltanba_core::{CmsLimits, SignedMessage};
-use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
+use qoltanba_core::{KeyUsagePolicy, RevocationPolicy, Verifier, VerifyOptions};
 
 use super::evidence::{EvidenceCache, LoadedEvidence};
 use super::record::{DocumentKind, StoredDocument};
@@ -82,12 +82,23 @@ pub fn reverify_document(
         extra_intermediates: evidence.certificates.clone(),
         crls: Some(Arc::clone(&evidence.crls)),
         policy: Default::default(),
+        // The OCSP responses kept with the document decide as they did at receipt; the CRLs
+        // kept with it decide what they do not.
+        revocation_policy: if evidence.ocsp.is_empty() {
+            RevocationPolicy::Crl
+        } else {
+            RevocationPolicy::OcspThenCrl
+        },
+        ocsp: evidence.ocsp.clone(),
         ..Default::default()
     };
+    // As of now the live CRLs decide: answers kept from the receipt say nothing about today.
     let now_options = VerifyOptions {
         at: Some(now),
         unstamped_at: None,
         crls: None,
+        revocation_policy: RevocationPolicy::Crl,
+        ocsp: Vec::new(),
         ..signing_options.clone()
     };
 
