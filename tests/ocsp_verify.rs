@@ -459,3 +459,94 @@ async fn stored_documents_keep_the_ocsp_answers_that_judged_them() {
     let now = &again.json["as_of_now"]["verdict"];
     assert_eq!(now["status"], "valid", "the live CRLs: {}", again.text);
 }
+
+/// Kills the child when dropped.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// README "Revocation by OCSP", as written: OpenSSL's responder for nca-rsa on loopback with an
+/// index that revokes individual-sign; the command line and the service both answer
+/// `cert_revoked` with the responder's answer in the evidence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_ocsp_walkthrough_runs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.txt"),
+        "R\t280101000000Z\t261101000000Z,keyCompromise\t1006\tunknown\t/CN=individual-sign\n",
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new("openssl")
+        .current_dir(dir.path())
+        .args([
+            "ocsp",
+            "-port",
+            &port.to_string(),
+            "-index",
+            "index.txt",
+            "-CA",
+        ])
+        .arg(fixture("pki/nca-rsa.pem"))
+        .arg("-rsigner")
+        .arg(fixture("pki/nca-rsa.pem"))
+        .arg("-rkey")
+        .arg(fixture("pki/keys/nca-rsa.key.pem"))
+        .args(["-nmin", "60"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl is installed (scripts/test-all installs it)");
+    // OpenSSL's responder serves one connection at a time: wait for it to say it listens rather
+    // than probing the port with a connection of our own.
+    let stderr = child.stderr.take().expect("stderr");
+    let _responder = Reaped(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("waiting for OCSP client connections") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("openssl ocsp listens");
+    let url = format!("http://127.0.0.1:{port}");
+
+    let verdict = cli_verify(vec!["--ocsp-url".into(), url.clone()]).await;
+    assert_eq!(verdict["reason"], "cert_revoked", "{verdict}");
+    assert!(
+        verdict["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked on 2026-11-01T00:00:00Z (keyCompromise), OCSP revoked from"),
+        "{verdict}"
+    );
+
+    let mut c = config(&["crl/all-current.pem"], &[]);
+    c.ocsp.responders = vec![ResponderConfig::Any(url.clone())];
+    let server = start(c).await;
+    let answer = verify_now(&server, json!({})).await;
+    assert_eq!(
+        answer.verdict(),
+        ("invalid", Some("cert_revoked")),
+        "{}",
+        answer.text
+    );
+    let used = &answer.json["evidence"]["ocsp"][0];
+    assert_eq!(used["status"], "revoked", "{}", answer.text);
+    assert_eq!(used["url"], url.as_str(), "{}", answer.text);
+}

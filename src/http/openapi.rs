@@ -194,10 +194,23 @@ fn verdict_schemas(reasons: &[&str]) -> Value {
                     }
                 },
                 "Evidence": {
-                    "type": "object", "required": ["chain", "crls"],
+                    "type": "object", "required": ["chain", "crls", "ocsp"],
                     "properties": {
                         "chain": {"type": "array", "items": {"type": "string"}, "description": "Subjects from the signer up to the trust anchor."},
-                        "crls": {"type": "array", "items": {"$ref": "#/components/schemas/CrlEvidence"}}
+                        "crls": {"type": "array", "items": {"$ref": "#/components/schemas/CrlEvidence"}},
+                        "ocsp": {"type": "array", "items": {"$ref": "#/components/schemas/OcspEvidence"}, "description": "The OCSP responses that decided revocation (fetched from the deployment's responders, sent by the caller, or carried by the signature); empty when none did."}
+                    }
+                },
+                "OcspEvidence": {
+                    "type": "object", "required": ["responder", "url", "produced_at", "this_update", "next_update", "status", "sha256"],
+                    "properties": {
+                        "responder": {"type": "string", "description": "Who signed the response: the issuer, or a delegated responder (subject name)."},
+                        "url": nullable_string(),
+                        "produced_at": {"type": "string", "format": "date-time"},
+                        "this_update": {"type": "string", "format": "date-time"},
+                        "next_update": {"type": "string", "format": "date-time", "nullable": true, "description": "Absent in the NCA's answers: then `ocsp.max_age_seconds` bounds their use."},
+                        "status": {"type": "string", "enum": ["good", "revoked", "unknown"]},
+                        "sha256": {"type": "string", "description": "SHA-256 of the DER response."}
                     }
                 },
                 "CrlEvidence": {
@@ -292,7 +305,8 @@ fn schemas(reasons: &[&str], usage_reasons: &[&str]) -> Value {
                 "data": {"type": "string", "nullable": true, "description": "Base64 of the signed content, for a detached signature."},
                 "expected_id": {"type": "string", "nullable": true, "description": "IIN or BIN the signer must have."},
                 "at": {"type": "string", "format": "date-time", "nullable": true, "description": "Validation time, RFC 3339, for every signer (`time_basis` caller); default: for a signer with a signature time-stamp token that verifies its genTime (`timestamp`), else now (`now`)."},
-                "store": {"type": "boolean", "default": false, "description": "Keep the signature, its verdict and evidence in the archive: answered 201 with `archived` once committed."}
+                "store": {"type": "boolean", "default": false, "description": "Keep the signature, its verdict at receipt and evidence in the archive: answered 201 with `archived` once committed. Needs a portal token (401/403 otherwise); malformed input is never stored; above `archive.max_document_bytes` the answer is 413 `too_large_to_store`."},
+                "ocsp_responses": {"type": "array", "maxItems": 16, "items": {"type": "string"}, "description": "OCSP responses the caller holds (base64 of the DER), used as evidence when the deployment's revocation policy looks at OCSP."}
             }
         },
         "CertificateRequest": {
