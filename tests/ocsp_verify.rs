@@ -33,10 +33,15 @@ struct Responder {
 }
 
 struct ResponderState {
-    /// The CA whose certificates this responder answers for.
+    /// Who signs the answers: the CA itself, or its delegated responder.
     signer: Signer,
+    /// Answer as the NCA does: the delegated responder's certificate embedded, responderID by
+    /// key hash, no nextUpdate.
+    nca_style: bool,
     /// Answer "revoked" about the leaf instead of "good".
     revoke_leaf: AtomicBool,
+    /// Answer "revoked" about every certificate asked about.
+    revoke_leaf_any: AtomicBool,
     /// Answer 500 to everything.
     broken: AtomicBool,
     /// Requests about the leaf's serial.
@@ -60,7 +65,9 @@ async fn respond(State(state): State<Arc<ResponderState>>, body: Bytes) -> Respo
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     let now = OffsetDateTime::now_utc() - time::Duration::seconds(1);
-    let status = if leaf && state.revoke_leaf.load(Ordering::SeqCst) {
+    let revoke = (leaf && state.revoke_leaf.load(Ordering::SeqCst))
+        || state.revoke_leaf_any.load(Ordering::SeqCst);
+    let status = if revoke {
         OcspStatus::Revoked {
             time: now - time::Duration::days(1),
             reason: None,
@@ -68,16 +75,27 @@ async fn respond(State(state): State<Arc<ResponderState>>, body: Bytes) -> Respo
     } else {
         OcspStatus::Good
     };
-    let spec = ResponseSpec::for_request(&body, status, now).expect("a request the test sent");
+    let mut spec = ResponseSpec::for_request(&body, status, now).expect("a request the test sent");
+    if state.nca_style {
+        spec = spec.with_signer_certificate(&state.signer);
+        spec.next_update = None;
+        spec.responder_id = builder::ResponderIdKind::ByKey;
+    }
     let der = builder::sign_response(&spec, &state.signer).expect("signed");
     ([("content-type", "application/ocsp-response")], der).into_response()
 }
 
 impl Responder {
     async fn start(signer: Signer) -> Responder {
+        Responder::start_with(signer, false).await
+    }
+
+    async fn start_with(signer: Signer, nca_style: bool) -> Responder {
         let state = Arc::new(ResponderState {
             signer,
+            nca_style,
             revoke_leaf: AtomicBool::new(false),
+            revoke_leaf_any: AtomicBool::new(false),
             broken: AtomicBool::new(false),
             leaf_requests: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
@@ -106,8 +124,9 @@ fn signer(name: &str) -> Signer {
     .unwrap()
 }
 
-fn fingerprint(name: &str) -> String {
-    let der = read(&format!("pki/{name}.der"));
+/// The SHA-256 fingerprint of the certificate at `rel` (DER), as `ocsp.responders` names issuers.
+fn fingerprint(rel: &str) -> String {
+    let der = read(rel);
     let cert = qoltanba_core::Certificate::from_der(&der).unwrap();
     hex::encode(cert.fingerprint)
 }
@@ -133,11 +152,11 @@ impl Deployment {
         c.ocsp.responders = vec![
             ResponderConfig::ForIssuer {
                 url: self.nca.url(),
-                issuer: fingerprint("nca-rsa"),
+                issuer: fingerprint("pki/nca-rsa.der"),
             },
             ResponderConfig::ForIssuer {
                 url: self.root.url(),
-                issuer: fingerprint("root"),
+                issuer: fingerprint("pki/root.der"),
             },
         ];
         c.ocsp.timeout_ms = 2_000;
@@ -549,4 +568,71 @@ async fn the_readme_ocsp_walkthrough_runs_as_written() {
     let used = &answer.json["evidence"]["ocsp"][0];
     assert_eq!(used["status"], "revoked", "{}", answer.text);
     assert_eq!(used["url"], url.as_str(), "{}", answer.text);
+}
+
+/// The NCA's profile over the service: GOST R 34.10-2015 512 certificates, a delegated GOST
+/// responder with id-kp-OCSPSigning and ocsp-nocheck, SHA-256 CertIDs, answers without
+/// nextUpdate; the responder's "revoked" revokes what the GOST CRL still holds good.
+#[tokio::test]
+async fn gost_signatures_get_their_status_from_an_nca_style_responder() {
+    let ca = Signer::from_bytes(
+        &read("gost/pki/nca-gost.pem"),
+        &read("gost/pki/keys/nca-gost.key.der"),
+    )
+    .unwrap();
+    let key = builder::SigningKey::gost_from_seed("ocsp_verify gost responder").unwrap();
+    let delegated = Signer {
+        cert_der: builder::responder_certificate(
+            &builder::ResponderCertSpec::nca_like("C=KZ,CN=OCSP RESPONDER (GOST) TEST", 0x7101),
+            &key,
+            &ca,
+        )
+        .unwrap(),
+        key,
+    };
+    let responder = Responder::start_with(delegated, true).await;
+    let mut c = config(&[], &[]);
+    c.trust.anchors = vec![fixture("gost/trust.pem")];
+    c.trust.intermediates = vec![fixture("gost/intermediates.pem")];
+    c.crl.paths = vec![fixture("gost/crl/all-current.pem")];
+    c.ocsp.policy = Some(RevocationPolicy::OcspThenCrl);
+    c.ocsp.cert_id_hash = qoltanba::ocsp::CertIdHash::Sha256;
+    c.ocsp.responders = vec![ResponderConfig::ForIssuer {
+        url: responder.url(),
+        issuer: fingerprint("gost/pki/nca-gost.der"),
+    }];
+    let server = start(c).await;
+    let body = json!({ "signature": b64(&read("gost/samples/individual-attached.cms")) });
+
+    let answer = post_json(&server, "/v1/verify", &body).await;
+    assert_eq!(answer.verdict(), ("valid", None), "{}", answer.text);
+    let used = answer.json["evidence"]["ocsp"].as_array().unwrap();
+    assert_eq!(
+        used.len(),
+        1,
+        "the leaf's answer; the CA falls to its CRL: {used:?}"
+    );
+    assert_eq!(used[0]["responder"], "CN=OCSP RESPONDER (GOST) TEST, C=KZ");
+    assert_eq!(used[0]["next_update"], Value::Null);
+
+    // A new server (an empty cache) while the responder says revoked.
+    responder
+        .state
+        .revoke_leaf_any
+        .store(true, Ordering::SeqCst);
+    let mut c = config(&[], &[]);
+    c.trust.anchors = vec![fixture("gost/trust.pem")];
+    c.trust.intermediates = vec![fixture("gost/intermediates.pem")];
+    c.crl.paths = vec![fixture("gost/crl/all-current.pem")];
+    c.ocsp.policy = Some(RevocationPolicy::OcspThenCrl);
+    c.ocsp.cert_id_hash = qoltanba::ocsp::CertIdHash::Sha256;
+    c.ocsp.responders = vec![ResponderConfig::Any(responder.url())];
+    let server = start(c).await;
+    let answer = post_json(&server, "/v1/verify", &body).await;
+    assert_eq!(
+        answer.verdict(),
+        ("invalid", Some("cert_revoked")),
+        "{}",
+        answer.text
+    );
 }
