@@ -21,9 +21,32 @@ struct Cli {
     command: Command,
 }
 
+/// The exit codes of a verification (CONTRACT.md §6), for `--help`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  valid
+  1  invalid (the reason says which condition fails)
+  2  usage error (a wrong call, an unreadable file: nothing was judged)
+  3  indeterminate (a condition could not be established, e.g. revocation_unknown)"
+    };
+}
+
+const EXIT_CODES_HELP: &str = exit_codes!();
+
+const VERIFY_HELP: &str = concat!(
+    exit_codes!(),
+    "
+
+Example:
+  qoltanba verify request.cms --trust nca-root.pem --intermediate nca.pem \\
+      --crl nca.crl --expect-id 880415300127 --json"
+);
+
 #[derive(Subcommand)]
 enum Command {
     /// Verify a CMS SignedData signature (DER, PEM or base64; `-` reads standard input).
+    #[command(after_help = VERIFY_HELP)]
     Verify {
         /// The signature file.
         signed: PathBuf,
@@ -34,6 +57,7 @@ enum Command {
         common: CommonArgs,
     },
     /// Validate a certificate alone: path, validity, revocation, key usage, identity.
+    #[command(after_help = EXIT_CODES_HELP)]
     VerifyCert {
         /// The certificate file (DER or PEM).
         cert: PathBuf,

@@ -354,6 +354,8 @@ pub fn run(config_file: Option<PathBuf>) -> i32 {
         }
     };
     crate::logging::init(&config.log);
+    // A JSON log is read by machines: the boxed banner would be a raw line among its records.
+    let human_log = config.log.format == crate::logging::LogFormat::Human;
     let setup = match ServiceSetup::from_config(config) {
         Ok(s) => s,
         Err(e) => {
@@ -363,8 +365,13 @@ pub fn run(config_file: Option<PathBuf>) -> i32 {
         }
     };
     if setup.demo {
-        eprintln!("{}", crate::demo::WARNING);
-        tracing::warn!("running on the bundled DEMO PKI (test keys): not for production use");
+        if human_log {
+            eprintln!("{}", crate::demo::WARNING);
+        }
+        tracing::warn!(
+            demo = true,
+            "running on the bundled DEMO PKI (test keys): not for production use"
+        );
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -479,15 +479,7 @@ async fn stored_documents_keep_the_ocsp_answers_that_judged_them() {
     assert_eq!(now["status"], "valid", "the live CRLs: {}", again.text);
 }
 
-/// Kills the child when dropped.
-struct Reaped(std::process::Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use serve_support::process::Reaped;
 
 /// README "Revocation by OCSP", as written: OpenSSL's responder for nca-rsa on loopback with an
 /// index that revokes individual-sign; the command line and the service both answer

@@ -448,14 +448,19 @@ impl Verifier {
             found.checks.push(identity_check(cert, expected));
         }
         let summary = SignerSummary::of(cert);
-        Verdict::from_checks(
+        let mut verdict = Verdict::from_checks(
             at,
             found.checks,
             Some(summary),
             None,
             found.evidence,
             Vec::new(),
-        )
+        );
+        if verdict.status == Status::Valid {
+            // A certificate alone carries no signature to call valid.
+            verdict.message = "Every condition holds: the certificate is valid.".to_owned();
+        }
+        verdict
     }
 
     /// The certificates whose status the service should ask OCSP responders about before it
