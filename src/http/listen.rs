@@ -1,9 +1,17 @@
 //! The accept loop: each connection served by hyper's HTTP/1.1 server with a deadline for the
 //! request headers, and a graceful shutdown. `axum::serve` sets no timer, so a client trickling
 //! its headers a byte at a time could hold a connection (and its memory) for ever.
+//!
+//! At most `limits.max_connections` connections are served at once: the loop takes a place
+//! before it accepts, and the connection's task holds it until the connection ends. Past the
+//! limit nothing is accepted, so further connections wait in the kernel's listen backlog (they
+//! cost this process no memory) and are accepted, in order, as places free up. The header
+//! deadline also applies to an idle keep-alive connection waiting for its next request, so idle
+//! clients cannot keep the places for ever.
 
 use std::future::Future;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -13,8 +21,30 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
+use super::metrics::Metrics;
 use super::throttle::ClientAddr;
+
+/// The places for connections (`limits.max_connections`) and where they are counted.
+pub struct ConnectionLimit {
+    places: Arc<Semaphore>,
+    max: usize,
+    metrics: Arc<Metrics>,
+}
+
+impl ConnectionLimit {
+    /// `max` is clamped to 1..=`Semaphore::MAX_PERMITS` (the configuration refuses values
+    /// outside it; a limit set from code must not make the semaphore panic).
+    pub fn new(max: usize, metrics: Arc<Metrics>) -> Self {
+        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        ConnectionLimit {
+            places: Arc::new(Semaphore::new(max)),
+            max,
+            metrics,
+        }
+    }
+}
 
 /// How long to back off after a failed accept (out of file descriptors, typically) before trying
 /// again, instead of spinning on the error.
@@ -37,16 +67,38 @@ fn with_client_addr(
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then waits for the requests in flight.
-/// A connection whose request headers are not complete within `header_timeout` is closed.
+/// A connection whose request headers are not complete within `header_timeout` is closed; at most
+/// `limit`'s number of connections are open at once.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    limit: ConnectionLimit,
     header_timeout: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        // The place is taken before accepting: at the limit the loop stops accepting instead
+        // of accepting and holding connections it will not serve.
+        let place = match limit.places.clone().try_acquire_owned() {
+            Ok(place) => place,
+            Err(_) => {
+                limit.metrics.connection_limit_reached();
+                tracing::debug!(
+                    max_connections = limit.max,
+                    "connection limit reached: not accepting until a connection closes"
+                );
+                tokio::select! {
+                    place = limit.places.clone().acquire_owned() => match place {
+                        Ok(place) => place,
+                        // Never closed; were it, no connection could be served any more.
+                        Err(_) => break,
+                    },
+                    () = &mut shutdown => break,
+                }
+            }
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -66,7 +118,11 @@ pub async fn serve(
                 TowerToHyperService::new(with_client_addr(app.clone(), peer.ip())),
             );
         let connection = graceful.watch(connection);
+        let open = limit.metrics.connection_opened();
         tokio::spawn(async move {
+            // Both released when the connection ends, however it ends.
+            let _place = place;
+            let _open = open;
             // A client that goes away or sends garbage ends only its own connection; hyper has
             // answered what could be answered.
             if let Err(e) = connection.await {
