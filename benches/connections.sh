@@ -5,16 +5,17 @@
 # from /proc/PID/status every 0.1 s during the run; the peak (sampled, and the kernel's VmHWM) is
 # printed. A client answered 503 busy (or whose connection was reset after such an answer) retries
 # after Retry-After, as a well-behaved client would; the counts of first answers, retries and final
-# answers are printed. Then SIMULTANEOUS (1000) clients connect at once, each asking GET /healthz:
-# how many were accepted and answered.
+# answers are printed. Then SIMULTANEOUS (1000) clients connect at once, each asking GET /healthz
+# and then keeping its connection HOLD (2) seconds: how many were accepted and answered, and how
+# soon (past limits.max_connections they wait in the listen backlog for a served one to close).
 #
 #   bash benches/connections.sh
 #   MAX_CONNECTIONS=100000 MAX_BODIES=100000 bash benches/connections.sh   # (almost) no admission
 #   BIN=/path/to/old/qoltanba bash benches/connections.sh                   # another build
 #
 # Settings (environment): CONNECTIONS (400), BODY_BYTES (1048576), CHUNK (65536), PAUSE (0.05),
-# SIMULTANEOUS (1000), PORT (18090), OUT (target/connections), BIN (a `qoltanba` binary instead of
-# building target/release/qoltanba), MAX_CONNECTIONS, MAX_BODIES, BODY_WAIT_MS (the
+# SIMULTANEOUS (1000), HOLD (2), PORT (18090), OUT (target/connections), BIN (a `qoltanba` binary
+# instead of building target/release/qoltanba), MAX_CONNECTIONS, MAX_BODIES, BODY_WAIT_MS (the
 # limits.max_connections, limits.max_concurrent_bodies and limits.body_wait_ms of the server; the
 # defaults when unset). The body: individual-detached.cms with about 0.75 MB of data, base64, so
 # that the server reads, parses and decodes a whole megabyte and hashes the data (the verdict is
@@ -27,6 +28,7 @@ BODY_BYTES=${BODY_BYTES:-1048576}
 CHUNK=${CHUNK:-65536}
 PAUSE=${PAUSE:-0.05}
 SIMULTANEOUS=${SIMULTANEOUS:-1000}
+HOLD=${HOLD:-2}
 PORT=${PORT:-18090}
 OUT=${OUT:-target/connections}
 SAMPLE=fixtures/samples/individual-detached.cms
@@ -186,40 +188,46 @@ PEAK=$(peak_of "$OUT/rss-bodies.log")
 HWM=$(status_kb VmHWM)
 echo "server RSS peak: sampled $(mb "$PEAK"), VmHWM $(mb "$HWM") (at rest before: $(mb "$BASE"))"
 
-echo "== ${SIMULTANEOUS} connections at once, each GET /healthz (Connection: close)"
+echo "== ${SIMULTANEOUS} connections at once, each GET /healthz then holding its connection ${HOLD} s"
 reset_peak
 start_sampler "$OUT/rss-connects.log"
-python3 - "$PORT" "$SIMULTANEOUS" <<'PY'
+python3 - "$PORT" "$SIMULTANEOUS" "$HOLD" <<'PY'
 import asyncio, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
+port, n, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 
-async def one(go):
+async def one(go, t0):
     await go.wait()
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
     except (ConnectionError, OSError, asyncio.TimeoutError):
-        return "not connected"
+        return "not connected within 10 s", None
     try:
-        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         await writer.drain()
         line = await asyncio.wait_for(reader.readline(), 30)
-        return "answered" if line.startswith(b"HTTP/1.1 200") else "other: " + line.decode(errors="replace").strip()
-    except (ConnectionError, OSError, asyncio.TimeoutError) as e:
-        return "connected, not answered"
+        took = time.monotonic() - t0
+        if not line.startswith(b"HTTP/1.1 200"):
+            return "other: " + line.decode(errors="replace").strip(), None
+        await asyncio.sleep(hold)  # a keep-alive client that stays connected a while
+        return "answered", took
+    except (ConnectionError, OSError, asyncio.TimeoutError):
+        return "connected, not answered within 30 s", None
     finally:
         writer.close()
 
 async def main():
     go = asyncio.Event()
-    tasks = [asyncio.ensure_future(one(go)) for _ in range(n)]
+    t0 = time.monotonic() + 0.2
+    tasks = [asyncio.ensure_future(one(go, t0)) for _ in range(n)]
     await asyncio.sleep(0.2)
-    t0 = time.monotonic()
     go.set()
     results = await asyncio.gather(*tasks)
     counts = {}
-    for r in results:
+    for r, _ in results:
         counts[r] = counts.get(r, 0) + 1
-    print(f"{n} at once: {counts} in {time.monotonic() - t0:.1f} s")
+    took = sorted(t for _, t in results if t is not None)
+    p = lambda q: took[min(len(took) - 1, int(q * len(took)))] if took else float("nan")
+    print(f"{n} at once: {counts}; time to the answer p50 {p(0.5):.2f} s, p90 {p(0.9):.2f} s, max {p(1.0):.2f} s")
 
 asyncio.run(main())
 PY

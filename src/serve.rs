@@ -290,12 +290,10 @@ pub async fn start(
     );
     let app = http::router(state.clone(), options);
 
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| ServeError::Bind {
-            addr,
-            why: e.to_string(),
-        })?;
+    let listener = http::listen::bind(addr).map_err(|e| ServeError::Bind {
+        addr,
+        why: e.to_string(),
+    })?;
     let addr = listener.local_addr().map_err(|e| ServeError::Bind {
         addr,
         why: e.to_string(),

@@ -137,6 +137,62 @@ async fn connections_past_the_limit_wait_until_one_closes() {
     server.shutdown().await.unwrap();
 }
 
+/// A burst of connects past the limit completes its handshakes in the listen backlog (1024, not
+/// tokio's default 128, which drops the handshakes past it until the client retransmits a second
+/// later), and every one is served as places free up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_past_the_limit_waits_in_the_backlog_and_is_served() {
+    const BURST: usize = 400;
+    let mut config = demo_config();
+    config.limits.max_connections = 2;
+    let server = start(config).await;
+    // Both places held by idle clients while the burst connects.
+    let mut holders = Vec::new();
+    for _ in 0..2 {
+        let mut socket = TcpStream::connect(addr(&server)).await.expect("connect");
+        assert!(health_on(&mut socket, Duration::from_secs(5))
+            .await
+            .is_some());
+        holders.push(socket);
+    }
+    let connects: Vec<_> = (0..BURST)
+        .map(|_| {
+            let addr = addr(&server);
+            tokio::spawn(async move {
+                tokio::time::timeout(Duration::from_millis(800), TcpStream::connect(addr))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            })
+        })
+        .collect();
+    let mut burst = Vec::new();
+    for connect in connects {
+        burst.push(
+            connect.await.unwrap().expect(
+                "a connect past the limit completes in the backlog, without a retransmission",
+            ),
+        );
+    }
+    // Every one asks (its request waits in its socket), then the holders leave: the burst is
+    // served in the order the kernel queued it, each answer closing its connection and freeing
+    // the place for the next.
+    for socket in burst.iter_mut() {
+        socket
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("send");
+    }
+    drop(holders);
+    for (i, socket) in burst.iter_mut().enumerate() {
+        let answer = read_answer(socket, Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("connection {i} of the burst is served"));
+        assert!(answer.starts_with("HTTP/1.1 200"), "{i}: {answer}");
+    }
+    server.shutdown().await.unwrap();
+}
+
 /// An idle keep-alive connection does not keep its place for ever: the header deadline
 /// (`limits.request_timeout_ms`) closes it, and the connection waiting behind it is served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

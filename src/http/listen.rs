@@ -10,7 +10,7 @@
 //! clients cannot keep the places for ever.
 
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 
 use super::metrics::Metrics;
@@ -49,6 +49,32 @@ impl ConnectionLimit {
 /// How long to back off after a failed accept (out of file descriptors, typically) before trying
 /// again, instead of spinning on the error.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Connections the kernel completes and queues while the service is not accepting (at
+/// `limits.max_connections`, or between two accepts under a burst); the kernel caps it at
+/// `net.core.somaxconn`. tokio's `TcpListener::bind` asks for 128 only: a burst of a thousand
+/// connects overflowed it, and the connects whose handshake was dropped waited for the client's
+/// SYN retransmission (1 s, then 3 s, 7 s…) or gave up.
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// Binds `addr` with [`LISTEN_BACKLOG`] (and SO_REUSEADDR, as `TcpListener::bind` sets it on
+/// Unix, so that a restarted service can bind while old connections linger in TIME_WAIT).
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// Largest read buffer of a connection (hyper's default is about 400 KiB). A body is read into
+/// its own buffer as it arrives, so a larger read buffer saves few system calls but costs its
+/// size for every body being read. It also bounds the request headers (431 once the buffer is
+/// full before they end: at 64 KiB to a read's worth more), far above what clients send.
+const READ_BUFFER_MAX: usize = 64 * 1024;
 
 /// `app` with every request of one connection marked with the connection's peer address.
 fn with_client_addr(
@@ -113,6 +139,7 @@ pub async fn serve(
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_timeout)
+            .max_buf_size(READ_BUFFER_MAX)
             .serve_connection(
                 TokioIo::new(stream),
                 TowerToHyperService::new(with_client_addr(app.clone(), peer.ip())),
