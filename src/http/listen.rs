@@ -52,9 +52,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Connections the kernel completes and queues while the service is not accepting (at
 /// `limits.max_connections`, or between two accepts under a burst); the kernel caps it at
-/// `net.core.somaxconn`. tokio's `TcpListener::bind` asks for 128 only: a burst of a thousand
-/// connects overflowed it, and the connects whose handshake was dropped waited for the client's
-/// SYN retransmission (1 s, then 3 s, 7 s…) or gave up.
+/// `net.core.somaxconn`. tokio's `TcpListener::bind` asks for 128 only: past the connection limit
+/// the kernel then drops the handshakes of a burst beyond 128, and those clients wait for their
+/// SYN retransmission (1 s, then 3 s, 7 s…) or give up (tests/connection_limits.rs).
 pub const LISTEN_BACKLOG: u32 = 1024;
 
 /// Binds `addr` with [`LISTEN_BACKLOG`] (and SO_REUSEADDR, as `TcpListener::bind` sets it on
