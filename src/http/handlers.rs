@@ -774,6 +774,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         text.push_str(&ocsp.render_metrics());
     }
     text.push_str(&state.throttle.render_metrics());
+    text.push_str(&super::process_metrics::render());
     (
         StatusCode::OK,
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
