@@ -858,6 +858,8 @@ async fn health_readiness_metrics_and_openapi() {
         .unwrap()
         .starts_with("text/plain"));
     let m = a.text;
+    let rsa = issuer_label("pki/nca-rsa.pem");
+    let root = issuer_label("pki/root.pem");
     for needle in [
         "qoltanba_http_requests_total{route=\"/v1/verify\",code=\"200\",outcome=\"valid\",reason=\"\"} 1",
         "qoltanba_http_requests_total{route=\"/v1/verify\",code=\"200\",outcome=\"invalid\",reason=\"cert_revoked\"} 1",
@@ -865,9 +867,10 @@ async fn health_readiness_metrics_and_openapi() {
         "qoltanba_http_request_duration_seconds_count{route=\"/v1/verify\"} 3",
         "qoltanba_http_request_duration_seconds_bucket{route=\"/v1/verify\",le=\"+Inf\"} 3",
         "# TYPE qoltanba_http_request_duration_seconds histogram",
-        "qoltanba_crl_entries{issuer=\"CN=ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) ТЕСТ, C=KZ\",kind=\"full\"} 2",
-        "qoltanba_crl_entries{issuer=\"CN=ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) ТЕСТ, C=KZ\",kind=\"delta\"} 2",
-        "qoltanba_crl_current{issuer=\"CN=ҚР ҰКО ТЕСТ ТҮБІР, C=KZ, O=qoltanba test PKI\"} 1",
+        &format!("qoltanba_crl_entries{{issuer=\"{rsa}\",kind=\"full\"}} 2"),
+        &format!("qoltanba_crl_entries{{issuer=\"{rsa}\",kind=\"delta\"}} 2"),
+        &format!("qoltanba_crl_current{{issuer=\"{root}\"}} 1"),
+        &format!("qoltanba_crl_issuer_info{{issuer=\"{rsa}\",name=\"CN=ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) ТЕСТ, C=KZ\"}} 1"),
         "qoltanba_crl_age_seconds{issuer=",
         "qoltanba_crl_next_update_seconds{issuer=",
         "# TYPE qoltanba_crl_refresh_failures_total counter",

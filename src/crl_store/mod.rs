@@ -241,6 +241,9 @@ pub struct StoreStats {
 #[derive(Debug, Clone)]
 pub struct IssuerStatus {
     pub issuer: String,
+    /// A short, stable name of the CA for metric labels: the first 8 bytes of the SHA-256 of
+    /// its public key, in hex (`qoltanba_crl_issuer_info` maps it to `issuer`).
+    pub key_id: String,
     /// The newest complete CRL held, if any.
     pub number: Option<String>,
     pub this_update: Option<OffsetDateTime>,
@@ -634,6 +637,7 @@ impl CrlStore {
             let full_current = crls.iter().any(|c| !c.is_delta() && !lapsed(c));
             out.push(IssuerStatus {
                 issuer: ca.subject.to_string(),
+                key_id: hex::encode(&ca.spki_sha256[..8]),
                 number: full.and_then(|c| c.number_string()),
                 this_update: full.map(|c| c.this_update),
                 next_update: full.and_then(|c| c.next_update),

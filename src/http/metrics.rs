@@ -264,12 +264,26 @@ impl Metrics {
             self.bodies_refused.load(Ordering::Relaxed)
         );
 
+        header(
+            &mut out,
+            "qoltanba_crl_issuer_info",
+            "gauge",
+            "Always 1: the configured CA (subject name) behind each issuer label, the first 8 bytes of the SHA-256 of its key.",
+        );
+        for s in issuers {
+            let _ = writeln!(
+                out,
+                "qoltanba_crl_issuer_info{{issuer=\"{}\",name=\"{}\"}} 1",
+                s.key_id,
+                escape(&s.issuer)
+            );
+        }
         header(&mut out, "qoltanba_crl_current", "gauge", "1 when a complete CRL whose nextUpdate is in the future, and no lapsed delta CRL above it, is held for the configured CA.");
         for s in issuers {
             let _ = writeln!(
                 out,
                 "qoltanba_crl_current{{issuer=\"{}\"}} {}",
-                escape(&s.issuer),
+                s.key_id,
                 u8::from(s.current)
             );
         }
@@ -284,7 +298,7 @@ impl Metrics {
                 let _ = writeln!(
                     out,
                     "qoltanba_crl_age_seconds{{issuer=\"{}\"}} {}",
-                    escape(&s.issuer),
+                    s.key_id,
                     (now - t).whole_seconds()
                 );
             }
@@ -300,7 +314,7 @@ impl Metrics {
                 let _ = writeln!(
                     out,
                     "qoltanba_crl_next_update_seconds{{issuer=\"{}\"}} {}",
-                    escape(&s.issuer),
+                    s.key_id,
                     (t - now).whole_seconds()
                 );
             }
@@ -316,7 +330,7 @@ impl Metrics {
                 let _ = writeln!(
                     out,
                     "qoltanba_crl_delta_next_update_seconds{{issuer=\"{}\"}} {}",
-                    escape(&s.issuer),
+                    s.key_id,
                     (t - now).whole_seconds()
                 );
             }
@@ -332,15 +346,14 @@ impl Metrics {
                 let _ = writeln!(
                     out,
                     "qoltanba_crl_entries{{issuer=\"{}\",kind=\"full\"}} {}",
-                    escape(&s.issuer),
-                    s.entries
+                    s.key_id, s.entries
                 );
             }
             if let Some(n) = s.delta_entries {
                 let _ = writeln!(
                     out,
                     "qoltanba_crl_entries{{issuer=\"{}\",kind=\"delta\"}} {n}",
-                    escape(&s.issuer)
+                    s.key_id
                 );
             }
         }
@@ -354,7 +367,7 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "qoltanba_crl_refresh_failures_total{{source=\"{}\",reason=\"{reason}\"}} {n}",
-                escape(source)
+                escape(&short_source(source))
             );
         }
         header(
@@ -543,9 +556,49 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// A CRL source as a metric label: the host and last path segment of a URL (never its
+/// credentials, query or fragment, which may hold tokens), the file name of a file.
+fn short_source(id: &str) -> String {
+    let id = ["freshest:", "url:", "file:", "bytes:"]
+        .iter()
+        .fold(id, |id, prefix| id.strip_prefix(prefix).unwrap_or(id));
+    if let Some((_, rest)) = id.split_once("://") {
+        let host = crate::ocsp::client::responder_label(id);
+        let path = rest.split(['?', '#']).next().unwrap_or("");
+        return match path
+            .split_once('/')
+            .map(|(_, p)| p.rsplit('/').next().unwrap_or(""))
+        {
+            Some(name) if !name.is_empty() => format!("{host}/{name}"),
+            _ => host,
+        };
+    }
+    std::path::Path::new(id)
+        .file_name()
+        .map_or_else(|| id.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_short() {
+        assert_eq!(
+            short_source("url:https://user:pw@crl.pki.gov.kz/crl/nca_gost_2022.crl?token=1"),
+            "crl.pki.gov.kz/nca_gost_2022.crl"
+        );
+        assert_eq!(
+            short_source("freshest:http://crl.pki.gov.kz/d.crl"),
+            "crl.pki.gov.kz/d.crl"
+        );
+        assert_eq!(short_source("url:http://crl.pki.gov.kz"), "crl.pki.gov.kz");
+        assert_eq!(short_source("file:/etc/qoltanba/crl/nca.crl"), "nca.crl");
+        assert_eq!(
+            short_source("bytes:demo:all-current.pem"),
+            "demo:all-current.pem"
+        );
+    }
 
     #[test]
     fn counts_buckets_and_escapes() {
@@ -558,6 +611,7 @@ mod tests {
         m.observe("/v1/verify", 200, &valid, Duration::from_millis(30));
         let issuers = vec![IssuerStatus {
             issuer: "CN=\"A\"".into(),
+            key_id: "0011223344556677".into(),
             number: Some("1".into()),
             this_update: Some(OffsetDateTime::UNIX_EPOCH),
             next_update: None,
@@ -572,16 +626,22 @@ mod tests {
         assert!(text.contains("le=\"0.001\"} 1"), "{text}");
         assert!(text.contains("le=\"0.05\"} 2"), "{text}");
         assert!(
-            text.contains("qoltanba_crl_entries{issuer=\"CN=\\\"A\\\"\",kind=\"full\"} 7"),
+            text.contains("qoltanba_crl_entries{issuer=\"0011223344556677\",kind=\"full\"} 7"),
             "{text}"
         );
         assert!(text.contains("kind=\"delta\"} 2"), "{text}");
         assert!(
-            text.contains("qoltanba_crl_delta_next_update_seconds{issuer=\"CN=\\\"A\\\"\"} -5"),
+            text.contains("qoltanba_crl_delta_next_update_seconds{issuer=\"0011223344556677\"} -5"),
             "{text}"
         );
         assert!(
-            text.contains("qoltanba_crl_current{issuer=\"CN=\\\"A\\\"\"} 0"),
+            text.contains("qoltanba_crl_current{issuer=\"0011223344556677\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "qoltanba_crl_issuer_info{issuer=\"0011223344556677\",name=\"CN=\\\"A\\\"\"} 1"
+            ),
             "{text}"
         );
     }

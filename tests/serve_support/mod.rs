@@ -30,6 +30,14 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The metric label of a configured CA (`issuer` in `qoltanba_crl_*`): the first 8 bytes of the
+/// SHA-256 of its key, in hex, for the certificate at `rel` (DER or PEM).
+pub fn issuer_label(rel: &str) -> String {
+    let certs = qoltanba_core::input::certificates_from_bytes(&read(rel), &Default::default())
+        .expect("a certificate");
+    hex::encode(&certs[0].spki_sha256[..8])
+}
+
 pub fn read(rel: &str) -> Vec<u8> {
     std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
 }
