@@ -156,6 +156,8 @@ pub struct RunningServer {
     refresher: tokio::task::JoinHandle<()>,
     /// Probes the OCSP responders for readiness (policies `ocsp` and `both`).
     prober: Option<tokio::task::JoinHandle<()>>,
+    /// Checks the archive's chain on a schedule.
+    chain_checker: tokio::task::JoinHandle<()>,
     initial_refresh: RefreshReport,
 }
 
@@ -184,6 +186,7 @@ impl RunningServer {
     /// Stops accepting connections, lets requests in flight finish, stops the refresh loop.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
         self.refresher.abort();
+        self.chain_checker.abort();
         if let Some(prober) = &self.prober {
             prober.abort();
         }
@@ -248,6 +251,15 @@ pub async fn start(
         backend = archive.backend().name(),
         "archive open"
     );
+    // From the last checkpoint: a big archive starts fast. A broken chain does not stop the
+    // service (auditors must still read it); it refuses appends and says so in /readyz.
+    archive
+        .verify_chain()
+        .await
+        .map_err(|e| ServeError::Archive(e.to_string()))?;
+    let chain_checker = archive.spawn_chain_checker(std::time::Duration::from_secs(
+        config.archive.chain_check_seconds.max(1),
+    ));
     let tsa = (!config.timestamp.url.is_empty()).then(|| {
         let mut tsa = crate::timestamp::TsaClient::new(config.timestamp.url.clone());
         tsa.timeout = std::time::Duration::from_millis(config.timestamp.timeout_ms);
@@ -276,6 +288,14 @@ pub async fn start(
     )
     .await
     .map_err(|e| ServeError::Archive(e.to_string()))?;
+    match workflow
+        .resume_unfinished(time::OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(applications = n, "unfinished submissions taken up again"),
+        Err(e) => tracing::error!(error = %e, "unfinished submissions could not be taken up"),
+    }
     let state = Arc::new(
         AppState::new(store.clone(), limits)
             .with_id_policy(config.trust.id_policy())
@@ -316,6 +336,7 @@ pub async fn start(
         shutdown: Some(tx),
         server,
         refresher,
+        chain_checker,
         prober,
         initial_refresh,
     })

@@ -29,6 +29,8 @@ pub enum ChainProblem {
     Evidence { sha256: String, detail: String },
     /// The last record is not the head the auditor noted.
     Head { detail: String },
+    /// An application or a step of its history was altered, removed or reordered.
+    History { detail: String },
 }
 
 impl ChainProblem {
@@ -37,7 +39,9 @@ impl ChainProblem {
         match self {
             ChainProblem::Altered { id, .. } | ChainProblem::BrokenLink { id, .. } => Some(*id),
             ChainProblem::Missing { from_id, .. } => Some(*from_id),
-            ChainProblem::Evidence { .. } | ChainProblem::Head { .. } => None,
+            ChainProblem::Evidence { .. }
+            | ChainProblem::Head { .. }
+            | ChainProblem::History { .. } => None,
         }
     }
 }
@@ -57,6 +61,7 @@ impl std::fmt::Display for ChainProblem {
             }
             ChainProblem::Evidence { sha256, detail } => write!(f, "evidence {sha256}: {detail}"),
             ChainProblem::Head { detail } => f.write_str(detail),
+            ChainProblem::History { detail } => write!(f, "application history: {detail}"),
         }
     }
 }
@@ -67,6 +72,8 @@ pub struct LogCheckReport {
     pub evidence: u64,
     pub head_id: Option<i64>,
     pub head_hash: Option<String>,
+    /// The applications and their history (absent from an archive without them).
+    pub history: Option<crate::workflow::store::HistoryCheck>,
     /// The first problem in chain order; `None` when the whole archive is intact.
     pub problem: Option<ChainProblem>,
 }
@@ -77,22 +84,41 @@ impl LogCheckReport {
     }
 }
 
-/// Walks the chain. `expect_head` is an `ID:HASH` an auditor noted earlier.
-pub async fn check(
-    archive: &Archive,
-    expect_head: Option<(i64, String)>,
-) -> Result<LogCheckReport, ArchiveError> {
-    let mut report = LogCheckReport {
-        records: 0,
-        evidence: 0,
-        head_id: None,
-        head_hash: None,
-        problem: None,
-    };
+/// What a walk along the chain found.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    pub records: u64,
+    pub head_id: Option<i64>,
+    pub head_hash: Option<String>,
+    pub problem: Option<ChainProblem>,
+    /// Each cited certificate or CRL and the first record that cites it.
+    pub referenced: BTreeMap<String, i64>,
+}
+
+/// Walks the chain from `from` (a checkpoint: a record id and the hash it had when the chain up
+/// to it was last found intact; the record must still have that hash) or from the start.
+pub async fn walk(archive: &Archive, from: Option<(i64, String)>) -> Result<Walk, ArchiveError> {
+    let mut report = Walk::default();
     let mut previous: Option<(i64, String)> = None;
-    // Distinct evidence is small (certificates and CRLs), however many documents cite it.
-    let mut referenced: BTreeMap<String, i64> = BTreeMap::new();
     let mut after = 0i64;
+    if let Some((id, hash)) = from {
+        let holds = archive
+            .get(id)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|d| d.record_hash == hash && d.fields.record_hash() == hash);
+        if !holds {
+            report.problem = Some(ChainProblem::Head {
+                detail: format!(
+                    "the checkpoint {id}:{hash} is no longer in the chain: record {id} was altered, replaced or removed"
+                ),
+            });
+            return Ok(report);
+        }
+        previous = Some((id, hash));
+        after = id;
+    }
     'walk: loop {
         let page = archive.raw_page(after, PAGE).await?;
         let Some((last, _)) = page.last() else { break };
@@ -114,6 +140,13 @@ pub async fn check(
                     break 'walk;
                 }
             };
+            if document.fields.received_unix != document.fields.received_at.unix_timestamp() {
+                report.problem = Some(ChainProblem::Altered {
+                    id,
+                    detail: "its receipt time as queried (received_unix) differs from its receipt time (received_at)".into(),
+                });
+                break 'walk;
+            }
             let recomputed = document.fields.record_hash();
             if recomputed != document.record_hash {
                 report.problem = Some(ChainProblem::Altered {
@@ -134,7 +167,7 @@ pub async fn check(
                 break 'walk;
             }
             for r in &document.fields.evidence {
-                referenced.entry(r.sha256_hex()).or_insert(id);
+                report.referenced.entry(r.sha256_hex()).or_insert(id);
             }
             previous = Some((id, document.record_hash));
         }
@@ -143,9 +176,27 @@ pub async fn check(
         report.head_id = Some(*id);
         report.head_hash = Some(hash.clone());
     }
+    Ok(report)
+}
+
+/// Walks the chain. `expect_head` is an `ID:HASH` an auditor noted earlier.
+pub async fn check(
+    archive: &Archive,
+    expect_head: Option<(i64, String)>,
+) -> Result<LogCheckReport, ArchiveError> {
+    let walked = walk(archive, None).await?;
+    let mut referenced = walked.referenced;
+    let mut report = LogCheckReport {
+        records: walked.records,
+        evidence: 0,
+        head_id: walked.head_id,
+        head_hash: walked.head_hash,
+        history: None,
+        problem: walked.problem,
+    };
     if report.problem.is_none() {
         if let Some((id, hash)) = expect_head {
-            let holds = previous.as_ref().is_some_and(|(pid, _)| *pid >= id)
+            let holds = report.head_id.is_some_and(|pid| pid >= id)
                 && archive
                     .get(id)
                     .await?
@@ -166,6 +217,12 @@ pub async fn check(
                 sha256,
                 detail: format!("cited by record {id} but gone from the archive"),
             });
+        }
+    }
+    if report.problem.is_none() {
+        report.history = crate::workflow::store::check_history(archive).await?;
+        if let Some(detail) = report.history.as_ref().and_then(|h| h.problem.clone()) {
+            report.problem = Some(ChainProblem::History { detail });
         }
     }
     Ok(report)

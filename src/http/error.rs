@@ -138,6 +138,14 @@ impl From<crate::archive::ArchiveError> for ApiError {
     fn from(e: crate::archive::ArchiveError) -> Self {
         // The cause goes to the log; the caller learns that nothing was stored or read.
         tracing::error!(error = %e, "archive");
+        if let crate::archive::ArchiveError::Broken(_) = &e {
+            return ApiError::Other {
+                http: StatusCode::SERVICE_UNAVAILABLE,
+                status: "unavailable",
+                reason: "archive_broken",
+                message: e.to_string(),
+            };
+        }
         ApiError::Archive(match e {
             crate::archive::ArchiveError::Closed => "it is shutting down".into(),
             _ => "the database did not answer; retry later".into(),

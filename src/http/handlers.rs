@@ -596,12 +596,24 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             delta_next_update: s.delta_next_update.map(rfc3339),
         })
         .collect();
-    let ready = missing.is_empty() && ocsp.as_ref().is_none_or(|o| o.ready);
+    let chain_problem = state.archive.as_ref().and_then(|a| a.chain().problem());
+    let ready =
+        missing.is_empty() && ocsp.as_ref().is_none_or(|o| o.ready) && chain_problem.is_none();
     let mut body = serde_json::json!({
         "status": if ready { "ready" } else { "not_ready" },
         "missing": missing,
         "issuers": issuers,
     });
+    if state.archive.is_some() {
+        body["archive"] = match &chain_problem {
+            None => serde_json::json!({"chain_intact": true}),
+            Some(problem) => serde_json::json!({
+                "chain_intact": false,
+                "reason": "archive_broken",
+                "problem": problem,
+            }),
+        };
+    }
     if let Some(ocsp) = ocsp {
         body["policy"] = serde_json::json!(ocsp.policy);
         body["ocsp"] = serde_json::json!(ocsp);
@@ -624,6 +636,16 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         text.push_str(&ocsp.render_metrics());
     }
     text.push_str(&state.throttle.render_metrics());
+    if let Some(archive) = &state.archive {
+        text.push_str(
+            "# HELP qoltanba_archive_chain_intact 1 while the archive's hash chain held at its last check, 0 once it broke (appends are refused).\n\
+             # TYPE qoltanba_archive_chain_intact gauge\n",
+        );
+        text.push_str(&format!(
+            "qoltanba_archive_chain_intact {}\n",
+            u8::from(archive.chain().intact())
+        ));
+    }
     (
         StatusCode::OK,
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

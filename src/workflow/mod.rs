@@ -15,6 +15,15 @@ pub mod store;
 
 pub use settings::{WorkflowConfig, KAZAKHSTAN_HOLIDAYS};
 
+/// Failure injection for the crash tests; only in debug builds.
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+pub mod test_hooks {
+    /// The next submissions stop right after their first step is written, as a crash there would.
+    pub static FAIL_AFTER_CREATE: std::sync::atomic::AtomicBool =
+        std::sync::atomic::AtomicBool::new(false);
+}
+
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -309,6 +318,12 @@ impl Workflow {
             service.term().describe()
         ));
         let app_id = self.store.create(&row, &first).await?;
+        #[cfg(debug_assertions)]
+        if test_hooks::FAIL_AFTER_CREATE.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(WorkflowError::Internal(
+                "test hook: the submission stops after its first step".into(),
+            ));
+        }
         let loaded = Loaded {
             number: number_of(app_id, now),
             row: ApplicationRow { id: app_id, ..row },
@@ -487,17 +502,95 @@ impl Workflow {
             .await?
             .iter()
             .any(|e| e.outcome.document_id == document_id);
-        if !owned {
-            return Err(WorkflowError::NotFound(format!(
+        let not_found = || {
+            WorkflowError::NotFound(format!(
                 "document {document_id} in the cabinet of {applicant_id}"
-            )));
+            ))
+        };
+        if !owned {
+            return Err(not_found());
+        }
+        // The history says the document is the applicant's; the history itself must hold: exactly
+        // one application names it as its result, that application is the applicant's, and its
+        // row and steps still match their hashes.
+        let owners = self.store.result_owners(document_id).await?;
+        let [owner] = owners[..] else {
+            tracing::error!(
+                document_id,
+                applications = ?owners,
+                "cabinet: a result is named by more than one application; the history was tampered with, nothing is served"
+            );
+            return Err(not_found());
+        };
+        let row = self.store.get(owner).await?.ok_or_else(not_found)?;
+        if row.applicant_id
+            != IdNumber::parse(applicant_id)
+                .map(|i| i.as_string())
+                .unwrap_or_default()
+        {
+            return Err(not_found());
+        }
+        if let Some(problem) = self.store.application_intact(owner).await? {
+            tracing::error!(document_id, %problem, "cabinet: the application's history does not match its hashes; nothing is served");
+            return Err(not_found());
         }
         let stored = self
             .archive
             .get(document_id)
             .await?
-            .ok_or_else(|| WorkflowError::NotFound(format!("document {document_id}")))?;
+            .filter(|d| d.fields.kind == DocumentKind::Result)
+            .ok_or_else(not_found)?;
         Ok(stored.fields.signature)
+    }
+
+    /// Takes up the applications a stop left `submitted` (their first step recorded, the signing
+    /// condition never): each gets a `submission`/`resumed` step in its history and goes on from
+    /// the signing condition, judged at its submission time as it would have been. Returns how
+    /// many were taken up.
+    pub async fn resume_unfinished(&self, now: OffsetDateTime) -> Result<usize, WorkflowError> {
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let mut resumed = 0;
+        for id in self.store.unfinished().await? {
+            let Some(row) = self.store.get(id).await? else {
+                continue;
+            };
+            let number = number_of(id, row.submitted_at);
+            let _turn = self.transitions.lock().await;
+            let mut app = self.load(&number).await?;
+            if app.status() != Status::Submitted
+                || app.events.iter().any(|e| e.step == Step::SigningCondition)
+            {
+                continue;
+            }
+            let judged = self.judge(&app.row, now).await?;
+            self.record(
+                &mut app,
+                [Event::new(Step::Submission, Status::Submitted, now)
+                    .code("resumed")
+                    .detail("the service stopped before the submission's steps were all recorded; taken up again at restart")],
+            )
+            .await?;
+            match judged {
+                Ok(document) => self.signing_condition(app, document, now).await?,
+                Err(usage) => {
+                    let check = Event::new(Step::SigningCondition, Status::Submitted, now)
+                        .code(usage.reason.as_str())
+                        .detail(usage.message.clone());
+                    self.refuse(
+                        app,
+                        vec![check],
+                        RefusalCode::EdsNotConfirmed,
+                        Some(usage.reason.as_str().to_owned()),
+                        None,
+                        now,
+                    )
+                    .await?
+                }
+            }
+            tracing::warn!(application = %number, "an unfinished submission was taken up again");
+            resumed += 1;
+        }
+        Ok(resumed)
     }
 
     async fn load(&self, number: &str) -> Result<Loaded, WorkflowError> {
