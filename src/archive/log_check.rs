@@ -102,12 +102,17 @@ pub async fn walk(archive: &Archive, from: Option<(i64, String)>) -> Result<Walk
     let mut previous: Option<(i64, String)> = None;
     let mut after = 0i64;
     if let Some((id, hash)) = from {
+        // A record that cannot be read is as much a break as an altered one; a database that
+        // does not answer is not (the error goes to the caller).
         let holds = archive
-            .get(id)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|d| d.record_hash == hash && d.fields.record_hash() == hash);
+            .raw_page(id - 1, 1)
+            .await?
+            .first()
+            .is_some_and(|(found, d)| {
+                *found == id
+                    && d.as_ref()
+                        .is_ok_and(|d| d.record_hash == hash && d.fields.record_hash() == hash)
+            });
         if !holds {
             report.problem = Some(ChainProblem::Head {
                 detail: format!(

@@ -299,7 +299,16 @@ impl Archive {
         .map(|r| Ok::<_, sqlx::Error>((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
         .transpose()?;
         let started = std::time::Instant::now();
-        let walk = log_check::walk(self, checkpoint.clone()).await?;
+        let mut walk = log_check::walk(self, checkpoint.clone()).await?;
+        if walk.problem.is_none() {
+            // The applications and their history: a chain of their own, walked whole (it is a
+            // few rows per application; the documents are the bulk).
+            if let Some(history) = crate::workflow::store::check_history(self).await? {
+                walk.problem = history
+                    .problem
+                    .map(|detail| log_check::ChainProblem::History { detail });
+            }
+        }
         match &walk.problem {
             Some(problem) => {
                 tracing::error!(
@@ -312,6 +321,8 @@ impl Archive {
                 self.chain.set(None);
                 if let (Some(id), Some(hash)) = (walk.head_id, &walk.head_hash) {
                     if checkpoint.as_ref().is_none_or(|(c, _)| *c < id) {
+                        // A write like any other: through the write turn.
+                        let mut write = self.begin_write().await?;
                         sqlx::query(
                             "INSERT INTO archive_checkpoints (head_id, head_hash, checked_at) \
                              VALUES ($1, $2, $3) ON CONFLICT (head_id) DO NOTHING",
@@ -319,8 +330,9 @@ impl Archive {
                         .bind(id)
                         .bind(hash.clone())
                         .bind(qoltanba_core::rfc3339(OffsetDateTime::now_utc()))
-                        .execute(&self.pool)
+                        .execute(&mut *write.tx)
                         .await?;
+                        write.tx.commit().await?;
                     }
                 }
                 tracing::info!(

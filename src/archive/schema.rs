@@ -93,6 +93,12 @@ pub(crate) const ARCHIVE: &[Migration] = &[
                 head_hash TEXT NOT NULL,
                 checked_at TEXT NOT NULL
             )",
+            // A checkpoint only ever moves forward: rewriting one would let a start check begin
+            // after a rewritten stretch of the chain.
+            "CREATE TRIGGER archive_checkpoints_no_update BEFORE UPDATE ON archive_checkpoints
+                BEGIN SELECT RAISE(ABORT, 'the archive is append-only'); END",
+            "CREATE TRIGGER archive_checkpoints_no_delete BEFORE DELETE ON archive_checkpoints
+                BEGIN SELECT RAISE(ABORT, 'the archive is append-only'); END",
         ],
         postgres: &[
             "ALTER TABLE documents ADD COLUMN hash_version BIGINT NOT NULL DEFAULT 1",
@@ -101,6 +107,8 @@ pub(crate) const ARCHIVE: &[Migration] = &[
                 head_hash TEXT NOT NULL,
                 checked_at TEXT NOT NULL
             )",
+            "CREATE TRIGGER archive_checkpoints_append_only BEFORE UPDATE OR DELETE ON archive_checkpoints
+                FOR EACH ROW EXECUTE FUNCTION archive_append_only()",
         ],
     },
 ];

@@ -596,11 +596,17 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             delta_next_update: s.delta_next_update.map(rfc3339),
         })
         .collect();
+    // A broken chain leaves the node ready (200): it still verifies, and auditors must still
+    // read the archive through it; the status says `read_only` and the archive why.
     let chain_problem = state.archive.as_ref().and_then(|a| a.chain().problem());
-    let ready =
-        missing.is_empty() && ocsp.as_ref().is_none_or(|o| o.ready) && chain_problem.is_none();
+    let ready = missing.is_empty() && ocsp.as_ref().is_none_or(|o| o.ready);
+    let status = match (ready, &chain_problem) {
+        (false, _) => "not_ready",
+        (true, Some(_)) => "read_only",
+        (true, None) => "ready",
+    };
     let mut body = serde_json::json!({
-        "status": if ready { "ready" } else { "not_ready" },
+        "status": status,
         "missing": missing,
         "issuers": issuers,
     });
@@ -619,7 +625,7 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
         body["ocsp"] = serde_json::json!(ocsp);
     }
     if ready {
-        json_response(StatusCode::OK, &body, "ready")
+        json_response(StatusCode::OK, &body, status)
     } else {
         json_response(StatusCode::SERVICE_UNAVAILABLE, &body, "not_ready")
     }
