@@ -19,9 +19,10 @@ pub use settings::{WorkflowConfig, KAZAKHSTAN_HOLIDAYS};
 #[cfg(debug_assertions)]
 #[doc(hidden)]
 pub mod test_hooks {
-    /// The next submissions stop right after their first step is written, as a crash there would.
-    pub static FAIL_AFTER_CREATE: std::sync::atomic::AtomicBool =
-        std::sync::atomic::AtomicBool::new(false);
+    /// Submissions of this applicant (IIN/BIN) stop right after their first step is written, as
+    /// a crash there would leave them. By applicant, so that tests running beside one another
+    /// in the same process are not stopped too.
+    pub static FAIL_AFTER_CREATE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 }
 
 use std::sync::Arc;
@@ -104,6 +105,20 @@ pub struct Submission {
     /// The request's content, when the signature is detached.
     pub content: Option<Vec<u8>>,
     pub payment_reference: Option<String>,
+    /// The name of the portal token that submits: only that portal reads the application back.
+    pub portal: Option<String>,
+}
+
+/// Who reads an application, by the token they present.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    /// A portal token, by its configured name: reads what it submitted.
+    Portal(&'a str),
+    /// An officer (by id): reads the applications to the services of the officer's provider.
+    Officer(&'a str),
+    /// An auditor token, by its name: reads everything, and every read is logged as an audit
+    /// access.
+    Auditor(&'a str),
 }
 
 /// A payment record posted by the payment gateway.
@@ -152,6 +167,12 @@ fn id_of(number: &str) -> Option<i64> {
         return None;
     }
     id.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+/// Whether the portal `name` submitted the application. Applications stored before the
+/// submitting portal was recorded belong to every portal, as every application did then.
+fn submitted_by(row: &ApplicationRow, name: &str) -> bool {
+    row.portal.as_deref().is_none_or(|p| p == name)
 }
 
 fn kind_name(kind: ApplicantKind) -> &'static str {
@@ -297,6 +318,7 @@ impl Workflow {
             payment_reference: s.payment_reference.filter(|r| !r.trim().is_empty()),
             signature: s.signature,
             content: s.content,
+            portal: s.portal,
         };
         // Unpaid services meet the signing condition now: judge before anything is written, so
         // that a wrong call (a detached signature without its content) is a 400, not an
@@ -319,7 +341,10 @@ impl Workflow {
         ));
         let app_id = self.store.create(&row, &first).await?;
         #[cfg(debug_assertions)]
-        if test_hooks::FAIL_AFTER_CREATE.load(std::sync::atomic::Ordering::SeqCst) {
+        if test_hooks::FAIL_AFTER_CREATE
+            .lock()
+            .is_ok_and(|a| a.as_deref() == Some(row.applicant_id.as_str()))
+        {
             return Err(WorkflowError::Internal(
                 "test hook: the submission stops after its first step".into(),
             ));
@@ -348,12 +373,20 @@ impl Workflow {
     pub async fn payment(
         &self,
         number: &str,
+        portal: Option<&str>,
         p: Payment,
         now: OffsetDateTime,
     ) -> Result<ApplicationView, WorkflowError> {
         let now = now.replace_nanosecond(0).unwrap_or(now);
         let _turn = self.transitions.lock().await;
         let app = self.load(number).await?;
+        // Another portal's application is answered as a missing one: its existence is not
+        // another portal's business.
+        if let Some(portal) = portal {
+            if !submitted_by(&app.row, portal) {
+                return Err(WorkflowError::NotFound(number.to_owned()));
+            }
+        }
         if app.status() != Status::AwaitingPayment {
             return Err(self.wrong_state(&app, "it is not awaiting a payment"));
         }
@@ -461,14 +494,58 @@ impl Workflow {
         self.view(number).await
     }
 
-    /// Status at any time: number, service, status, deadline, and the history of steps.
+    /// Status at any time: number, service, status, deadline, and the history of steps (for the
+    /// operator's command line; callers over HTTP go through [`Workflow::view_as`]).
     pub async fn view(&self, number: &str) -> Result<ApplicationView, WorkflowError> {
         let app = self.load(number).await?;
         Ok(self.view_of(&app))
     }
 
-    /// The results and refusals of one applicant (newest first).
-    pub async fn cabinet(&self, applicant_id: &str) -> Result<Vec<CabinetEntry>, WorkflowError> {
+    /// [`Workflow::view`] for one reader: the portal that submitted it, an officer of the
+    /// service's provider, or an auditor (logged as an audit access). Anyone else is told that
+    /// there is no such application, exactly as for a number that does not exist, so that
+    /// numbers (sequential) reveal nothing.
+    pub async fn view_as(
+        &self,
+        number: &str,
+        reader: Reader<'_>,
+    ) -> Result<ApplicationView, WorkflowError> {
+        let app = self.load(number).await?;
+        let allowed = match reader {
+            Reader::Portal(name) => submitted_by(&app.row, name),
+            Reader::Officer(id) => self
+                .officers
+                .get(id)
+                .is_some_and(|o| o.info().provider_bin == app.service.provider_bin),
+            Reader::Auditor(name) => {
+                tracing::info!(
+                    target: "qoltanba::audit_access",
+                    auditor = name,
+                    application = number,
+                    service = %app.service.code,
+                    "audit access: an auditor read an application"
+                );
+                true
+            }
+        };
+        if !allowed {
+            tracing::info!(
+                reader = ?reader,
+                application = number,
+                "an application was asked for by a token that may not read it (answered as missing)"
+            );
+            return Err(WorkflowError::NotFound(number.to_owned()));
+        }
+        Ok(self.view_of(&app))
+    }
+
+    /// The results and refusals of one applicant (newest first) that `portal` submitted (all of
+    /// them when `portal` is `None`).
+    pub async fn cabinet(
+        &self,
+        applicant_id: &str,
+        portal: Option<&str>,
+    ) -> Result<Vec<CabinetEntry>, WorkflowError> {
         let id = IdNumber::parse(applicant_id)
             .map_err(|e| UsageError::new(UsageReason::InvalidId, format!("{applicant_id} {e}")))?;
         let mut entries = Vec::new();
@@ -476,6 +553,9 @@ impl Workflow {
             let Some(row) = self.store.get(app_id).await? else {
                 continue;
             };
+            if portal.is_some_and(|p| !submitted_by(&row, p)) {
+                continue;
+            }
             let number = number_of(app_id, row.submitted_at);
             let app = self.load(&number).await?;
             let view = self.view_of(&app);
@@ -495,10 +575,11 @@ impl Workflow {
     pub async fn cabinet_document(
         &self,
         applicant_id: &str,
+        portal: Option<&str>,
         document_id: i64,
     ) -> Result<Vec<u8>, WorkflowError> {
         let owned = self
-            .cabinet(applicant_id)
+            .cabinet(applicant_id, portal)
             .await?
             .iter()
             .any(|e| e.outcome.document_id == document_id);
@@ -547,13 +628,24 @@ impl Workflow {
     /// condition never): each gets a `submission`/`resumed` step in its history and goes on from
     /// the signing condition, judged at its submission time as it would have been. Returns how
     /// many were taken up.
-    pub async fn resume_unfinished(&self, now: OffsetDateTime) -> Result<usize, WorkflowError> {
+    ///
+    /// Only submissions older than `grace` are taken up: a younger one may still be in the hands
+    /// of another node sharing the database (PostgreSQL), which would then find its next step
+    /// taken. In this process, the transition lock keeps a running submission out of reach.
+    pub async fn resume_unfinished(
+        &self,
+        now: OffsetDateTime,
+        grace: std::time::Duration,
+    ) -> Result<usize, WorkflowError> {
         let now = now.replace_nanosecond(0).unwrap_or(now);
         let mut resumed = 0;
         for id in self.store.unfinished().await? {
             let Some(row) = self.store.get(id).await? else {
                 continue;
             };
+            if row.submitted_at + grace > now {
+                continue;
+            }
             let number = number_of(id, row.submitted_at);
             let _turn = self.transitions.lock().await;
             let mut app = self.load(&number).await?;

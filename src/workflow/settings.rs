@@ -13,6 +13,10 @@ pub struct WorkflowConfig {
     /// Sundays. The default lists Kazakhstan's public holidays of 2026 and 2027; days moved by a
     /// government decree are added here.
     pub holidays: Vec<String>,
+    /// A submission that a stop left half done (recorded, its signing condition never) is taken
+    /// up again at start and every minute once it is this old (seconds); younger ones may still
+    /// be in the hands of another node sharing the database.
+    pub resume_after_seconds: u64,
 }
 
 /// Kazakhstan's public holidays (Labour Code, art. 84; Law on holidays) in 2026 and 2027,
@@ -58,6 +62,7 @@ impl Default for WorkflowConfig {
                 .iter()
                 .map(|d| (*d).to_owned())
                 .collect(),
+            resume_after_seconds: 120,
         }
     }
 }

@@ -74,6 +74,8 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "applications and steps append-only and hash-chained",
         sqlite: &[
+            // The portal token (by its configured name) that submitted: reads are scoped to it.
+            "ALTER TABLE applications ADD COLUMN portal TEXT",
             "ALTER TABLE applications ADD COLUMN record_hash TEXT",
             "ALTER TABLE application_events ADD COLUMN chain_id BIGINT",
             "ALTER TABLE application_events ADD COLUMN prev_hash TEXT",
@@ -93,6 +95,7 @@ const MIGRATIONS: &[Migration] = &[
                 BEGIN SELECT RAISE(ABORT, 'application history is append-only'); END",
         ],
         postgres: &[
+            "ALTER TABLE applications ADD COLUMN portal TEXT",
             "ALTER TABLE applications ADD COLUMN record_hash TEXT",
             "ALTER TABLE application_events ADD COLUMN chain_id BIGINT",
             "ALTER TABLE application_events ADD COLUMN prev_hash TEXT",
@@ -157,6 +160,7 @@ fn application_hash(
     payment_reference: Option<&str>,
     signature: &[u8],
     content: Option<&[u8]>,
+    portal: Option<&str>,
 ) -> String {
     let mut h = Hasher::new(b"qoltanba application v1\0");
     h.field(Some(&id.to_be_bytes()))
@@ -167,7 +171,8 @@ fn application_hash(
         .text(Some(deadline))
         .text(payment_reference)
         .field(Some(signature))
-        .field(content);
+        .field(content)
+        .text(portal);
     h.finish()
 }
 
@@ -273,6 +278,9 @@ pub struct ApplicationRow {
     pub payment_reference: Option<String>,
     pub signature: Vec<u8>,
     pub content: Option<Vec<u8>>,
+    /// The name of the portal token that submitted it (`None`: submitted before portals were
+    /// recorded, or from the command line).
+    pub portal: Option<String>,
 }
 
 #[derive(Clone)]
@@ -311,7 +319,7 @@ impl ApplicationStore {
         lock_history(tx, self.backend()).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO applications (service, applicant_id, applicant_kind, submitted_at, deadline, \
-             payment_reference, signature, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+             payment_reference, signature, content, portal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(&row.service)
         .bind(&row.applicant_id)
@@ -321,6 +329,7 @@ impl ApplicationStore {
         .bind(row.payment_reference.clone())
         .bind(row.signature.clone())
         .bind(row.content.clone())
+        .bind(row.portal.clone())
         .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
@@ -334,6 +343,7 @@ impl ApplicationStore {
             row.payment_reference.as_deref(),
             &row.signature,
             row.content.as_deref(),
+            row.portal.as_deref(),
         );
         sqlx::query("UPDATE applications SET record_hash = $1 WHERE id = $2")
             .bind(hash.clone())
@@ -349,7 +359,7 @@ impl ApplicationStore {
     pub async fn get(&self, id: i64) -> Result<Option<ApplicationRow>, ArchiveError> {
         let row = sqlx::query(
             "SELECT id, service, applicant_id, applicant_kind, submitted_at, deadline, payment_reference, \
-             signature, content FROM applications WHERE id = $1",
+             signature, content, portal FROM applications WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(self.archive.pool())
@@ -368,6 +378,7 @@ impl ApplicationStore {
             payment_reference: r.try_get(6)?,
             signature: r.try_get(7)?,
             content: r.try_get(8)?,
+            portal: r.try_get(9)?,
         }))
     }
 
@@ -589,7 +600,7 @@ where
 {
     let row = sqlx::query(
         "SELECT id, service, applicant_id, applicant_kind, submitted_at, deadline, payment_reference, \
-         signature, content, record_hash FROM applications WHERE id = $1",
+         signature, content, record_hash, portal FROM applications WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(executor)
@@ -605,6 +616,7 @@ where
         r.try_get::<Option<String>, _>(6)?.as_deref(),
         &r.try_get::<Vec<u8>, _>(7)?,
         r.try_get::<Option<Vec<u8>>, _>(8)?.as_deref(),
+        r.try_get::<Option<String>, _>(10)?.as_deref(),
     );
     Ok(Some((computed, r.try_get(9)?)))
 }
@@ -703,22 +715,20 @@ async fn walk_history(
                     chain_id - 1
                 )));
             }
-            if !apps.contains_key(&e.application) {
-                match stored_application_hash(pool, e.application).await? {
-                    None => return Ok(Some(format!("{what}: its application was removed"))),
-                    Some((computed, stored)) if Some(&computed) != stored.as_ref() => {
-                        return Ok(Some(format!(
-                            "application {} was altered: its row does not match its hash",
-                            e.application
-                        )))
-                    }
-                    Some((computed, _)) => {
-                        apps.insert(e.application, (computed, 0));
+            let (app_hash, last_seq) = match apps.entry(e.application) {
+                std::collections::hash_map::Entry::Occupied(seen) => seen.into_mut(),
+                std::collections::hash_map::Entry::Vacant(first) => {
+                    match stored_application_hash(pool, e.application).await? {
+                        None => return Ok(Some(format!("{what}: its application was removed"))),
+                        Some((computed, stored)) if Some(&computed) != stored.as_ref() => {
+                            return Ok(Some(format!(
+                                "application {} was altered: its row does not match its hash",
+                                e.application
+                            )))
+                        }
+                        Some((computed, _)) => first.insert((computed, 0)),
                     }
                 }
-            }
-            let Some((app_hash, last_seq)) = apps.get_mut(&e.application) else {
-                continue;
             };
             if e.seq != *last_seq + 1 {
                 return Ok(Some(format!(
