@@ -137,6 +137,7 @@ on_both_backends!(
     tampered_application_is_found_and_not_served,
     tampered_history_is_found_and_not_served,
     tampered_checkpoint_is_found,
+    tampered_history_checkpoint_is_found,
     a_submission_stopped_half_way_is_taken_up_at_start,
 );
 
@@ -531,6 +532,24 @@ async fn tampered_checkpoint_is_found(archive_url: String) {
     assert_read_only(&archive_url, &s).await;
 }
 
+/// The history's checkpoint, rewritten: the documents' chain holds, the history's check cannot
+/// start.
+async fn tampered_history_checkpoint_is_found(archive_url: String) {
+    let s = scenario(&archive_url).await;
+    let server = serve_support::start(config(&archive_url)).await;
+    server.shutdown().await.unwrap();
+    tamper(
+        &archive_url,
+        "history_checkpoints",
+        &format!(
+            "UPDATE history_checkpoints SET head_hash = '{}'",
+            "0".repeat(64)
+        ),
+    )
+    .await;
+    assert_read_only(&archive_url, &s).await;
+}
+
 /// Finding 8: a submission that stops after its first step (as a crash there would leave it) is
 /// taken up at the next start: its history says so, and it goes on to its signing condition.
 async fn a_submission_stopped_half_way_is_taken_up_at_start(archive_url: String) {
@@ -579,4 +598,12 @@ async fn a_submission_stopped_half_way_is_taken_up_at_start(archive_url: String)
     );
     assert_ne!(view.json["status"], "submitted", "{}", view.text);
     server.shutdown().await.unwrap();
+    // The steps taken up are chained like any: the next start, from the checkpoints the last one
+    // recorded, finds everything intact, and so does log-check from the start.
+    let server = serve_support::start(config(&archive_url)).await;
+    let ready = serve_support::get(&server, "/readyz").await;
+    assert_eq!(ready.json["status"], "ready", "{}", ready.text);
+    server.shutdown().await.unwrap();
+    let (intact, text) = log_check(&archive_url);
+    assert!(intact, "{text}");
 }

@@ -300,13 +300,20 @@ impl Archive {
         .transpose()?;
         let started = std::time::Instant::now();
         let mut walk = log_check::walk(self, checkpoint.clone()).await?;
+        // The applications and their history: a chain of their own, with its own checkpoint.
+        let mut history_head = None;
+        let history_from = crate::workflow::store::history_checkpoint(self).await?;
         if walk.problem.is_none() {
-            // The applications and their history: a chain of their own, walked whole (it is a
-            // few rows per application; the documents are the bulk).
-            if let Some(history) = crate::workflow::store::check_history(self).await? {
+            if let Some(history) =
+                crate::workflow::store::check_history_from(self, history_from.clone()).await?
+            {
                 walk.problem = history
                     .problem
                     .map(|detail| log_check::ChainProblem::History { detail });
+                history_head = history.head.and_then(|h| {
+                    let (id, hash) = h.split_once(':')?;
+                    Some((id.parse::<i64>().ok()?, hash.to_owned()))
+                });
             }
         }
         match &walk.problem {
@@ -319,21 +326,29 @@ impl Archive {
             }
             None => {
                 self.chain.set(None);
-                if let (Some(id), Some(hash)) = (walk.head_id, &walk.head_hash) {
-                    if checkpoint.as_ref().is_none_or(|(c, _)| *c < id) {
-                        // A write like any other: through the write turn.
-                        let mut write = self.begin_write().await?;
+                let documents = (walk.head_id.zip(walk.head_hash.clone()))
+                    .filter(|(id, _)| checkpoint.as_ref().is_none_or(|(c, _)| c < id));
+                let history = history_head
+                    .filter(|(id, _)| history_from.as_ref().is_none_or(|(c, _)| c < id));
+                if documents.is_some() || history.is_some() {
+                    // A write like any other: through the write turn.
+                    let mut write = self.begin_write().await?;
+                    if let Some((id, hash)) = documents {
                         sqlx::query(
                             "INSERT INTO archive_checkpoints (head_id, head_hash, checked_at) \
                              VALUES ($1, $2, $3) ON CONFLICT (head_id) DO NOTHING",
                         )
                         .bind(id)
-                        .bind(hash.clone())
+                        .bind(hash)
                         .bind(qoltanba_core::rfc3339(OffsetDateTime::now_utc()))
                         .execute(&mut *write.tx)
                         .await?;
-                        write.tx.commit().await?;
                     }
+                    if let Some((id, hash)) = history {
+                        crate::workflow::store::record_history_checkpoint(&mut write.tx, id, &hash)
+                            .await?;
+                    }
+                    write.tx.commit().await?;
                 }
                 tracing::info!(
                     from = checkpoint.as_ref().map_or(0, |(c, _)| *c),

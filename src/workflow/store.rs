@@ -93,6 +93,17 @@ const MIGRATIONS: &[Migration] = &[
                 BEGIN SELECT RAISE(ABORT, 'application history is append-only'); END",
             "CREATE TRIGGER application_events_no_delete BEFORE DELETE ON application_events
                 BEGIN SELECT RAISE(ABORT, 'application history is append-only'); END",
+            // The heads of the history chain the service found intact: its next check starts
+            // there.
+            "CREATE TABLE history_checkpoints (
+                chain_id INTEGER PRIMARY KEY,
+                head_hash TEXT NOT NULL,
+                checked_at TEXT NOT NULL
+            )",
+            "CREATE TRIGGER history_checkpoints_no_update BEFORE UPDATE ON history_checkpoints
+                BEGIN SELECT RAISE(ABORT, 'the archive is append-only'); END",
+            "CREATE TRIGGER history_checkpoints_no_delete BEFORE DELETE ON history_checkpoints
+                BEGIN SELECT RAISE(ABORT, 'the archive is append-only'); END",
         ],
         postgres: &[
             "ALTER TABLE applications ADD COLUMN portal TEXT",
@@ -110,6 +121,13 @@ const MIGRATIONS: &[Migration] = &[
                 FOR EACH ROW EXECUTE FUNCTION workflow_append_only()",
             "CREATE TRIGGER application_events_append_only BEFORE UPDATE OR DELETE ON application_events
                 FOR EACH ROW EXECUTE FUNCTION workflow_append_only()",
+            "CREATE TABLE history_checkpoints (
+                chain_id BIGINT PRIMARY KEY,
+                head_hash TEXT NOT NULL,
+                checked_at TEXT NOT NULL
+            )",
+            "CREATE TRIGGER history_checkpoints_append_only BEFORE UPDATE OR DELETE ON history_checkpoints
+                FOR EACH ROW EXECUTE FUNCTION archive_append_only()",
         ],
     },
 ];
@@ -650,9 +668,20 @@ async fn history_head(
     })
 }
 
-/// Walks the history chain: every step in chain order against its hash and its link, every
+/// Walks the whole history chain: every step in chain order against its hash and its link, every
 /// application against its hash, steps numbered without gaps, no application without steps.
+/// `None` when the archive has no chained history (the workflow's tables are older or absent).
 pub async fn check_history(archive: &Archive) -> Result<Option<HistoryCheck>, ArchiveError> {
+    check_history_from(archive, None).await
+}
+
+/// [`check_history`] from a checkpoint (`CHAIN_ID`, the hash that step had when the history up to
+/// it was found intact; it must still have it): the steps after it, and the applications they
+/// belong to.
+pub async fn check_history_from(
+    archive: &Archive,
+    from: Option<(i64, String)>,
+) -> Result<Option<HistoryCheck>, ArchiveError> {
     let pool = archive.pool();
     let chained = sqlx::query("SELECT MAX(version) FROM workflow_migrations")
         .fetch_one(pool)
@@ -664,13 +693,48 @@ pub async fn check_history(archive: &Archive) -> Result<Option<HistoryCheck>, Ar
         return Ok(None);
     }
     let mut report = HistoryCheck::default();
-    let problem = walk_history(archive, &mut report).await?;
+    let problem = walk_history(archive, from, &mut report).await?;
     report.problem = problem;
     Ok(Some(report))
 }
 
+/// The newest checkpoint of the history chain, if any (and if the table exists).
+pub async fn history_checkpoint(archive: &Archive) -> Result<Option<(i64, String)>, ArchiveError> {
+    let row = sqlx::query(
+        "SELECT chain_id, head_hash FROM history_checkpoints ORDER BY chain_id DESC LIMIT 1",
+    )
+    .fetch_optional(archive.pool())
+    .await;
+    match row {
+        Ok(Some(r)) => Ok(Some((r.try_get(0)?, r.try_get(1)?))),
+        Ok(None) => Ok(None),
+        // Before the workflow's tables are migrated there is no history to check.
+        Err(sqlx::Error::Database(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Records `head` (`CHAIN_ID:HASH`, as [`HistoryCheck::head`]) as the history's checkpoint.
+pub async fn record_history_checkpoint(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    chain_id: i64,
+    hash: &str,
+) -> Result<(), ArchiveError> {
+    sqlx::query(
+        "INSERT INTO history_checkpoints (chain_id, head_hash, checked_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (chain_id) DO NOTHING",
+    )
+    .bind(chain_id)
+    .bind(hash.to_owned())
+    .bind(qoltanba_core::rfc3339(OffsetDateTime::now_utc()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn walk_history(
     archive: &Archive,
+    from: Option<(i64, String)>,
     report: &mut HistoryCheck,
 ) -> Result<Option<String>, ArchiveError> {
     let pool = archive.pool();
@@ -690,6 +754,36 @@ async fn walk_history(
     // Per application: (its hash as computed from its row, the last step seen).
     let mut apps: HashMap<i64, (String, i64)> = HashMap::new();
     let mut previous = (0i64, crate::archive::record::GENESIS_HASH.to_owned());
+    if let Some((chain_id, hash)) = from {
+        let row = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM application_events WHERE chain_id = $1"
+        ))
+        .bind(chain_id)
+        .fetch_optional(pool)
+        .await?;
+        let holds = match row {
+            None => false,
+            Some(r) => {
+                let e = event_row(&r)?;
+                let app = stored_application_hash(pool, e.application).await?;
+                match (app, &e.prev_hash) {
+                    (Some((computed, stored)), Some(prev)) => {
+                        Some(&computed) == stored.as_ref()
+                            && e.record_hash.as_deref() == Some(hash.as_str())
+                            && e.hash(chain_id, &computed, prev) == hash
+                    }
+                    _ => false,
+                }
+            }
+        };
+        if !holds {
+            return Ok(Some(format!(
+                "the checkpoint {chain_id}:{hash} is no longer in the history chain: its step or its application was altered or removed"
+            )));
+        }
+        previous = (chain_id, hash);
+    }
+    let checkpoint = previous.0;
     loop {
         let rows = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS} FROM application_events WHERE chain_id > $1 ORDER BY chain_id LIMIT 1000"
@@ -726,7 +820,23 @@ async fn walk_history(
                                 e.application
                             )))
                         }
-                        Some((computed, _)) => first.insert((computed, 0)),
+                        Some((computed, _)) => {
+                            // Its steps up to the checkpoint were checked before.
+                            let before = if checkpoint > 0 {
+                                sqlx::query(
+                                    "SELECT COUNT(*) FROM application_events \
+                                     WHERE application = $1 AND chain_id <= $2",
+                                )
+                                .bind(e.application)
+                                .bind(checkpoint)
+                                .fetch_one(pool)
+                                .await?
+                                .try_get::<i64, _>(0)?
+                            } else {
+                                0
+                            };
+                            first.insert((computed, before))
+                        }
                     }
                 }
             };
@@ -750,14 +860,18 @@ async fn walk_history(
         }
     }
     report.applications = apps.len() as u64;
-    let total = sqlx::query("SELECT COUNT(*) FROM applications")
-        .fetch_one(pool)
-        .await?
-        .try_get::<i64, _>(0)?;
-    if total as u64 != report.applications {
+    // An application is written with its first step in one transaction: one without steps lost
+    // them.
+    let stepless = sqlx::query(
+        "SELECT COUNT(*) FROM applications a WHERE NOT EXISTS \
+         (SELECT 1 FROM application_events e WHERE e.application = a.id)",
+    )
+    .fetch_one(pool)
+    .await?
+    .try_get::<i64, _>(0)?;
+    if stepless > 0 {
         return Ok(Some(format!(
-            "{} applications have no history in the chain: their steps were removed",
-            total as u64 - report.applications
+            "{stepless} applications have no history in the chain: their steps were removed"
         )));
     }
     if previous.0 > 0 {
