@@ -166,6 +166,39 @@ impl RecordFields {
     }
 }
 
+/// SHA-256 over length-prefixed fields (`None` distinct from every value), after a domain
+/// string: the hashes of the other evidence tables (the applications and their history), kept
+/// here with the archive's own so that the workflow hashes nothing itself.
+pub struct FieldHasher(Sha256);
+
+impl FieldHasher {
+    pub fn new(domain: &[u8]) -> Self {
+        let mut h = Sha256::new();
+        h.update(domain);
+        FieldHasher(h)
+    }
+
+    pub fn field(&mut self, value: Option<&[u8]>) -> &mut Self {
+        match value {
+            None => self.0.update([0u8]),
+            Some(bytes) => {
+                self.0.update([1u8]);
+                self.0.update((bytes.len() as u64).to_be_bytes());
+                self.0.update(bytes);
+            }
+        }
+        self
+    }
+
+    pub fn text(&mut self, value: Option<&str>) -> &mut Self {
+        self.field(value.map(str::as_bytes))
+    }
+
+    pub fn finish(self) -> String {
+        hex::encode(self.0.finalize())
+    }
+}
+
 /// A stored record: its fields and the hash it was stored with.
 #[derive(Debug, Clone)]
 pub struct StoredDocument {

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use time::OffsetDateTime;
 
+use crate::archive::record::FieldHasher as Hasher;
 use crate::archive::schema::{self, Migration};
 use crate::archive::{Archive, ArchiveError, Backend};
 
@@ -134,37 +134,6 @@ const MIGRATIONS: &[Migration] = &[
 
 /// PostgreSQL advisory lock key that lets one node at a time extend the history chain.
 const HISTORY_LOCK: i64 = 0x716f_6c74_0000_0002;
-
-/// SHA-256 over length-prefixed fields (`None` distinct from every value).
-struct Hasher(Sha256);
-
-impl Hasher {
-    fn new(domain: &[u8]) -> Self {
-        let mut h = Sha256::new();
-        h.update(domain);
-        Hasher(h)
-    }
-
-    fn field(&mut self, value: Option<&[u8]>) -> &mut Self {
-        match value {
-            None => self.0.update([0u8]),
-            Some(bytes) => {
-                self.0.update([1u8]);
-                self.0.update((bytes.len() as u64).to_be_bytes());
-                self.0.update(bytes);
-            }
-        }
-        self
-    }
-
-    fn text(&mut self, value: Option<&str>) -> &mut Self {
-        self.field(value.map(str::as_bytes))
-    }
-
-    fn finish(self) -> String {
-        hex::encode(self.0.finalize())
-    }
-}
 
 /// The hash of an application row, from its columns as stored.
 #[allow(clippy::too_many_arguments)]
