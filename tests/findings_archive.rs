@@ -550,53 +550,101 @@ async fn tampered_history_checkpoint_is_found(archive_url: String) {
     assert_read_only(&archive_url, &s).await;
 }
 
-/// Finding 8: a submission that stops after its first step (as a crash there would leave it) is
-/// taken up at the next start: its history says so, and it goes on to its signing condition.
+/// Finding 8: submissions that stop after their first step (as a crash there would leave them)
+/// are taken up at the next start: their history says so, and they go on — an unpaid service to
+/// its signing condition, a paid one named without a payment reference to its refusal.
 async fn a_submission_stopped_half_way_is_taken_up_at_start(archive_url: String) {
-    // An applicant no other test of this binary submits for: the hook stops only these.
-    let applicant = "970213450180";
+    // Applicants no other test of this binary submits for: the hook stops only these.
+    let (person, entity) = ("970213450180", "060340001237");
     let server = serve_support::start(config(&archive_url)).await;
     let hook = &qoltanba::workflow::test_hooks::FAIL_AFTER_CREATE;
-    *hook.lock().unwrap() = Some(applicant.to_owned());
-    let stopped = post(
-        &server,
-        "/v1/applications",
-        PORTAL,
-        application(
-            "culture-export-almaty-2013",
-            applicant,
-            "samples/individual-attached.cms",
-        ),
-    )
-    .await;
-    *hook.lock().unwrap() = None;
-    assert_eq!(stopped.status, 500, "{}", stopped.text);
-    server.shutdown().await.unwrap();
-    // The application the stop left: the first one of this fresh archive.
-    let number = qoltanba::workflow::number_of(1, time::OffsetDateTime::now_utc());
-    let server = serve_support::start(config(&archive_url)).await;
-    let view = get(&server, &format!("/v1/applications/{number}"), AUDITOR).await;
-    assert_eq!(view.status, 200, "{}", view.text);
-    assert_eq!(view.json["applicant_id"], applicant);
-    let steps: Vec<String> = view.json["history"]
-        .as_array()
+    hook.lock()
         .unwrap()
-        .iter()
-        .map(|e| {
-            format!(
-                "{}:{}",
-                e["step"].as_str().unwrap(),
-                e["code"].as_str().unwrap_or("-")
-            )
-        })
-        .collect();
-    assert_eq!(steps[0], "submission:-", "{steps:?}");
-    assert_eq!(steps[1], "submission:resumed", "{steps:?}");
-    assert!(
-        steps[2].starts_with("signing_condition:"),
-        "it goes on to its signing condition: {steps:?}"
+        .extend([person.to_owned(), entity.to_owned()]);
+    let stopped = [
+        post(
+            &server,
+            "/v1/applications",
+            PORTAL,
+            application(
+                "culture-export-almaty-2013",
+                person,
+                "samples/individual-attached.cms",
+            ),
+        )
+        .await,
+        post(
+            &server,
+            "/v1/applications",
+            PORTAL,
+            application(
+                "security-licence-mvd-2012",
+                entity,
+                "samples/head-attached.cms",
+            ),
+        )
+        .await,
+    ];
+    hook.lock().unwrap().retain(|a| a != person && a != entity);
+    for s in &stopped {
+        assert_eq!(s.status, 500, "{}", s.text);
+    }
+    server.shutdown().await.unwrap();
+    // The applications the stop left: the first two of this fresh archive, still `submitted`
+    // and `awaiting_payment` with nothing after their submission.
+    let now = time::OffsetDateTime::now_utc();
+    let (first, second) = (
+        qoltanba::workflow::number_of(1, now),
+        qoltanba::workflow::number_of(2, now),
     );
-    assert_ne!(view.json["status"], "submitted", "{}", view.text);
+    let server = serve_support::start(config(&archive_url)).await;
+    let steps = |view: &Answer| -> Vec<String> {
+        view.json["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e["step"].as_str().unwrap(),
+                    e["code"].as_str().unwrap_or("-")
+                )
+            })
+            .collect()
+    };
+    let view = get(&server, &format!("/v1/applications/{first}"), AUDITOR).await;
+    assert_eq!(view.status, 200, "{}", view.text);
+    assert_eq!(view.json["applicant_id"], person);
+    let taken = steps(&view);
+    assert_eq!(
+        taken[..2],
+        ["submission:-", "submission:resumed"],
+        "{taken:?}"
+    );
+    assert!(
+        taken[2].starts_with("signing_condition:"),
+        "it goes on to its signing condition: {taken:?}"
+    );
+    // Its signature is not the applicant's: refused, with the refusal in the cabinet.
+    assert_eq!(view.json["status"], "refused", "{}", view.text);
+    assert_eq!(
+        view.json["outcome"]["reason"], "identity_mismatch",
+        "{}",
+        view.text
+    );
+    let view = get(&server, &format!("/v1/applications/{second}"), AUDITOR).await;
+    assert_eq!(view.json["applicant_id"], entity, "{}", view.text);
+    let taken = steps(&view);
+    assert_eq!(
+        taken[..3],
+        [
+            "submission:-",
+            "submission:resumed",
+            "payment_condition:no_reference"
+        ],
+        "{taken:?}"
+    );
+    assert_eq!(view.json["status"], "refused", "{}", view.text);
     server.shutdown().await.unwrap();
     // The steps taken up are chained like any: the next start, from the checkpoints the last one
     // recorded, finds everything intact, and so does log-check from the start.

@@ -19,10 +19,10 @@ pub use settings::{WorkflowConfig, KAZAKHSTAN_HOLIDAYS};
 #[cfg(debug_assertions)]
 #[doc(hidden)]
 pub mod test_hooks {
-    /// Submissions of this applicant (IIN/BIN) stop right after their first step is written, as
-    /// a crash there would leave them. By applicant, so that tests running beside one another
+    /// Submissions of these applicants (IIN/BIN) stop right after their first step is written,
+    /// as a crash there would leave them. By applicant, so that tests running beside one another
     /// in the same process are not stopped too.
-    pub static FAIL_AFTER_CREATE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    pub static FAIL_AFTER_CREATE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 }
 
 use std::sync::Arc;
@@ -154,6 +154,9 @@ pub struct Workflow {
     /// One transition at a time in this process; across nodes the step numbering refuses a
     /// second writer.
     transitions: tokio::sync::Mutex<()>,
+    /// Applications up to this id need no taking up: each later pass of
+    /// [`Workflow::resume_unfinished`] looks only above it, however large the archive.
+    resume_after: std::sync::atomic::AtomicI64,
 }
 
 /// `2026-000017`: the year of submission (Kazakhstan's calendar) and the application's id.
@@ -264,6 +267,7 @@ impl Workflow {
             issuer,
             archive,
             transitions: tokio::sync::Mutex::new(()),
+            resume_after: std::sync::atomic::AtomicI64::new(0),
         })
     }
 
@@ -343,7 +347,7 @@ impl Workflow {
         #[cfg(debug_assertions)]
         if test_hooks::FAIL_AFTER_CREATE
             .lock()
-            .is_ok_and(|a| a.as_deref() == Some(row.applicant_id.as_str()))
+            .is_ok_and(|stopped| stopped.contains(&row.applicant_id))
         {
             return Err(WorkflowError::Internal(
                 "test hook: the submission stops after its first step".into(),
@@ -624,10 +628,11 @@ impl Workflow {
         Ok(stored.fields.signature)
     }
 
-    /// Takes up the applications a stop left `submitted` (their first step recorded, the signing
-    /// condition never): each gets a `submission`/`resumed` step in its history and goes on from
-    /// the signing condition, judged at its submission time as it would have been. Returns how
-    /// many were taken up.
+    /// Takes up the applications a stop left half submitted (their submission recorded, the steps
+    /// that follow at once never): each gets a `submission`/`resumed` step in its history and
+    /// goes on — an unpaid service from its signing condition, judged at its submission time as
+    /// it would have been; a paid one named without a payment reference to its refusal. Returns
+    /// how many were taken up.
     ///
     /// Only submissions older than `grace` are taken up: a younger one may still be in the hands
     /// of another node sharing the database (PostgreSQL), which would then find its next step
@@ -637,34 +642,48 @@ impl Workflow {
         now: OffsetDateTime,
         grace: std::time::Duration,
     ) -> Result<usize, WorkflowError> {
+        use std::sync::atomic::Ordering;
         let now = now.replace_nanosecond(0).unwrap_or(now);
+        let after = self.resume_after.load(Ordering::SeqCst);
+        let newest = self.store.newest().await?;
+        // The lowest id left for a later pass because it is too young.
+        let mut held: Option<i64> = None;
         let mut resumed = 0;
-        for id in self.store.unfinished().await? {
+        for id in self.store.unfinished(after).await? {
             let Some(row) = self.store.get(id).await? else {
                 continue;
             };
             if row.submitted_at + grace > now {
+                held = Some(held.map_or(id, |h| h.min(id)));
                 continue;
             }
             let number = number_of(id, row.submitted_at);
             let _turn = self.transitions.lock().await;
             let mut app = self.load(&number).await?;
-            if app.status() != Status::Submitted
-                || app.events.iter().any(|e| e.step == Step::SigningCondition)
-            {
+            let only_submitted = app.events.iter().all(|e| e.step == Step::Submission);
+            let unpaid = app.status() == Status::Submitted;
+            let unnamed_payment =
+                app.status() == Status::AwaitingPayment && app.row.payment_reference.is_none();
+            if !only_submitted || !(unpaid || unnamed_payment) {
+                // Finished meanwhile, or waiting for the payment it named: nothing to take up.
                 continue;
             }
-            let judged = self.judge(&app.row, now).await?;
+            let judged = if unpaid {
+                Some(self.judge(&app.row, now).await?)
+            } else {
+                None
+            };
+            let status = app.status();
             self.record(
                 &mut app,
-                [Event::new(Step::Submission, Status::Submitted, now)
+                [Event::new(Step::Submission, status, now)
                     .code("resumed")
-                    .detail("the service stopped before the submission's steps were all recorded; taken up again at restart")],
+                    .detail("the service stopped before the steps that follow the submission were recorded; taken up again")],
             )
             .await?;
             match judged {
-                Ok(document) => self.signing_condition(app, document, now).await?,
-                Err(usage) => {
+                Some(Ok(document)) => self.signing_condition(app, document, now).await?,
+                Some(Err(usage)) => {
                     let check = Event::new(Step::SigningCondition, Status::Submitted, now)
                         .code(usage.reason.as_str())
                         .detail(usage.message.clone());
@@ -678,10 +697,20 @@ impl Workflow {
                     )
                     .await?
                 }
+                None => {
+                    let check = Event::new(Step::PaymentCondition, Status::AwaitingPayment, now)
+                        .code("no_reference")
+                        .detail("the request names no payment reference");
+                    self.refuse(app, vec![check], RefusalCode::NoPayment, None, None, now)
+                        .await?
+                }
             }
             tracing::warn!(application = %number, "an unfinished submission was taken up again");
             resumed += 1;
         }
+        // Every application up to `newest` is finished, waiting for its payment, or held.
+        let next = held.map_or(newest, |h| h - 1).max(after);
+        self.resume_after.store(next, Ordering::SeqCst);
         Ok(resumed)
     }
 

@@ -448,17 +448,29 @@ impl ApplicationStore {
         Ok(true)
     }
 
-    /// Application ids whose last step left them `submitted`: the steps that follow at once
-    /// (the signing condition) were never recorded.
-    pub async fn unfinished(&self) -> Result<Vec<i64>, ArchiveError> {
+    /// Ids above `after` of the applications whose last step is their submission: the steps
+    /// that follow at once (the signing condition, or the refusal of a paid service named without
+    /// a payment reference) may never have been recorded. Those awaiting a payment they named are
+    /// among them; the caller tells them apart.
+    pub async fn unfinished(&self, after: i64) -> Result<Vec<i64>, ArchiveError> {
         let rows = sqlx::query(
-            "SELECT e.application FROM application_events e WHERE e.status = 'submitted' \
+            "SELECT e.application FROM application_events e WHERE e.application > $1 \
+             AND e.step = 'submission' AND e.status IN ('submitted', 'awaiting_payment') \
              AND e.seq = (SELECT MAX(x.seq) FROM application_events x WHERE x.application = e.application) \
              ORDER BY e.application",
         )
+        .bind(after)
         .fetch_all(self.archive.pool())
         .await?;
         rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
+    }
+
+    /// The highest application id (0 when there is none).
+    pub async fn newest(&self) -> Result<i64, ArchiveError> {
+        let row = sqlx::query("SELECT MAX(id) FROM applications")
+            .fetch_one(self.archive.pool())
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
     }
 
     /// The applications whose `result` step names this document.
