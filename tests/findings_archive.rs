@@ -138,6 +138,7 @@ on_both_backends!(
     tampered_history_is_found_and_not_served,
     tampered_checkpoint_is_found,
     tampered_history_checkpoint_is_found,
+    rows_inserted_around_the_service_are_found_not_sealed,
     a_submission_stopped_half_way_is_taken_up_at_start,
 );
 
@@ -548,6 +549,53 @@ async fn tampered_history_checkpoint_is_found(archive_url: String) {
     )
     .await;
     assert_read_only(&archive_url, &s).await;
+}
+
+/// INSERT is not refused: a step appended around the service (naming the legal entity's licence
+/// as the individual's result) and a made-up application are found, at the next start and by
+/// log-check, never sealed into the chain.
+async fn rows_inserted_around_the_service_are_found_not_sealed(archive_url: String) {
+    let s = scenario(&archive_url).await;
+    let individual = s
+        .individual
+        .0
+        .split('-')
+        .nth(1)
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    // Rows as the service would write them but for their hashes: the next step of the
+    // individual's history, and a whole application with its first step.
+    execute(
+        &archive_url,
+        &format!(
+            "INSERT INTO application_events (application, seq, at, step, status, document_id) \
+             SELECT {individual}, MAX(seq) + 1, '2026-06-01T12:00:00Z', 'delivery', 'completed', {} \
+             FROM application_events WHERE application = {individual}",
+            s.licence.1
+        ),
+    )
+    .await
+    .expect("insert a step");
+    execute(
+        &archive_url,
+        "INSERT INTO applications (service, applicant_id, applicant_kind, submitted_at, deadline, signature) \
+         SELECT service, applicant_id, applicant_kind, submitted_at, deadline, signature FROM applications \
+         WHERE id = 1",
+    )
+    .await
+    .expect("insert an application");
+    execute(
+        &archive_url,
+        "INSERT INTO application_events (application, seq, at, step, status) \
+         SELECT MAX(id), 1, '2026-06-01T12:00:00Z', 'submission', 'submitted' FROM applications",
+    )
+    .await
+    .expect("insert its first step");
+    assert_read_only(&archive_url, &s).await;
+    let (intact, text) = log_check(&archive_url);
+    assert!(!intact, "{text}");
+    assert!(text.contains("application history"), "{text}");
 }
 
 /// Finding 8: submissions that stop after their first step (as a crash there would leave them)

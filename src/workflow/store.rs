@@ -281,6 +281,7 @@ fn time_text(t: OffsetDateTime) -> String {
 
 impl ApplicationStore {
     pub async fn open(archive: &Archive) -> Result<Self, ArchiveError> {
+        let before = chain_version(archive).await;
         schema::migrate(
             archive.pool(),
             archive.backend(),
@@ -291,7 +292,12 @@ impl ApplicationStore {
         let store = ApplicationStore {
             archive: archive.clone(),
         };
-        store.seal_legacy().await?;
+        // Only when this start brought the chained history: an unsealed row found later was
+        // written around the service, and sealing it would launder it into the chain (the chain
+        // check reports it instead).
+        if before < 2 {
+            store.seal_legacy().await?;
+        }
         Ok(store)
     }
 
@@ -663,20 +669,23 @@ pub async fn check_history_from(
     archive: &Archive,
     from: Option<(i64, String)>,
 ) -> Result<Option<HistoryCheck>, ArchiveError> {
-    let pool = archive.pool();
-    let chained = sqlx::query("SELECT MAX(version) FROM workflow_migrations")
-        .fetch_one(pool)
-        .await
-        .ok()
-        .and_then(|r| r.try_get::<Option<i64>, _>(0).ok().flatten())
-        .is_some_and(|v| v >= 2);
-    if !chained {
+    if chain_version(archive).await < 2 {
         return Ok(None);
     }
     let mut report = HistoryCheck::default();
     let problem = walk_history(archive, from, &mut report).await?;
     report.problem = problem;
     Ok(Some(report))
+}
+
+/// The workflow's schema version (0 before its tables exist): from 2 the history is chained.
+async fn chain_version(archive: &Archive) -> i64 {
+    sqlx::query("SELECT MAX(version) FROM workflow_migrations")
+        .fetch_one(archive.pool())
+        .await
+        .ok()
+        .and_then(|r| r.try_get::<Option<i64>, _>(0).ok().flatten())
+        .unwrap_or(0)
 }
 
 /// The newest checkpoint of the history chain, if any (and if the table exists).
