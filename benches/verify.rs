@@ -178,6 +178,82 @@ fn bench(c: &mut Criterion) {
         })
     });
     gost.finish();
+
+    revocation_sources(c, &options);
+}
+
+/// The same RSA signature with its status from the CRLs and from OCSP answers the service holds
+/// in its cache (issue 17: a cached OCSP answer costs no more than a CRL). Per call the service
+/// parses each cached answer's DER and the verifier judges it, so both happen inside the loop.
+fn revocation_sources(c: &mut Criterion, options: &VerifyOptions) {
+    use qoltanba_core::{OcspAnswer, OcspResponse, RevocationPolicy};
+    use test_pki::ocsp::{sign_response, Hash, ResponseSpec, Signer, Status as Answer};
+
+    let produced = datetime!(2026-06-01 11:00:00 UTC);
+    let answer_der = |cert: &str, issuer: &str| {
+        let signer = Signer::from_bytes(
+            &read(&format!("pki/{issuer}.pem")),
+            &read(&format!("pki/keys/{issuer}.key.pem")),
+        )
+        .expect("CA key");
+        let spec = ResponseSpec::new(
+            &read(&format!("pki/{cert}.der")),
+            &signer.cert_der,
+            Hash::Sha1,
+            Answer::Good,
+            produced,
+        )
+        .expect("response spec");
+        sign_response(&spec, &signer).expect("signed response")
+    };
+    let cached = [
+        answer_der("individual-sign", "nca-rsa"),
+        answer_der("nca-rsa", "root"),
+    ];
+    let cms = read("samples/individual-attached.cms");
+    let with_crls = verifier();
+    // No CRLs at all: OCSP alone decides, so nothing else can be what is measured.
+    let limits = InputLimits::default();
+    let without_crls = Verifier::new(
+        certificates_from_bytes(&read("pki/trust.pem"), &limits).expect("trust"),
+        certificates_from_bytes(&read("pki/intermediates.pem"), &limits).expect("intermediates"),
+        CrlSnapshot::new(Vec::new()),
+    )
+    .expect("verifier");
+    let ocsp_options = |answers: Vec<OcspAnswer>| VerifyOptions {
+        revocation_policy: RevocationPolicy::Ocsp,
+        ocsp: answers,
+        ..options.clone()
+    };
+    let parse = || -> Vec<OcspAnswer> {
+        cached
+            .iter()
+            .map(|der| OcspAnswer::response(Arc::new(OcspResponse::from_der(der).expect("parses"))))
+            .collect()
+    };
+    let verdict = without_crls
+        .verify_signature(&cms, None, &ocsp_options(parse()))
+        .expect("verification");
+    assert_eq!(verdict.status, Status::Valid, "OCSP: {}", verdict.message);
+    assert_eq!(verdict.evidence.ocsp.len(), 2, "both answers used");
+
+    let mut group = c.benchmark_group("revocation");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("crl/rsa2048", |b| {
+        b.iter(|| {
+            with_crls
+                .verify_signature(black_box(&cms), None, options)
+                .expect("verification")
+        })
+    });
+    group.bench_function("ocsp_cached/rsa2048", |b| {
+        b.iter(|| {
+            without_crls
+                .verify_signature(black_box(&cms), None, &ocsp_options(parse()))
+                .expect("verification")
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -82,6 +82,10 @@ pub fn run(args: ApplicationArgs) -> i32 {
                     .unwrap_or_default()
                 );
             } else {
+                println!(
+                    "{:<44} {:<8} {:<13} {:<20} NAME",
+                    "CODE", "PAYMENT", "APPLICANT", "TERM"
+                );
                 for s in catalogue.services() {
                     println!(
                         "{:<44} {:<8} {:<13} {:<20} {}",

@@ -21,9 +21,32 @@ struct Cli {
     command: Command,
 }
 
+/// The exit codes of a verification (CONTRACT.md §6), for `--help`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  valid
+  1  invalid (the reason says which condition fails)
+  2  usage error (a wrong call, an unreadable file: nothing was judged)
+  3  indeterminate (a condition could not be established, e.g. revocation_unknown)"
+    };
+}
+
+const EXIT_CODES_HELP: &str = exit_codes!();
+
+const VERIFY_HELP: &str = concat!(
+    exit_codes!(),
+    "
+
+Example:
+  qoltanba verify request.cms --trust nca-root.pem --intermediate nca.pem \\
+      --crl nca.crl --expect-id 880415300127 --json"
+);
+
 #[derive(Subcommand)]
 enum Command {
     /// Verify a CMS SignedData signature (DER, PEM or base64; `-` reads standard input).
+    #[command(after_help = VERIFY_HELP)]
     Verify {
         /// The signature file.
         signed: PathBuf,
@@ -34,6 +57,7 @@ enum Command {
         common: CommonArgs,
     },
     /// Validate a certificate alone: path, validity, revocation, key usage, identity.
+    #[command(after_help = EXIT_CODES_HELP)]
     VerifyCert {
         /// The certificate file (DER or PEM).
         cert: PathBuf,
@@ -91,9 +115,39 @@ struct CommonArgs {
     /// anyPolicy in a certificate does not stand for every policy (initial-any-policy-inhibit).
     #[arg(long = "inhibit-any-policy")]
     inhibit_any_policy: bool,
+    /// Where revocation status comes from: crl, ocsp, ocsp_then_crl, crl_then_ocsp or both.
+    /// Default: crl, or ocsp_then_crl when an OCSP responder is given (--ocsp-url, --ocsp-aia).
+    #[arg(long = "revocation", value_name = "POLICY")]
+    revocation: Option<qoltanba_core::RevocationPolicy>,
+    /// OCSP responses (DER) to use as evidence; may be given many times.
+    #[arg(long = "ocsp-response", value_name = "FILE")]
+    ocsp_responses: Vec<PathBuf>,
+    /// An OCSP responder to ask about every certificate of the path (may be given many times;
+    /// tried in order).
+    #[arg(long = "ocsp-url", value_name = "URL")]
+    ocsp_urls: Vec<String>,
+    /// Also ask the OCSP responders the certificates name (authorityInfoAccess).
+    #[arg(long = "ocsp-aia")]
+    ocsp_aia: bool,
     /// Print exactly one JSON verdict document on stdout.
     #[arg(long)]
     json: bool,
+}
+
+impl CommonArgs {
+    /// Whether OCSP responders are to be asked.
+    fn asks_responders(&self) -> bool {
+        !self.ocsp_urls.is_empty() || self.ocsp_aia
+    }
+
+    /// The revocation policy: the one given, else the one the responders given imply.
+    fn revocation_policy(&self) -> qoltanba_core::RevocationPolicy {
+        self.revocation.unwrap_or(if self.asks_responders() {
+            qoltanba_core::RevocationPolicy::OcspThenCrl
+        } else {
+            qoltanba_core::RevocationPolicy::Crl
+        })
+    }
 }
 
 pub fn run() -> i32 {
@@ -148,11 +202,18 @@ fn execute(command: Command) -> Result<Verdict, UsageError> {
             data,
             common,
         } => {
-            let (verifier, options) = prepare(&common, &limits, KeyUsagePolicy::DocumentSigning)?;
+            let (verifier, mut options) =
+                prepare(&common, &limits, KeyUsagePolicy::DocumentSigning)?;
             let signature = read_input(&signed, limits.max_signature_bytes, "signature")?;
             let content = data
                 .map(|p| read_input(&p, limits.max_signature_bytes, "data"))
                 .transpose()?;
+            if common.asks_responders() && options.revocation_policy.uses_ocsp() {
+                let queries = verifier.signature_status_queries(&signature, &options);
+                options
+                    .ocsp
+                    .extend(ask_responders(&common, &verifier, &queries)?);
+            }
             verifier.verify_signature(&signature, content.as_deref(), &options)
         }
         Command::VerifyCert {
@@ -165,7 +226,7 @@ fn execute(command: Command) -> Result<Verdict, UsageError> {
             } else {
                 KeyUsagePolicy::DocumentSigning
             };
-            let (verifier, options) = prepare(&common, &limits, policy)?;
+            let (verifier, mut options) = prepare(&common, &limits, policy)?;
             let certs = input::load_certificates(&[&cert], &limits, "certificate")?;
             let [leaf] = certs.as_slice() else {
                 return Err(UsageError::new(
@@ -177,6 +238,12 @@ fn execute(command: Command) -> Result<Verdict, UsageError> {
                     ),
                 ));
             };
+            if common.asks_responders() && options.revocation_policy.uses_ocsp() {
+                let queries = verifier.certificate_status_queries(leaf, &options);
+                options
+                    .ocsp
+                    .extend(ask_responders(&common, &verifier, &queries)?);
+            }
             Ok(verifier.verify_certificate(leaf, &options))
         }
         Command::Serve { .. } | Command::Sign(_) | Command::Audit(_) | Command::Application(_) => {
@@ -219,13 +286,58 @@ fn prepare(
     .map_err(|e| UsageError::new(UsageReason::BadRequest, format!("--policy: {e}")))?;
     let verifier =
         Verifier::new(anchors, intermediates, CrlSnapshot::new(crls))?.with_policy(policy);
+    let mut ocsp = Vec::with_capacity(common.ocsp_responses.len());
+    for path in &common.ocsp_responses {
+        let der = read_input(path, limits.max_signature_bytes, "OCSP response")?;
+        let response = qoltanba_core::OcspResponse::from_der(&der).map_err(|e| {
+            UsageError::new(
+                UsageReason::UnreadableFile,
+                format!("OCSP response {}: {e}", path.display()),
+            )
+        })?;
+        ocsp.push(qoltanba_core::OcspAnswer::response(std::sync::Arc::new(
+            response,
+        )));
+    }
     let options = VerifyOptions {
         at,
         expected_id,
         key_usage,
+        revocation_policy: common.revocation_policy(),
+        ocsp,
         ..VerifyOptions::default()
     };
     Ok((verifier, options))
+}
+
+/// Asks the responders given (`--ocsp-url`, `--ocsp-aia`) about the certificates the verifier
+/// named, with the service's own client (timeouts, size limit, nonce), and returns the answers
+/// for the verifier to judge.
+fn ask_responders(
+    common: &CommonArgs,
+    verifier: &Verifier,
+    queries: &[qoltanba_core::StatusQuery],
+) -> Result<Vec<qoltanba_core::OcspAnswer>, UsageError> {
+    let bad = |e: String| UsageError::new(UsageReason::BadRequest, format!("OCSP: {e}"));
+    let config = qoltanba::ocsp::OcspConfig {
+        policy: Some(common.revocation_policy()),
+        responders: common
+            .ocsp_urls
+            .iter()
+            .cloned()
+            .map(qoltanba::ocsp::ResponderConfig::Any)
+            .collect(),
+        use_aia: common.ocsp_aia,
+        ..Default::default()
+    };
+    let service =
+        qoltanba::ocsp::OcspService::new(&config, verifier.intermediates().cloned().collect())
+            .map_err(bad)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(runtime.block_on(service.answers_for(queries)))
 }
 
 fn read_input(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, UsageError> {

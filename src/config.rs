@@ -99,11 +99,11 @@ impl ServeConfig {
             }
             None => toml::Table::new(),
         };
-        apply_env(&mut table, env)?;
+        let vars = apply_env(&mut table, env)?;
         // Through text again, so that an error shows the offending key and value.
         let text = toml::to_string(&table).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        let config: ServeConfig = toml::from_str(&text)
-            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string().trim().to_owned()))?;
+        let config: ServeConfig =
+            toml::from_str(&text).map_err(|e: toml::de::Error| unknown_variable(&vars, &e))?;
         config.validate()?;
         let anchors_given = table
             .get("trust")
@@ -163,6 +163,11 @@ impl ServeConfig {
                 crate::url::redact(&self.timestamp.url)
             )));
         }
+        if self.archive.max_document_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "archive.max_document_bytes must be at least 1 byte".into(),
+            ));
+        }
         if self.timestamp.timeout_ms == 0 {
             return Err(ConfigError::Invalid(
                 "timestamp.timeout_ms must be at least 1".into(),
@@ -221,11 +226,37 @@ impl ServeConfig {
     }
 }
 
-/// Overlays `QOLTANBA_SECTION__KEY=value` variables on the TOML table.
+/// A deserialization error, named by the variable that caused it when a `QOLTANBA_…` variable
+/// names a setting that does not exist (rather than as a TOML error about the merged table).
+fn unknown_variable(vars: &[(String, Vec<String>)], error: &toml::de::Error) -> ConfigError {
+    let message = error.message();
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    if let Some(field) = unknown {
+        if let Some((var, path)) = vars
+            .iter()
+            .find(|(_, path)| path.iter().any(|k| k == field))
+        {
+            return ConfigError::Env {
+                var: var.clone(),
+                why: format!(
+                    "there is no setting {} (config/qoltanba.example.toml lists them all)",
+                    path.join(".")
+                ),
+            };
+        }
+    }
+    ConfigError::Invalid(error.to_string().trim().to_owned())
+}
+
+/// Overlays `QOLTANBA_SECTION__KEY=value` variables on the TOML table; returns each variable
+/// applied with its key path.
 fn apply_env(
     table: &mut toml::Table,
     env: impl IntoIterator<Item = (String, String)>,
-) -> Result<(), ConfigError> {
+) -> Result<Vec<(String, Vec<String>)>, ConfigError> {
+    let mut applied = Vec::new();
     let shapes = toml::Value::try_from(ServeConfig::default())
         .ok()
         .and_then(|v| v.as_table().cloned())
@@ -271,8 +302,9 @@ fn apply_env(
             };
         }
         cursor.insert(last.clone(), value);
+        applied.push((var, path));
     }
-    Ok(())
+    Ok(applied)
 }
 
 fn lookup<'a>(table: &'a toml::Table, path: &[String]) -> Option<&'a toml::Value> {
@@ -417,6 +449,15 @@ mod tests {
         assert!(bad(&[("QOLTANBA_OCSP__POLICY", "ocsp")]).contains("needs a responder"));
         assert!(bad(&[("QOLTANBA_OCSP__POLICY", "sometimes")]).contains("sometimes"));
         assert!(bad(&[("QOLTANBA_OCSP__RESPONDERS", "ldap://x")]).contains("ocsp.responders"));
+        // A variable that names no setting is reported by its name.
+        let unknown = bad(&[("QOLTANBA_OCSP__TIMEOUT", "5")]);
+        assert!(
+            unknown.contains("QOLTANBA_OCSP__TIMEOUT")
+                && unknown.contains("no setting ocsp.timeout"),
+            "{unknown}"
+        );
+        let section = bad(&[("QOLTANBA_NOSUCH__KEY", "1")]);
+        assert!(section.contains("QOLTANBA_NOSUCH__KEY"), "{section}");
         assert_eq!(
             ServeConfig::load(None, Vec::new()).unwrap().ocsp.policy(),
             RevocationPolicy::Crl

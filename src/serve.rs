@@ -233,8 +233,8 @@ pub async fn start(
     let ocsp = setup.ocsp_service()?;
     let mut prober = None;
     if let Some(ocsp) = &ocsp {
-        tracing::info!(policy = ocsp.policy().name(), "OCSP enabled");
-        if ocsp.policy().readiness_needs_ocsp() {
+        tracing::info!(policy = ocsp.policy().as_str(), "OCSP enabled");
+        if crate::ocsp::settings::readiness_needs_ocsp(ocsp.policy()) {
             let answering = ocsp.probe().await;
             tracing::info!(answering, "OCSP responders probed");
             prober = ocsp.spawn_prober();
@@ -312,7 +312,7 @@ pub async fn start(
             .with_id_policy(config.trust.id_policy())
             .with_throttle(config.auth.throttle().map_err(ConfigError::Invalid)?)
             .with_signing(signing)
-            .with_archive(archive, config.archive.store_verified)
+            .with_archive(archive, &config.archive)
             .with_tsa(tsa)
             .with_workflow(workflow)
             .with_ocsp(ocsp),
@@ -399,6 +399,8 @@ pub fn run(config_file: Option<PathBuf>) -> i32 {
         }
     };
     crate::logging::init(&config.log);
+    // A JSON log is read by machines: the boxed banner would be a raw line among its records.
+    let human_log = config.log.format == crate::logging::LogFormat::Human;
     let setup = match ServiceSetup::from_config(config) {
         Ok(s) => s,
         Err(e) => {
@@ -408,8 +410,13 @@ pub fn run(config_file: Option<PathBuf>) -> i32 {
         }
     };
     if setup.demo {
-        eprintln!("{}", crate::demo::WARNING);
-        tracing::warn!("running on the bundled DEMO PKI (test keys): not for production use");
+        if human_log {
+            eprintln!("{}", crate::demo::WARNING);
+        }
+        tracing::warn!(
+            demo = true,
+            "running on the bundled DEMO PKI (test keys): not for production use"
+        );
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

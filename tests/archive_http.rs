@@ -80,7 +80,7 @@ async fn store(server: &RunningServer, sample: &str, extra: Value) -> Answer {
         server,
         reqwest::Method::POST,
         "/v1/verify",
-        None,
+        Some(PORTAL),
         Some(body),
     )
     .await
@@ -110,6 +110,7 @@ on_both_backends!(
     officer_results_are_archived_with_a_timestamp,
     a_failing_tsa_still_archives_the_result,
     store_verified_stores_every_request,
+    storing_is_a_portals_right_and_keeps_the_verdict_at_receipt,
     a_failing_database_acknowledges_nothing,
 );
 
@@ -144,6 +145,7 @@ async fn verify_stores_on_request_and_auditors_read_it(archive_url: String) {
     let raw = answer(
         client()
             .post(url(&server, "/v1/verify?store=true"))
+            .bearer_auth(PORTAL)
             .header("content-type", "application/pkcs7-signature")
             .body(read("samples/individual-tampered.cms"))
             .send()
@@ -382,18 +384,119 @@ async fn store_verified_stores_every_request(archive_url: String) {
     let mut c = config(archive_url);
     c.archive.store_verified = true;
     let server = serve_support::start(c).await;
+    let body = json!({ "signature": b64(&read("samples/revoked.cms")) });
     let a = call(
         &server,
         reqwest::Method::POST,
         "/v1/verify",
-        None,
-        Some(json!({ "signature": b64(&read("samples/revoked.cms")) })),
+        Some(PORTAL),
+        Some(body.clone()),
     )
     .await;
     assert_eq!(a.status, 201, "{}", a.text);
     assert_eq!(a.verdict(), ("invalid", Some("cert_revoked")));
     let doc = get_as(&server, "/v1/documents/1", Some(AUDITOR)).await;
     assert_eq!(doc.json["reason"], "cert_revoked");
+    // An anonymous verification is answered but never stored, even here.
+    let anonymous = call(
+        &server,
+        reqwest::Method::POST,
+        "/v1/verify",
+        None,
+        Some(body),
+    )
+    .await;
+    assert_eq!(anonymous.status, 200, "{}", anonymous.text);
+    assert!(
+        anonymous.json.get("archived").is_none(),
+        "{}",
+        anonymous.text
+    );
+    let missing = get_as(&server, "/v1/documents/2", Some(AUDITOR)).await;
+    assert_eq!(missing.status, 404, "{}", missing.text);
+    server.shutdown().await.unwrap();
+}
+
+/// The permanent archive takes what a portal stores, judged at receipt, within its own size limit;
+/// nobody else writes to it, and what is not a signature is never kept.
+async fn storing_is_a_portals_right_and_keeps_the_verdict_at_receipt(archive_url: String) {
+    let mut c = config(archive_url);
+    c.archive.max_document_bytes = 8 * 1024;
+    let server = serve_support::start(c).await;
+    let post = |bearer: Option<&'static str>, body: Value| {
+        call(
+            &server,
+            reqwest::Method::POST,
+            "/v1/verify",
+            bearer,
+            Some(body),
+        )
+    };
+    let body = |sample: &str| json!({ "signature": b64(&read(sample)), "store": true });
+
+    // No token, a wrong one, an auditor's or an officer's: refused, nothing stored.
+    let refused = post(None, body("samples/individual-attached.cms")).await;
+    assert_eq!(
+        (refused.status, refused.json["reason"].as_str()),
+        (401, Some("missing_token"))
+    );
+    let refused = post(Some("not-a-token"), body("samples/individual-attached.cms")).await;
+    assert_eq!(
+        (refused.status, refused.json["reason"].as_str()),
+        (401, Some("invalid_token"))
+    );
+    for token in [AUDITOR, OFFICER] {
+        let refused = post(Some(token), body("samples/individual-attached.cms")).await;
+        assert_eq!(
+            (refused.status, refused.json["reason"].as_str()),
+            (403, Some("forbidden"))
+        );
+    }
+
+    // A caller's `at` before the revocation is answered (valid then) but the document is stored
+    // with its status at receipt: revoked.
+    let mut asked = body("samples/revoked.cms");
+    asked["at"] = json!("2026-02-01T00:00:00Z");
+    let stored = post(Some(PORTAL), asked).await;
+    assert_eq!(stored.status, 201, "{}", stored.text);
+    assert_eq!(stored.verdict(), ("valid", None), "{}", stored.text);
+    assert_eq!(
+        stored.json["archived"]["status"], "invalid",
+        "{}",
+        stored.text
+    );
+    let id = stored.json["archived"]["id"].as_i64().unwrap();
+    let doc = get_as(&server, &format!("/v1/documents/{id}"), Some(AUDITOR)).await;
+    assert_eq!(doc.json["status"], "invalid", "{}", doc.text);
+    assert_eq!(doc.json["reason"], "cert_revoked", "{}", doc.text);
+
+    // Random bytes: answered malformed, never stored.
+    let garbage = post(
+        Some(PORTAL),
+        json!({ "signature": b64(&[0x30, 0x03, 0x02, 0x01, 0x07]), "store": true }),
+    )
+    .await;
+    assert_eq!(garbage.status, 200, "{}", garbage.text);
+    assert_eq!(garbage.verdict().1, Some("malformed_signature"));
+    assert!(garbage.json["archived"].is_null(), "{}", garbage.text);
+    // Over archive.max_document_bytes (but within the verification limit): 413, nothing stored.
+    let big = post(
+        Some(PORTAL),
+        json!({
+            "signature": b64(&read("samples/individual-detached.cms")),
+            "data": b64(&vec![b'a'; 16 * 1024]),
+            "store": true,
+        }),
+    )
+    .await;
+    assert_eq!(big.status, 413, "{}", big.text);
+    assert_eq!(big.json["reason"], "too_large_to_store");
+    let next = get_as(&server, &format!("/v1/documents/{}", id + 1), Some(AUDITOR)).await;
+    assert_eq!(
+        next.status, 404,
+        "only the portal's document was stored: {}",
+        next.text
+    );
     server.shutdown().await.unwrap();
 }
 

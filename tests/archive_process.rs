@@ -4,8 +4,7 @@
 
 mod serve_support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,55 +12,11 @@ use base64::Engine;
 use serde_json::json;
 
 use serve_support::archive_support;
+use serve_support::process::{audit, spawn_server};
 use serve_support::{client, read};
 
 const AUDITOR: &str = "auditor-token-durability";
-
-/// Writes a configuration for the binary: fixture PKI, current CRLs, the archive, an auditor.
-fn write_config(dir: &std::path::Path, archive_url: &str) -> std::path::PathBuf {
-    let mut c = serve_support::config(&["crl/all-current.pem"], &[]);
-    c.archive.url = archive_url.to_owned();
-    c.auth.tokens = vec![serve_support::token("auditor", "auditor", AUDITOR)];
-    c.log.level = "warn".into();
-    let path = dir.join("serve.toml");
-    std::fs::write(&path, toml::to_string(&c).unwrap()).unwrap();
-    path
-}
-
-/// Starts `qoltanba serve --config FILE` and returns it with its address (read from its log).
-fn spawn_server(config: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qoltanba"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .env_remove("QOLTANBA_CONFIG")
-        .env_remove("QOLTANBA_ARCHIVE__URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start qoltanba serve");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("listening on http://").nth(1) {
-                let _ = tx.send(addr.trim().to_owned());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server says where it listens");
-    (child, addr)
-}
-
-fn audit(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_qoltanba"))
-        .arg("audit")
-        .args(args)
-        .env_remove("QOLTANBA_CONFIG")
-        .output()
-        .expect("run qoltanba audit")
-}
+const PORTAL: &str = "portal-token-durability";
 
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -85,7 +40,7 @@ on_both_backends!(nothing_acknowledged_is_lost_to_sigkill);
 
 async fn nothing_acknowledged_is_lost_to_sigkill(archive_url: String) {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &archive_url);
+    let config = serve_support::process::write_config(dir.path(), &archive_url, AUDITOR, PORTAL);
     let (mut child, addr) = spawn_server(&config);
     let body = Arc::new(
         json!({
@@ -103,6 +58,7 @@ async fn nothing_acknowledged_is_lost_to_sigkill(archive_url: String) {
             for _ in 0..40 {
                 let sent = http
                     .post(format!("http://{addr}/v1/verify"))
+                    .bearer_auth(PORTAL)
                     .header("content-type", "application/json")
                     .body(body.to_string())
                     .send()
@@ -261,10 +217,11 @@ async fn audit_cli_errors_and_a_broken_chain() {
     // An archive with one document, then record 1 edited behind its back.
     let archive = qoltanba::archive::Archive::open(&url).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &url);
+    let config = serve_support::process::write_config(dir.path(), &url, AUDITOR, PORTAL);
     let (mut child, addr) = spawn_server(&config);
     let stored = client()
         .post(format!("http://{addr}/v1/verify?store=true"))
+        .bearer_auth(PORTAL)
         .header("content-type", "application/pkcs7-signature")
         .body(read("samples/individual-attached.cms"))
         .send()

@@ -4,7 +4,10 @@
 //! Needs Debian's `chromium` and `chromium-driver` (scripts/test-all installs them). Another
 //! browser or driver can be named with `QOLTANBA_CHROMIUM` and `QOLTANBA_CHROMEDRIVER`.
 //! Screenshots of every state go to `target/web-screenshots/`; with
-//! `QOLTANBA_UPDATE_DOCS_SCREENSHOT=1` the valid verdict is also copied to `docs/web-verify.png`.
+//! `QOLTANBA_UPDATE_DOCS_SCREENSHOT=1` the valid verdict is also copied to `docs/web-verify.png`
+//! and the time-stamped one to `docs/web-timestamped.png`.
+
+mod tsa_support;
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -118,6 +121,9 @@ fn start_server() -> (Reaped, SocketAddr) {
             format!("sqlite://{}", archive.display()),
         )
         .env("RUST_LOG", "warn")
+        // OCSP first, then the CRLs: the page shows OCSP evidence that comes with a signature;
+        // with no responder configured every other case is still decided by the CRLs.
+        .env("QOLTANBA_OCSP__POLICY", "ocsp_then_crl")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -442,6 +448,9 @@ async fn run(page: &mut Page) {
     valid_signature(page).await;
     gost_signature(page).await;
     revoked_signature(page).await;
+    timestamped_signature(page).await;
+    ocsp_evidence(page).await;
+    signers_on_their_own_basis(page).await;
     tampered_signature(page).await;
     indeterminate_signature(page).await;
     detached_signature_with_its_data(page).await;
@@ -815,6 +824,11 @@ async fn revoked_signature(page: &mut Page) {
         )
         .await;
     assert_eq!(failing, json!(1));
+    // No time-stamp: judged now.
+    let stamp = page.text("#timestamp-state").await;
+    assert_eq!(stamp, tr("en", "no_timestamp"));
+    let basis = page.text("#time-basis").await;
+    assert!(basis.contains(&tr("en", "basis_now")), "{basis}");
 
     // The same signature at a time before the revocation (set in the time field) is valid.
     page.js(
@@ -825,6 +839,206 @@ async fn revoked_signature(page: &mut Page) {
     assert_eq!(page.verify().await, "valid");
     let times = page.text("#times").await;
     assert!(times.contains("2026-02-01 12:00:00 UTC"), "{times}");
+    page.clear().await;
+}
+
+/// A signature that carries OCSP answers (RFC 5940, id-ri-ocsp-response) about its signer and
+/// the signer's CA, made by the CAs at 2026-06-01T11:00Z: verified at noon, the answers decide
+/// revocation and the Revocation panel lists them.
+async fn ocsp_evidence(page: &mut Page) {
+    use test_pki::ocsp::{self as builder, Hash, ResponseSpec, Signer, Status};
+    let fixture = |rel: &str| std::fs::read(manifest_dir().join("fixtures").join(rel)).unwrap();
+    let produced = time::macros::datetime!(2026-06-01 11:00 UTC);
+    let answer = |cert: &str, issuer: &str| {
+        let signer = Signer::from_bytes(
+            &fixture(&format!("pki/{issuer}.pem")),
+            &fixture(&format!("pki/keys/{issuer}.key.pem")),
+        )
+        .unwrap();
+        let spec = ResponseSpec::new(
+            &fixture(&format!("pki/{cert}.der")),
+            &signer.cert_der,
+            Hash::Sha1,
+            Status::Good,
+            produced,
+        )
+        .unwrap();
+        builder::sign_response(&spec, &signer).unwrap()
+    };
+    let with_answers = builder::embed_in_signed_data(
+        &fixture("samples/individual-attached.cms"),
+        &[
+            answer("individual-sign", "nca-rsa"),
+            answer("nca-rsa", "root"),
+        ],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("individual-with-ocsp.cms");
+    std::fs::write(&file, with_answers).unwrap();
+
+    page.choose_file("#sig-file", &file.to_string_lossy()).await;
+    page.js(
+        "document.getElementById('at').value = '2026-06-01T12:00:00';",
+        vec![],
+    )
+    .await;
+    assert_eq!(page.verify().await, "valid");
+    let rows = page
+        .js(
+            "return [...document.querySelectorAll('#ocsp tbody tr')].map((r) => r.cells[1].textContent);",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        rows,
+        json!([tr("en", "ocsp_good"), tr("en", "ocsp_good")]),
+        "two OCSP answers listed"
+    );
+    let revocation = page.text("#revocation-state").await;
+    assert!(revocation.contains("OCSP: good"), "{revocation}");
+    page.assert_contrast("OCSP evidence").await;
+    page.assert_fits(360).await;
+    page.shot("06d-valid-ocsp-en", WIDE.0).await;
+    if std::env::var_os("QOLTANBA_UPDATE_DOCS_SCREENSHOT").is_some() {
+        std::fs::copy(
+            screenshot_dir().join("06d-valid-ocsp-en.png"),
+            manifest_dir().join("docs/web-ocsp.png"),
+        )
+        .expect("docs/web-ocsp.png");
+    }
+    page.set_lang("ru").await;
+    let rows = page
+        .js(
+            "return [...document.querySelectorAll('#ocsp tbody tr')].map((r) => r.cells[1].textContent);",
+            vec![],
+        )
+        .await;
+    assert_eq!(rows, json!([tr("ru", "ocsp_good"), tr("ru", "ocsp_good")]));
+    page.set_lang("en").await;
+    page.clear().await;
+}
+
+/// `revoked.cms` with a time-stamp token of 2026-02-01, before the revocation: valid, judged at
+/// the token's genTime, and the page shows the time-stamp; with a time given, that time decides
+/// and the token is still shown.
+async fn timestamped_signature(page: &mut Page) {
+    let file = manifest_dir().join("fixtures/timestamped/revoked-stamped.cms");
+    page.choose_file("#sig-file", &file.to_string_lossy()).await;
+    assert_eq!(page.verify().await, "valid");
+    let basis = page.text("#time-basis").await;
+    assert!(
+        basis.contains(&tr("en", "basis_timestamp")) && basis.contains("2026-02-01 10:00:00 UTC"),
+        "{basis}"
+    );
+    let stamp = page.text("#timestamp-state").await;
+    for part in [
+        tr("en", "ts_verified"),
+        "2026-02-01 10:00:00 UTC".to_owned(),
+        "ТЕСТ УАҚЫТ БЕЛГІСІ ҚЫЗМЕТІ (TSA)".to_owned(),
+        "1.3.6.1.4.1.55555.3161.1".to_owned(),
+        "serial 0x01".to_owned(),
+    ] {
+        assert!(stamp.contains(&part), "{part} in {stamp}");
+    }
+    let rows = page
+        .js(
+            "return [...document.querySelectorAll('#checks-table tbody tr')].map((r) => r.cells[0].querySelector('code').textContent);",
+            vec![],
+        )
+        .await;
+    assert!(
+        rows.as_array().unwrap().contains(&json!("timestamp")),
+        "{rows}"
+    );
+    page.assert_contrast("a time-stamped verdict").await;
+    page.assert_fits(360).await;
+    page.shot("06b-valid-timestamped-en", WIDE.0).await;
+    if std::env::var_os("QOLTANBA_UPDATE_DOCS_SCREENSHOT").is_some() {
+        std::fs::copy(
+            screenshot_dir().join("06b-valid-timestamped-en.png"),
+            manifest_dir().join("docs/web-timestamped.png"),
+        )
+        .expect("docs/web-timestamped.png");
+    }
+
+    // In Kazakh too.
+    page.set_lang("kk").await;
+    let basis = page.text("#time-basis").await;
+    assert!(basis.contains(&tr("kk", "basis_timestamp")), "{basis}");
+    page.shot("06c-valid-timestamped-kk", WIDE.0).await;
+    page.set_lang("en").await;
+
+    // A time given by the reader decides; the token is still verified and shown.
+    page.js(
+        "document.getElementById('at').value = '2026-06-01T12:00:00';",
+        vec![],
+    )
+    .await;
+    assert_eq!(page.verify().await, "invalid");
+    assert!(page.text("#verdict-code").await.contains("cert_revoked"));
+    let basis = page.text("#time-basis").await;
+    assert!(basis.contains(&tr("en", "basis_caller")), "{basis}");
+    let stamp = page.text("#timestamp-state").await;
+    assert!(stamp.contains(&tr("en", "ts_verified")), "{stamp}");
+    page.clear().await;
+}
+
+/// Two signers, only the revoked one time-stamped (before its revocation): valid, and the
+/// signers table gives each signer's basis and time-stamp.
+async fn signers_on_their_own_basis(page: &mut Page) {
+    let cms = std::fs::read(sample("two-signers-one-revoked.cms")).expect("the sample");
+    let revoked = tsa_support::certificate("revoked-sign");
+    let message = qoltanba_core::SignedMessage::from_der(&cms, Default::default()).expect("CMS");
+    let index = message
+        .signers
+        .iter()
+        .position(|s| s.id.matches(&revoked))
+        .expect("the revoked signer");
+    let token = tsa_support::TestTsa::load().token_for(
+        &message.signers[index].signature,
+        time::macros::datetime!(2026-02-01 10:00 UTC),
+    );
+    let stamped = qoltanba::timestamp::attach_token(&cms, index, &token).expect("attach");
+    let path = std::env::temp_dir().join(format!(
+        "qoltanba_two_signers_stamped_{}.cms",
+        std::process::id()
+    ));
+    std::fs::write(&path, &stamped).expect("a temporary file");
+    page.choose_file("#sig-file", &path.to_string_lossy()).await;
+    assert_eq!(page.verify().await, "valid");
+    let rows = page
+        .js(
+            "return [...document.querySelectorAll('#signers-table tbody tr')].map((r) => r.textContent);",
+            vec![],
+        )
+        .await;
+    let rows: Vec<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let stamped_row = rows
+        .iter()
+        .find(|r| r.contains("СЕРІКОВ"))
+        .expect("revoked-sign");
+    let plain_row = rows
+        .iter()
+        .find(|r| r.contains("АХМЕТОВА"))
+        .expect("individual-sign");
+    assert!(
+        stamped_row.contains(&tr("en", "basis_timestamp"))
+            && stamped_row.contains(&tr("en", "ts_verified")),
+        "{stamped_row}"
+    );
+    assert!(
+        plain_row.contains(&tr("en", "basis_now")) && plain_row.contains(&tr("en", "no_timestamp")),
+        "{plain_row}"
+    );
+    page.shot("06d-two-signers-timestamped-en", WIDE.0).await;
+    let _ = std::fs::remove_file(&path);
     page.clear().await;
 }
 

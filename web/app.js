@@ -412,10 +412,13 @@
       ])));
     }
 
+    // The first signer's basis and time-stamp (every signer's are in the signers table).
+    const first = (v.signers || [])[0];
     grid.append(panel('sec_time', 'times', !s, facts([
       [t('f_at'), when(v.at)],
       [t('f_signing_time'), when(v.signing_time)],
-      [t('f_timestamp'), t('no_timestamp')],
+      [t('f_time_basis'), first ? timeBasis(first, 'time-basis') : null],
+      [t('f_timestamp'), first ? timestampText(first.timestamp, 'timestamp-state') : t('no_timestamp')],
     ])));
 
     if ((v.evidence && v.evidence.chain || []).length) {
@@ -423,10 +426,11 @@
         el('ol', null, v.evidence.chain.map((subject) => el('li', null, subject)))));
     }
 
-    if (s || (v.evidence && v.evidence.crls.length)) {
+    if (s || (v.evidence && (v.evidence.crls.length || (v.evidence.ocsp || []).length))) {
       const rev = certChecks(v, 'revocation');
       const state = worst(rev);
       const crls = (v.evidence && v.evidence.crls) || [];
+      const ocsp = (v.evidence && v.evidence.ocsp) || [];
       grid.append(panel('sec_revocation', 'revocation', true,
         el('p', { id: 'revocation-state' }, state ? pill(state) : null, ' ',
           state ? t(state === 'pass' ? 'rev_pass' : state === 'fail' ? 'rev_fail' : 'rev_unknown') : '',
@@ -435,18 +439,26 @@
           ? table('crls', [t('crl_issuer'), t('crl_number'), t('crl_this_update'), t('crl_next_update'), t('crl_kind'), 'SHA-256'],
             crls.map((c) => ({ cells: [c.issuer, c.number, when(c.this_update), when(c.next_update),
               t(c.delta ? 'crl_delta' : 'crl_full'), el('span', { class: 'mono hash' }, c.sha256)] })), true)
-          : el('p', { class: 'none' }, t('rev_none'))));
+          : (ocsp.length ? null : el('p', { class: 'none' }, t('rev_none'))),
+        ocsp.length
+          ? table('ocsp', [t('ocsp_responder'), t('ocsp_status'), t('ocsp_produced_at'), t('crl_this_update'), t('crl_next_update'), 'SHA-256'],
+            ocsp.map((o) => ({ cells: [o.url ? o.responder + ' (' + o.url + ')' : o.responder, t('ocsp_' + o.status),
+              when(o.produced_at), when(o.this_update), o.next_update ? when(o.next_update) : '—',
+              el('span', { class: 'mono hash' }, o.sha256)] })), true)
+          : null));
     }
     out.push(grid);
 
     if (multi) {
       out.push(panel('sec_signers', 'signers', true, table('signers-table',
-        ['#', t('f_name'), t('f_iin') + ' / ' + t('f_bin'), t('col_status'), t('col_reason')],
+        ['#', t('f_name'), t('f_iin') + ' / ' + t('f_bin'), t('col_status'), t('col_reason'),
+          t('col_time_basis'), t('col_timestamp')],
         v.signers.map((o) => ({
           cls: o.status === 'valid' ? null : o.status === 'invalid' ? 'fail' : 'unknown',
           cells: [String(o.index), o.signer && (o.signer.common_name || o.signer.subject),
             o.signer && [o.signer.iin, o.signer.bin].filter(Boolean).join(' / '),
-            t('status_' + o.status), o.reason ? t('reason_' + o.reason) : null],
+            t('status_' + o.status), o.reason ? t('reason_' + o.reason) : null,
+            timeBasis(o), timestampText(o.timestamp)],
         })), true)));
     }
 
@@ -464,6 +476,25 @@
 
     if (content && v.reason !== 'malformed_signature') out.push(contentPanel(content));
     return out;
+  }
+
+  // Which time a signer was judged at: "the time-stamp (genTime) — 2025-05-20 12:00:00 UTC".
+  function timeBasis(o, id) {
+    if (!o.time_basis) return null;
+    const basis = has('basis_' + o.time_basis) ? t('basis_' + o.time_basis) : o.time_basis;
+    return el('span', { id: id || null }, basis, ' — ', when(o.time));
+  }
+
+  // A signer's time-stamp: verified or not (with the token's reason), genTime, TSA, policy, serial.
+  function timestampText(ts, id) {
+    if (!ts) return el('span', { id: id || null }, t('no_timestamp'));
+    const facts = [ts.gen_time ? when(ts.gen_time) : null, ts.tsa,
+      ts.policy ? 'policy ' + ts.policy : null, ts.serial ? 'serial ' + ts.serial : null].filter(Boolean);
+    return el('span', { id: id || null, class: 'timestamp' },
+      pill(ts.verified ? 'pass' : 'fail'), ' ', t(ts.verified ? 'ts_verified' : 'ts_failed'),
+      ts.reason ? ' (' + (has('reason_' + ts.reason) ? t('reason_' + ts.reason) : ts.reason) + ')' : null,
+      facts.length ? el('span', { class: 'mono' }, ' — ' + facts.join(' · ')) : null,
+      !ts.verified && ts.detail ? el('span', { class: 'detail' }, ' — ' + ts.detail) : null);
   }
 
   function contentPanel(content) {

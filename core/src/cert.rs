@@ -126,6 +126,12 @@ fn prefixed_id(value: &str, prefix: &str) -> Option<String> {
     (digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_owned())
 }
 
+/// id-ad-ocsp (RFC 5280 §4.2.2.1): an authorityInfoAccess entry that names an OCSP responder.
+const ID_AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
+
+/// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): a delegated responder whose status is not checked.
+const ID_PKIX_OCSP_NOCHECK: &str = "1.3.6.1.5.5.7.48.1.5";
+
 /// The NCA's private extension naming the key storage type (NCA-PROFILE.md).
 const NCA_KEY_STORAGE: &str = "1.2.398.3.3.5";
 
@@ -144,7 +150,7 @@ fn key_storage(value: &[u8]) -> String {
 }
 
 /// Extensions this verifier understands; any other critical extension makes the certificate unusable.
-const UNDERSTOOD_EXTENSIONS: [&str; 15] = [
+const UNDERSTOOD_EXTENSIONS: [&str; 16] = [
     "2.5.29.14",         // subjectKeyIdentifier
     "2.5.29.35",         // authorityKeyIdentifier
     "2.5.29.15",         // keyUsage
@@ -160,6 +166,7 @@ const UNDERSTOOD_EXTENSIONS: [&str; 15] = [
     "2.5.29.33",         // policyMappings (policy.rs)
     "2.5.29.36",         // policyConstraints (policy.rs)
     "2.5.29.54",         // inhibitAnyPolicy (policy.rs)
+    ID_PKIX_OCSP_NOCHECK,
 ];
 
 /// Extensions that path validation acts on: one that does not decode makes the certificate unfit
@@ -204,6 +211,12 @@ pub struct Certificate {
     pub subject_key_id: Option<Vec<u8>>,
     pub authority_key_id: Option<Vec<u8>>,
     pub crl_urls: Vec<String>,
+    /// The OCSP responders the certificate names (authorityInfoAccess, id-ad-ocsp URIs), in
+    /// order: where the service asks about this certificate's status.
+    pub ocsp_urls: Vec<String>,
+    /// The certificate carries id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): as a delegated OCSP
+    /// responder, its own status need not be checked.
+    pub ocsp_nocheck: bool,
     /// The cRLDistributionPoints extension, in the form CRL scope matching compares; empty when
     /// the certificate has none.
     pub crl_distribution_points: Vec<crate::dist_point::CertDistributionPoint>,
@@ -271,6 +284,8 @@ impl Certificate {
             subject_key_id: None,
             authority_key_id: None,
             crl_urls: Vec::new(),
+            ocsp_urls: Vec::new(),
+            ocsp_nocheck: false,
             crl_distribution_points: Vec::new(),
             unsupported_critical: Vec::new(),
             key_storage: None,
@@ -410,6 +425,16 @@ impl Certificate {
                         }
                     }
                 }
+                ParsedExtension::AuthorityInfoAccess(aia) => {
+                    for desc in aia.iter() {
+                        if desc.access_method.to_id_string() == ID_AD_OCSP {
+                            if let GeneralName::URI(uri) = &desc.access_location {
+                                self.ocsp_urls.push((*uri).to_owned());
+                            }
+                        }
+                    }
+                }
+                _ if oid == ID_PKIX_OCSP_NOCHECK => self.ocsp_nocheck = true,
                 _ if oid == NCA_KEY_STORAGE => self.key_storage = Some(key_storage(ext.value)),
                 ParsedExtension::ParseError { error } if ext.critical => {
                     return Err(CertError::Malformed(format!(
@@ -497,6 +522,12 @@ impl Certificate {
     /// May this certificate's key sign CRLs? (cRLSign if KU present)
     pub fn can_sign_crls(&self) -> bool {
         self.key_usage.is_none_or(|ku| ku.crl_sign)
+    }
+
+    /// The OCSP responder URLs of the authorityInfoAccess extension (id-ad-ocsp), in the
+    /// certificate's order; empty when it names none.
+    pub fn ocsp_responders(&self) -> &[String] {
+        &self.ocsp_urls
     }
 
     pub fn serial_hex(&self) -> String {

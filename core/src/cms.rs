@@ -168,7 +168,14 @@ pub struct SignedMessage {
     pub content: Option<Vec<u8>>,
     pub certificates: Vec<Arc<Certificate>>,
     pub signers: Vec<SignerData>,
+    /// OCSP responses the SignedData carries in its RevocationInfoChoices (RFC 5940:
+    /// `other` with id-ri-ocsp-response); unreadable ones are left out, as they prove nothing.
+    pub ocsp_responses: Vec<Arc<crate::ocsp::OcspResponse>>,
 }
+
+/// OCSP responses read from one SignedData; more are ignored (a signer embeds one per
+/// certificate of its path).
+const MAX_EMBEDDED_OCSP: usize = 16;
 
 #[derive(Debug, Clone, Copy)]
 pub struct CmsLimits {
@@ -219,11 +226,11 @@ impl SignedMessage {
         }
         let signed: SignedDataRef<'_> = info.content.decode_as().map_err(not_cms)?;
         // digestAlgorithms is informative only; each SignerInfo states its own.
-        let _ = (
-            signed.version,
-            signed.digest_algorithms.0,
-            signed.crls.map(|c| c.0),
-        );
+        let _ = (signed.version, signed.digest_algorithms.0);
+        let ocsp_responses = match &signed.crls {
+            Some(set) => embedded_ocsp(set),
+            None => Vec::new(),
+        };
 
         // Each CertificateChoices with its complete encoding: the elements of the SET follow one
         // another, so an element's bytes run from where the previous one ended to the end of its
@@ -294,8 +301,42 @@ impl SignedMessage {
             content: signed.encap.content.map(|c| c.as_bytes().to_vec()),
             certificates,
             signers,
+            ocsp_responses,
         })
     }
+}
+
+/// The OCSP responses among a SignedData's RevocationInfoChoices: `other` ([1] IMPLICIT
+/// OtherRevocationInfoFormat) with id-ri-ocsp-response. CRLs there are not read (the service
+/// brings CRLs itself); an unreadable choice is skipped rather than making the signature
+/// malformed, since revocation information is unsigned and optional.
+fn embedded_ocsp(set: &RawSet<'_>) -> Vec<Arc<crate::ocsp::OcspResponse>> {
+    let other = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber::N1,
+    };
+    let mut found = Vec::new();
+    let _ = each::<AnyRef<'_>>(set.0, |choice| {
+        if choice.tag() != other || found.len() >= MAX_EMBEDDED_OCSP {
+            return Ok(());
+        }
+        let parsed = (|| -> der::Result<Option<Vec<u8>>> {
+            let mut reader = der::SliceReader::new(choice.value())?;
+            let format = ObjectIdentifier::decode(&mut reader)?;
+            let info = AnyRef::decode(&mut reader)?;
+            if format != crate::ocsp::oid::RI_OCSP_RESPONSE {
+                return Ok(None);
+            }
+            Ok(Some(info.to_der()?))
+        })();
+        if let Ok(Some(der)) = parsed {
+            if let Ok(response) = crate::ocsp::OcspResponse::from_der(&der) {
+                found.push(Arc::new(response));
+            }
+        }
+        Ok(())
+    });
+    found
 }
 
 fn single_value<'a>(values: &RawSet<'a>) -> Result<AnyRef<'a>, String> {

@@ -48,7 +48,7 @@ pub enum RevocationReason {
 }
 
 impl RevocationReason {
-    fn from_code(code: u8) -> Option<Self> {
+    pub(crate) fn from_code(code: u8) -> Option<Self> {
         Some(match code {
             0 => Self::Unspecified,
             1 => Self::KeyCompromise,

@@ -45,7 +45,8 @@
 //! and CRLs at the edge, with limits), [`oid`] (the object identifiers a signer needs) and
 //! [`timestamp`] (RFC 3161 time-stamp tokens). Everything else — CMS and certificate parsing,
 //! cryptography, path building, revocation judgement — is internal and reached through the
-//! [`Verifier`].
+//! [`Verifier`]. [`ocsp`] reads OCSP responses and builds requests; OCSP answers are judged as
+//! revocation evidence under the [`RevocationPolicy`] of [`VerifyOptions`].
 
 mod asn1;
 mod ber;
@@ -62,6 +63,7 @@ mod ids;
 pub mod input;
 mod name;
 mod name_constraints;
+pub mod ocsp;
 mod policy;
 mod revocation;
 mod sigcache;
@@ -79,14 +81,15 @@ pub use crl::{Crl, CrlError, CrlNumberValue, RevocationReason, RevokedEntry, Sco
 pub use crl_check::CrlIssuerError;
 pub use ids::{IdError, IdNumber, IdPolicy};
 pub use name::{DistinguishedName, NameKey};
+pub use ocsp::{CertIdHash, OcspAnswer, OcspError, OcspResponse, RevocationPolicy, StatusQuery};
 pub use policy::{PolicyOptions, ANY_POLICY};
 pub use revocation::{CrlSnapshot, MAX_AGE_WITHOUT_NEXT_UPDATE};
 pub use usage::{parse_expected_id, parse_expected_id_with, parse_time, UsageError, UsageReason};
 pub use verdict::{
-    rfc3339, Check, CheckResult, CrlEvidence, Evidence, Reason, SignerOutcome, SignerSummary,
-    Status, Verdict,
+    rfc3339, Check, CheckResult, CrlEvidence, Evidence, OcspEvidence, Reason, SignerOutcome,
+    SignerSummary, Status, TimeBasis, TimestampReport, Verdict,
 };
-pub use verifier::{KeyUsagePolicy, Verifier, VerifyOptions};
+pub use verifier::{KeyUsagePolicy, Verifier, VerifyOptions, DEFAULT_OCSP_MAX_AGE};
 
 /// GOST R 34.10 signature primitives in the NCA byte order, for officers' GOST keys and for
 /// tests against other implementations; verification of documents goes through the [`Verifier`].

@@ -27,11 +27,25 @@ impl SigCache {
         issuer_spki: &[u8],
         issuer_spki_hash: &[u8; 32],
     ) -> Result<(), CryptoError> {
-        let key = (*object_hash, *issuer_spki_hash);
+        self.verify_by(object_hash, issuer_spki_hash, || {
+            signed.verify_with(issuer_spki)
+        })
+    }
+
+    /// Runs `check` (a signature check of the object identified by `object_hash` with the key
+    /// identified by `key_hash`) unless its outcome is remembered: for signed objects that are
+    /// not a certificate or CRL envelope (OCSP responses).
+    pub fn verify_by(
+        &self,
+        object_hash: &[u8; 32],
+        key_hash: &[u8; 32],
+        check: impl FnOnce() -> Result<(), CryptoError>,
+    ) -> Result<(), CryptoError> {
+        let key = (*object_hash, *key_hash);
         if let Some(known) = self.checked.read().ok().and_then(|m| m.get(&key).cloned()) {
             return known;
         }
-        let outcome = signed.verify_with(issuer_spki);
+        let outcome = check();
         if let Ok(mut map) = self.checked.write() {
             if map.len() >= MAX_ENTRIES {
                 map.clear();

@@ -160,6 +160,12 @@ impl Check {
         Self::new(check, CheckResult::Unknown, reason, detail)
     }
 
+    /// A finding that failed but decides nothing: a time-stamp token that does not verify
+    /// proves nothing, and the signer is judged as if it were absent (CONTRACT §3).
+    pub fn fail_without_effect(check: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(check, CheckResult::Fail, None, detail)
+    }
+
     fn new(
         check: &'static str,
         result: CheckResult,
@@ -249,11 +255,33 @@ impl CrlEvidence {
     }
 }
 
+/// An OCSP response that decided a certificate's status (CONTRACT.md §3).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OcspEvidence {
+    /// Who signed it: the issuer, or the delegated responder certificate (subject name).
+    pub responder: String,
+    /// The URL it was fetched from, when the caller said.
+    pub url: Option<String>,
+    pub produced_at: String,
+    pub this_update: String,
+    pub next_update: Option<String>,
+    /// `good`, `revoked` or `unknown`, as answered.
+    pub status: &'static str,
+    /// SHA-256 of the whole DER response.
+    pub sha256: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evidence {
     /// Subjects from the signer's certificate up to the trust anchor.
     pub chain: Vec<String>,
     pub crls: Vec<CrlEvidence>,
+    /// The OCSP responses used; empty when none was.
+    pub ocsp: Vec<OcspEvidence>,
+    /// The responses behind `ocsp`, for callers that keep the evidence itself (an archived
+    /// document is re-verified offline with them as [`OcspAnswer`](crate::OcspAnswer)s).
+    #[serde(skip)]
+    pub ocsp_responses: Vec<Arc<crate::ocsp::OcspResponse>>,
     /// The certificates behind `chain`, signer first, for callers that keep the evidence itself
     /// (the archive stores them by SHA-256).
     #[serde(skip)]
@@ -272,6 +300,121 @@ impl Evidence {
             self.crls.push(item);
         }
     }
+
+    /// Records an OCSP response once, with the record of the answer it was used for.
+    pub(crate) fn add_ocsp(
+        &mut self,
+        item: OcspEvidence,
+        response: &Arc<crate::ocsp::OcspResponse>,
+    ) {
+        if !self.ocsp.contains(&item) {
+            self.ocsp.push(item);
+        }
+        if !self
+            .ocsp_responses
+            .iter()
+            .any(|r| r.sha256 == response.sha256)
+        {
+            self.ocsp_responses.push(Arc::clone(response));
+        }
+    }
+
+    /// Takes in what `other` used (another signer's or another path's CRLs and responses).
+    pub(crate) fn merge_revocation(&mut self, other: Evidence) {
+        for crl in other.crls {
+            if !self.crls.contains(&crl) {
+                self.crls.push(crl);
+            }
+        }
+        for item in other.ocsp {
+            if !self.ocsp.contains(&item) {
+                self.ocsp.push(item);
+            }
+        }
+        for response in other.ocsp_responses {
+            if !self
+                .ocsp_responses
+                .iter()
+                .any(|r| r.sha256 == response.sha256)
+            {
+                self.ocsp_responses.push(response);
+            }
+        }
+    }
+}
+
+/// The time one signer was judged at (CONTRACT §3, "Proof of existence").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeBasis {
+    /// The `genTime` of a signature time-stamp token that verifies (no caller-set time).
+    Timestamp,
+    /// The time of the verification: no caller-set time and no token that verifies.
+    Now,
+    /// The time the caller set (`at`, or the archive's receipt time for a signer without a
+    /// token that verifies).
+    Caller,
+}
+
+impl TimeBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeBasis::Timestamp => "timestamp",
+            TimeBasis::Now => "now",
+            TimeBasis::Caller => "caller",
+        }
+    }
+}
+
+/// What a signer's signature time-stamp tokens showed, in short: the earliest token that
+/// verifies, else the first that does not. The full verdict of that token is
+/// [`SignerOutcome::timestamp_verdict`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TimestampReport {
+    /// The token verifies and time-stamps this signature: `gen_time` is proven.
+    pub verified: bool,
+    /// The TSA's certificate subject (else the token's `tsa` name), when known.
+    pub tsa: Option<String>,
+    /// `genTime`, RFC 3339; `null` for a token too broken to read.
+    pub gen_time: Option<String>,
+    /// The TSA policy OID.
+    pub policy: Option<String>,
+    /// The token's serial number, `0x…`.
+    pub serial: Option<String>,
+    /// The token's own status: `valid` when verified.
+    pub status: Status,
+    /// Why the token does not verify (the contract's codes, about the token, not the signer).
+    pub reason: Option<Reason>,
+    /// Why, for people; or, for a verified token that was not used, why not.
+    pub detail: Option<String>,
+}
+
+impl TimestampReport {
+    /// One line for people: "valid, genTime …, TSA …, policy …, serial …", with the reason and
+    /// why for a token that does not verify.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![match self.reason {
+            None => self.status.as_str().to_owned(),
+            Some(r) => format!("{} ({})", self.status.as_str(), r.as_str()),
+        }];
+        let fields = [
+            ("genTime", &self.gen_time),
+            ("TSA", &self.tsa),
+            ("policy", &self.policy),
+            ("serial", &self.serial),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value {
+                parts.push(format!("{name} {value}"));
+            }
+        }
+        let mut line = parts.join(", ");
+        if let Some(detail) = &self.detail {
+            line.push_str(": ");
+            line.push_str(detail);
+        }
+        line
+    }
 }
 
 /// The outcome for one signer of a multi-signer SignedData.
@@ -282,6 +425,17 @@ pub struct SignerOutcome {
     pub reason: Option<Reason>,
     pub signer: Option<SignerSummary>,
     pub signing_time: Option<String>,
+    /// Which time this signer was judged at: `timestamp`, `now` or `caller`.
+    pub time_basis: TimeBasis,
+    /// The time this signer's certificates were judged at, RFC 3339.
+    pub time: String,
+    /// The signer's signature time-stamp, when its unsigned attributes carry one (also when it
+    /// does not verify).
+    pub timestamp: Option<TimestampReport>,
+    /// The full verdict on the token that [`timestamp`](Self::timestamp) reports, when it could
+    /// be read (for callers that keep it, such as the archive).
+    #[serde(skip)]
+    pub timestamp_verdict: Option<Box<crate::timestamp::TimestampVerdict>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -391,6 +545,25 @@ impl Verdict {
         if let Some(t) = &self.signing_time {
             let _ = writeln!(out, "signing time (claimed): {t}");
         }
+        let several = self.signers.len() > 1;
+        for o in &self.signers {
+            let who = if several {
+                format!(" [signer {}]", o.index)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "time basis{who}: {} ({})",
+                o.time_basis.as_str(),
+                o.time
+            );
+            let stamp = o
+                .timestamp
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), TimestampReport::describe);
+            let _ = writeln!(out, "time-stamp{who}: {stamp}");
+        }
         let _ = writeln!(out, "checks:");
         for c in &self.checks {
             let mark = match c.result {
@@ -409,6 +582,13 @@ impl Verdict {
             for s in &self.evidence.chain {
                 let _ = writeln!(out, "  {s}");
             }
+        }
+        for o in &self.evidence.ocsp {
+            let _ = writeln!(
+                out,
+                "OCSP: {} from {} producedAt {} thisUpdate {} sha256 {}",
+                o.status, o.responder, o.produced_at, o.this_update, o.sha256
+            );
         }
         for crl in &self.evidence.crls {
             let _ = writeln!(

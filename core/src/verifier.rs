@@ -13,14 +13,18 @@ use crate::crl::Crl;
 use crate::crl_check::{self, CrlIssuerError};
 use crate::ids::IdNumber;
 use crate::input;
+use crate::ocsp::{
+    self, Combined, OcspAnswer, OcspContext, RevocationPolicy, Sources, StatusQuery,
+};
 use crate::policy::PolicyOptions;
 use crate::revocation::{CrlSnapshot, RevocationContext, RevocationStatus};
 use crate::sigcache::SigCache;
 use crate::signer::signature_checks;
+use crate::timestamp::basis::{signer_time, SignerTime};
 use crate::usage::{UsageError, UsageReason};
 use crate::verdict::{
-    first_reason, rfc3339, Check, CheckResult, Evidence, Reason, SignerOutcome, SignerSummary,
-    Status, Verdict,
+    first_reason, rfc3339, Check, CheckResult, Evidence, OcspEvidence, Reason, SignerOutcome,
+    SignerSummary, Status, TimeBasis, Verdict,
 };
 
 /// What the signer's certificate must be for: a document-signing (SIGN) certificate, a
@@ -39,8 +43,15 @@ pub enum KeyUsagePolicy {
 
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
-    /// The validation time; `None` means now.
+    /// The validation time set by the caller (every signer is judged at it, time basis
+    /// `caller`; time-stamp tokens are still verified and reported). `None`: each signer with a
+    /// signature time-stamp token that verifies is judged at its `genTime` (basis `timestamp`,
+    /// CONTRACT §3), the others at [`unstamped_at`](Self::unstamped_at) or now.
     pub at: Option<OffsetDateTime>,
+    /// With `at` unset: the validation time of a signer without a time-stamp token that
+    /// verifies (basis `caller`), such as the time an archive received the document; `None`
+    /// means now (basis `now`).
+    pub unstamped_at: Option<OffsetDateTime>,
     pub expected_id: Option<IdNumber>,
     pub key_usage: KeyUsagePolicy,
     /// Extra untrusted certificates for path building (CLI `--intermediate` beyond configuration).
@@ -52,11 +63,33 @@ pub struct VerifyOptions {
     /// verifier's own (the deployment's, [`Verifier::with_policy`]: by default any policy, none
     /// required).
     pub policy: Option<PolicyOptions>,
+    /// Where revocation status comes from: CRLs (the default), OCSP, or both in an order.
+    pub revocation_policy: RevocationPolicy,
+    /// OCSP answers the caller has: fetched by the service for [`Verifier::status_queries`], sent
+    /// with the request, or kept with an archived document. Responses embedded in a SignedData
+    /// (RFC 5940, id-ri-ocsp-response) are used too. Ignored under [`RevocationPolicy::Crl`].
+    pub ocsp: Vec<OcspAnswer>,
+    /// How old (producedAt before the validation time) a response without nextUpdate may be, as
+    /// the NCA's are; `None` is [`DEFAULT_OCSP_MAX_AGE`].
+    pub ocsp_max_age: Option<time::Duration>,
+    /// How far a responder's clock may run ahead of the validation time: thisUpdate and
+    /// producedAt up to this much after T still count as "at or before T". Zero by default, the
+    /// contract's rule (thisUpdate <= T); OpenSSL's client allows five minutes. Verifying as of
+    /// a time taken before the answer was fetched (a request's arrival) needs a little.
+    pub ocsp_clock_skew: time::Duration,
 }
 
+/// The maximum age of an OCSP response without nextUpdate when the caller sets none: the NCA's
+/// responder produces a fresh answer for every request, so an hour-old one has been kept a while.
+pub const DEFAULT_OCSP_MAX_AGE: time::Duration = time::Duration::hours(1);
+
 impl VerifyOptions {
+    /// The request's time: `at`, else `unstamped_at`, else now.
     fn validation_time(&self) -> OffsetDateTime {
-        let t = self.at.unwrap_or_else(OffsetDateTime::now_utc);
+        let t = self
+            .at
+            .or(self.unstamped_at)
+            .unwrap_or_else(OffsetDateTime::now_utc);
         // Whole seconds: certificate and CRL times have no finer resolution.
         t.replace_nanosecond(0).unwrap_or(t)
     }
@@ -177,13 +210,40 @@ impl Verifier {
         }
     }
 
+    /// Verifies a parsed signature: every signer at its own time (see [`VerifyOptions::at`]),
+    /// its time-stamp tokens verified and reported.
     pub fn verify_message(
         &self,
         message: &SignedMessage,
         detached: Option<&[u8]>,
         options: &VerifyOptions,
     ) -> Result<Verdict, UsageError> {
+        self.judge_message(message, detached, options, Stamps::Verify)
+    }
+
+    /// Verifies a time-stamp token's own SignedData: its signer's unsigned attributes are not
+    /// searched for tokens (a token is not time-stamped in turn, and nesting stays bounded).
+    pub(crate) fn verify_token_message(
+        &self,
+        message: &SignedMessage,
+        options: &VerifyOptions,
+    ) -> Result<Verdict, UsageError> {
+        self.judge_message(message, None, options, Stamps::Ignore)
+    }
+
+    fn judge_message(
+        &self,
+        message: &SignedMessage,
+        detached: Option<&[u8]>,
+        options: &VerifyOptions,
+        stamps: Stamps,
+    ) -> Result<Verdict, UsageError> {
         let at = options.validation_time();
+        let fallback_basis = if options.at.is_some() || options.unstamped_at.is_some() {
+            TimeBasis::Caller
+        } else {
+            TimeBasis::Now
+        };
         let content: &[u8] = match (&message.content, detached) {
             (Some(inside), _) => inside,
             (None, Some(given)) => given,
@@ -207,7 +267,27 @@ impl Verifier {
         // Configured intermediates first: certificates the signer supplies cannot crowd out the
         // operator's own within the path-building budget.
         let pools = [&self.intermediates, &cms_pool];
-        let paths = self.path_builder(&pools, at, self.policy_for(options));
+
+        // The caller's OCSP answers and those the SignedData carries; nothing to gather when the
+        // policy does not look at OCSP or nothing is embedded.
+        let embedded_answers: Vec<OcspAnswer>;
+        let answers: &[OcspAnswer] =
+            if options.revocation_policy.uses_ocsp() && !message.ocsp_responses.is_empty() {
+                embedded_answers = options
+                    .ocsp
+                    .iter()
+                    .cloned()
+                    .chain(
+                        message
+                            .ocsp_responses
+                            .iter()
+                            .map(|r| OcspAnswer::response(Arc::clone(r))),
+                    )
+                    .collect();
+                &embedded_answers
+            } else {
+                &options.ocsp
+            };
 
         let mut evidence = Evidence::default();
         let mut runs = Vec::with_capacity(message.signers.len());
@@ -224,20 +304,29 @@ impl Verifier {
                 .iter()
                 .find_map(|pool| pool.iter().find(|c| signer.id.matches(c)).cloned());
             signer_checks.extend(signature_checks(message, signer, content, cert.as_deref()));
+            let mut time = match stamps {
+                Stamps::Verify => signer_time(self, signer, options, (at, fallback_basis)),
+                Stamps::Ignore => SignerTime {
+                    at,
+                    basis: fallback_basis,
+                    checks: Vec::new(),
+                    report: None,
+                    verdict: None,
+                },
+            };
+            signer_checks.append(&mut time.checks);
             match &cert {
                 Some(cert) => {
-                    let found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
+                    let paths = self.path_builder(&pools, time.at, self.policy_for(options));
+                    let mut found = self
+                        .evaluate_certificate(cert, &paths, &snapshot, options, answers, time.at);
                     signer_checks.extend(found.checks);
                     if index == 0 {
-                        evidence.chain = found.evidence.chain;
-                        evidence.path = found.evidence.path;
-                        evidence.policies = found.evidence.policies;
+                        evidence.chain = std::mem::take(&mut found.evidence.chain);
+                        evidence.path = std::mem::take(&mut found.evidence.path);
+                        evidence.policies = found.evidence.policies.take();
                     }
-                    for crl in found.evidence.crls {
-                        if !evidence.crls.contains(&crl) {
-                            evidence.crls.push(crl);
-                        }
-                    }
+                    evidence.merge_revocation(found.evidence);
                 }
                 None => signer_checks.push(Check::fail(
                     "chain",
@@ -251,6 +340,7 @@ impl Verifier {
             runs.push(SignerRun {
                 checks: signer_checks,
                 cert,
+                time,
             });
         }
         if let Some(expected) = &options.expected_id {
@@ -275,6 +365,10 @@ impl Verifier {
                 reason,
                 signer: run.cert.as_deref().map(SignerSummary::of),
                 signing_time: signing_time.map(rfc3339),
+                time_basis: run.time.basis,
+                time: rfc3339(run.time.at),
+                timestamp: run.time.report,
+                timestamp_verdict: run.time.verdict,
             });
             if several {
                 for c in &mut signer_checks {
@@ -348,19 +442,115 @@ impl Verifier {
         let extra = CertPool::from_certs(options.extra_intermediates.iter().cloned());
         let pools = [&extra, &self.intermediates];
         let paths = self.path_builder(&pools, at, self.policy_for(options));
-        let mut found = self.evaluate_certificate(cert, &paths, &snapshot, options, at);
+        let mut found =
+            self.evaluate_certificate(cert, &paths, &snapshot, options, &options.ocsp, at);
         if let Some(expected) = &options.expected_id {
             found.checks.push(identity_check(cert, expected));
         }
         let summary = SignerSummary::of(cert);
-        Verdict::from_checks(
+        let mut verdict = Verdict::from_checks(
             at,
             found.checks,
             Some(summary),
             None,
             found.evidence,
             Vec::new(),
-        )
+        );
+        if verdict.status == Status::Valid {
+            // A certificate alone carries no signature to call valid.
+            verdict.message = "Every condition holds: the certificate is valid.".to_owned();
+        }
+        verdict
+    }
+
+    /// The certificates whose status the service should ask OCSP responders about before it
+    /// verifies `message`: every certificate below the anchor of the paths the signers'
+    /// certificates (and the TSAs' of their time-stamp tokens) may take (at the validation time of `options`, from the same pools as
+    /// [`Verifier::verify_message`]), each with its issuer and responders, without duplicates.
+    /// Nothing is judged: the service fetches answers and passes them in
+    /// [`VerifyOptions::ocsp`].
+    pub fn status_queries(
+        &self,
+        message: &SignedMessage,
+        options: &VerifyOptions,
+    ) -> Vec<StatusQuery> {
+        let mut queries = self.message_queries(message, options);
+        // The TSAs of the signers' time-stamp tokens, whose paths are judged at genTime.
+        for signer in &message.signers {
+            for token in crate::timestamp::tokens_of(signer).into_iter().flatten() {
+                let token_options = VerifyOptions {
+                    at: Some(token.gen_time()),
+                    extra_intermediates: options.extra_intermediates.clone(),
+                    ..VerifyOptions::default()
+                };
+                for query in self.message_queries(&token.message, &token_options) {
+                    if !queries.iter().any(|q| q.same_pair(&query)) {
+                        queries.push(query);
+                    }
+                }
+            }
+        }
+        queries
+    }
+
+    /// The queries about the paths of `message`'s signers alone.
+    fn message_queries(
+        &self,
+        message: &SignedMessage,
+        options: &VerifyOptions,
+    ) -> Vec<StatusQuery> {
+        let at = options.validation_time();
+        let cms_pool = CertPool::from_certs(
+            message
+                .certificates
+                .iter()
+                .cloned()
+                .chain(options.extra_intermediates.iter().cloned()),
+        );
+        let pools = [&self.intermediates, &cms_pool];
+        let paths = self.path_builder(&pools, at, self.policy_for(options));
+        let mut queries = Vec::new();
+        for signer in &message.signers {
+            let cert = [&cms_pool, &self.intermediates, &self.anchors]
+                .iter()
+                .find_map(|pool| pool.iter().find(|c| signer.id.matches(c)).cloned());
+            if let Some(cert) = cert {
+                collect_queries(&paths, &cert, &mut queries);
+            }
+        }
+        queries
+    }
+
+    /// [`Verifier::status_queries`] for a signature in any accepted encoding; none when it is
+    /// not readable (its verification says why).
+    pub fn signature_status_queries(
+        &self,
+        input: &[u8],
+        options: &VerifyOptions,
+    ) -> Vec<StatusQuery> {
+        let Ok(der) = input::signature_der(input) else {
+            return Vec::new();
+        };
+        match SignedMessage::from_der(&der, self.cms_limits) {
+            Ok(message) => self.status_queries(&message, options),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// [`Verifier::status_queries`] for a certificate alone, as [`Verifier::verify_certificate`]
+    /// builds its paths.
+    pub fn certificate_status_queries(
+        &self,
+        cert: &Arc<Certificate>,
+        options: &VerifyOptions,
+    ) -> Vec<StatusQuery> {
+        let at = options.validation_time();
+        let extra = CertPool::from_certs(options.extra_intermediates.iter().cloned());
+        let pools = [&extra, &self.intermediates];
+        let paths = self.path_builder(&pools, at, self.policy_for(options));
+        let mut queries = Vec::new();
+        collect_queries(&paths, cert, &mut queries);
+        queries
     }
 
     fn evaluate_certificate(
@@ -369,14 +559,21 @@ impl Verifier {
         paths: &PathBuilder<'_>,
         snapshot: &CrlSnapshot,
         options: &VerifyOptions,
+        answers: &[OcspAnswer],
         at: OffsetDateTime,
     ) -> CertEvaluation {
+        let ocsp = OcspInputs {
+            answers,
+            policy: options.revocation_policy,
+            max_age: options.ocsp_max_age.unwrap_or(DEFAULT_OCSP_MAX_AGE),
+            clock_skew: options.ocsp_clock_skew,
+        };
         // Every path that passes validation is judged on validity and revocation until one
         // passes both; when none does, the first (the most promising) is reported.
         let mut accepted: Option<CertEvaluation> = None;
         let mut first: Option<CertEvaluation> = None;
         let searched = paths.for_each_path(cert, &mut |path| {
-            let judged = judge_path(&path, paths, snapshot, at);
+            let judged = judge_path(&path, paths, snapshot, &ocsp, at);
             if first_reason(&judged.checks).is_none() {
                 accepted = Some(judged);
                 return true;
@@ -418,6 +615,7 @@ fn judge_path(
     path: &CertPath,
     paths: &PathBuilder<'_>,
     snapshot: &CrlSnapshot,
+    ocsp: &OcspInputs<'_>,
     at: OffsetDateTime,
 ) -> CertEvaluation {
     let mut evidence = Evidence {
@@ -449,8 +647,54 @@ fn judge_path(
         paths,
         at,
     };
-    checks.extend(revocation_checks(path, &context, &mut evidence));
+    if ocsp.policy == RevocationPolicy::Crl {
+        checks.extend(revocation_checks(path, &context, &mut evidence));
+    } else {
+        let ocsp_context = OcspContext {
+            answers: ocsp.answers,
+            max_age: ocsp.max_age,
+            clock_skew: ocsp.clock_skew,
+            at,
+            cache: paths.cache,
+            delegated: true,
+        };
+        let sources = Sources {
+            crl: &context,
+            ocsp: &ocsp_context,
+            policy: ocsp.policy,
+        };
+        checks.extend(policy_revocation_checks(path, &sources, &mut evidence));
+    }
     CertEvaluation { checks, evidence }
+}
+
+/// Paths of one certificate looked at for status queries: verification judges the most promising
+/// first and rarely needs another.
+const MAX_QUERY_PATHS: usize = 4;
+
+/// Adds the (certificate, issuer) pairs of `cert`'s paths to `queries`, once each.
+fn collect_queries(
+    paths: &PathBuilder<'_>,
+    cert: &Arc<Certificate>,
+    queries: &mut Vec<StatusQuery>,
+) {
+    let mut seen = 0;
+    let _ = paths.for_each_path(cert, &mut |path| {
+        for (c, issuer) in path.with_issuers() {
+            let known = queries.iter().any(|q| {
+                q.cert.fingerprint == c.fingerprint && q.issuer.fingerprint == issuer.fingerprint
+            });
+            if !known {
+                queries.push(StatusQuery {
+                    cert: Arc::clone(c),
+                    issuer: Arc::clone(issuer),
+                    responders: c.ocsp_urls.clone(),
+                });
+            }
+        }
+        seen += 1;
+        seen >= MAX_QUERY_PATHS
+    });
 }
 
 /// The checks when no path validates: why, and the certificate's own validity.
@@ -475,6 +719,15 @@ fn no_path(cert: &Certificate, e: &PathError, at: OffsetDateTime) -> CertEvaluat
 struct SignerRun {
     checks: Vec<Check>,
     cert: Option<Arc<Certificate>>,
+    time: SignerTime,
+}
+
+/// Whether a message's signers' time-stamp tokens are looked at: yes for a document, no for a
+/// time-stamp token's own SignedData.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stamps {
+    Verify,
+    Ignore,
 }
 
 /// CONTRACT §4: with several signers, an expected IIN/BIN matches when at least one valid
@@ -571,6 +824,83 @@ fn revocation_checks(
             .about(cert)
         })
         .collect()
+}
+
+/// The OCSP inputs of one verification.
+struct OcspInputs<'a> {
+    answers: &'a [OcspAnswer],
+    policy: RevocationPolicy,
+    max_age: time::Duration,
+    clock_skew: time::Duration,
+}
+
+/// The revocation checks of a path under a policy that looks at OCSP (`revocation_checks` is
+/// the CRL-only policy, unchanged).
+fn policy_revocation_checks(
+    path: &CertPath,
+    sources: &Sources<'_>,
+    evidence: &mut Evidence,
+) -> Vec<Check> {
+    let anchor = path.anchor();
+    path.with_issuers()
+        .map(|(cert, issuer)| {
+            match sources.status(cert, issuer, anchor) {
+                Combined::Good { crls, ocsp, note } => {
+                    let mut parts = Vec::with_capacity(2);
+                    if !crls.is_empty() {
+                        let numbers: Vec<String> = crls
+                            .iter()
+                            .map(|crl| {
+                                let item = sources.crl.crls.evidence_of(crl);
+                                let number = item.number.clone().unwrap_or_else(|| "-".into());
+                                if !evidence.crls.contains(&item) {
+                                    evidence.crls.push(item.into_owned());
+                                }
+                                number
+                            })
+                            .collect();
+                        parts.push(format!("not revoked (CRL {})", numbers.join(" + ")));
+                    }
+                    if let Some((used, detail)) = ocsp {
+                        evidence.add_ocsp(ocsp_evidence(&used), &used.response);
+                        parts.push(detail);
+                    }
+                    let mut detail = parts.join(" and ");
+                    if let Some(note) = note {
+                        detail = format!("{detail}; {note}");
+                    }
+                    Check::pass("revocation", detail)
+                }
+                Combined::Revoked { crl, ocsp, detail } => {
+                    if let Some(crl) = crl {
+                        evidence.add_crl(&crl);
+                    }
+                    if let Some(used) = ocsp {
+                        evidence.add_ocsp(ocsp_evidence(&used), &used.response);
+                    }
+                    Check::fail("revocation", Reason::CertRevoked, detail)
+                }
+                Combined::Unknown { why } => {
+                    Check::unknown("revocation", Some(Reason::RevocationUnknown), why)
+                }
+            }
+            .about(cert)
+        })
+        .collect()
+}
+
+fn ocsp_evidence(used: &ocsp::Used) -> OcspEvidence {
+    let basic = used.basic();
+    let single = used.single();
+    OcspEvidence {
+        responder: used.signer.clone(),
+        url: used.url.clone(),
+        produced_at: rfc3339(basic.produced_at),
+        this_update: rfc3339(single.this_update),
+        next_update: single.next_update.map(rfc3339),
+        status: single.status.as_str(),
+        sha256: used.response.sha256_hex(),
+    }
 }
 
 fn key_usage_check(cert: &Certificate) -> Check {

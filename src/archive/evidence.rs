@@ -1,5 +1,5 @@
-//! The evidence of a verification — the certificates of the path and the CRLs that decided
-//! revocation — gathered from a verdict to be stored, and read back to judge a document as of its
+//! The evidence of a verification — the certificates of the path and the CRLs and OCSP responses
+//! that decided revocation — gathered from a verdict to be stored, and read back to judge a document as of its
 //! signing time.
 
 use std::collections::HashMap;
@@ -9,6 +9,7 @@ use qoltanba_core::Certificate;
 use qoltanba_core::Crl;
 use qoltanba_core::CrlSnapshot;
 use qoltanba_core::Verdict;
+use qoltanba_core::{OcspAnswer, OcspResponse};
 
 use time::OffsetDateTime;
 
@@ -22,6 +23,7 @@ use qoltanba_core::{Verifier, VerifyOptions};
 pub enum EvidenceItem {
     Certificate(Arc<Certificate>),
     Crl(Arc<Crl>),
+    Ocsp(Arc<OcspResponse>),
 }
 
 impl EvidenceItem {
@@ -29,6 +31,7 @@ impl EvidenceItem {
         match self {
             EvidenceItem::Certificate(_) => EvidenceKind::Certificate,
             EvidenceItem::Crl(_) => EvidenceKind::Crl,
+            EvidenceItem::Ocsp(_) => EvidenceKind::Ocsp,
         }
     }
 
@@ -36,6 +39,7 @@ impl EvidenceItem {
         match self {
             EvidenceItem::Certificate(c) => c.fingerprint,
             EvidenceItem::Crl(c) => c.sha256,
+            EvidenceItem::Ocsp(r) => r.sha256,
         }
     }
 
@@ -43,6 +47,7 @@ impl EvidenceItem {
         match self {
             EvidenceItem::Certificate(c) => &c.der,
             EvidenceItem::Crl(c) => c.signed.der(),
+            EvidenceItem::Ocsp(r) => r.der(),
         }
     }
 
@@ -54,8 +59,8 @@ impl EvidenceItem {
     }
 }
 
-/// The evidence behind `verdict`: its path certificates, and the CRLs it cites, taken from the
-/// snapshot it was judged with.
+/// The evidence behind `verdict`: its path certificates, the CRLs it cites, taken from the
+/// snapshot it was judged with, and the OCSP responses it used.
 pub fn of_verdict(verdict: &Verdict, crls: &CrlSnapshot) -> Vec<EvidenceItem> {
     let mut items: Vec<EvidenceItem> = verdict
         .evidence
@@ -73,6 +78,14 @@ pub fn of_verdict(verdict: &Verdict, crls: &CrlSnapshot) -> Vec<EvidenceItem> {
             items.push(EvidenceItem::Crl(Arc::clone(crl)));
         }
     }
+    items.extend(
+        verdict
+            .evidence
+            .ocsp_responses
+            .iter()
+            .cloned()
+            .map(EvidenceItem::Ocsp),
+    );
     items
 }
 
@@ -174,6 +187,8 @@ pub fn result_document(
 pub struct LoadedEvidence {
     pub certificates: Vec<Arc<Certificate>>,
     pub crls: Arc<CrlSnapshot>,
+    /// The OCSP responses that decided revocation when the document was received.
+    pub ocsp: Vec<OcspAnswer>,
     /// References whose rows are missing or unreadable (reported, never fatal: the verdict then
     /// says what could not be established).
     pub problems: Vec<String>,
@@ -229,6 +244,18 @@ impl EvidenceCache {
                         crls.push(crl);
                     }
                     Err(why) => loaded.problems.push(why),
+                },
+                EvidenceKind::Ocsp => match self.row(archive, r).await? {
+                    Some(der) => match OcspResponse::from_der(&der) {
+                        Ok(response) => loaded.ocsp.push(OcspAnswer::response(Arc::new(response))),
+                        Err(e) => loaded
+                            .problems
+                            .push(format!("stored OCSP response {}: {e}", r.sha256_hex())),
+                    },
+                    None => loaded.problems.push(format!(
+                        "OCSP response {} is not in the archive",
+                        r.sha256_hex()
+                    )),
                 },
             }
         }

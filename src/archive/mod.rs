@@ -726,8 +726,13 @@ pub struct ArchiveConfig {
     /// `sqlite://PATH` (embedded, the default) or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`
     /// (shared by many nodes).
     pub url: String,
-    /// Store every verified request, not only those whose caller asks (`"store": true`).
+    /// Store every verified request of a caller with the storing right (a portal token), not
+    /// only those who ask (`"store": true`). Anonymous verifications are never stored.
     pub store_verified: bool,
+    /// Largest signature plus data stored from a verification request, in bytes (413
+    /// `too_large_to_store` above it): the archive is append-only, so it takes less than
+    /// verification does (`limits.max_body_bytes`).
+    pub max_document_bytes: u64,
     /// How often the running service checks the chain from its last checkpoint (it also does at
     /// start).
     pub chain_check_seconds: u64,
@@ -738,6 +743,7 @@ impl Default for ArchiveConfig {
         ArchiveConfig {
             url: "sqlite://qoltanba-archive.sqlite".into(),
             store_verified: false,
+            max_document_bytes: 256 * 1024,
             chain_check_seconds: 600,
         }
     }

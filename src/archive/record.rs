@@ -39,6 +39,8 @@ impl DocumentKind {
 pub enum EvidenceKind {
     Certificate,
     Crl,
+    /// An OCSP response (DER) that decided a certificate's status.
+    Ocsp,
 }
 
 impl EvidenceKind {
@@ -46,6 +48,7 @@ impl EvidenceKind {
         match self {
             EvidenceKind::Certificate => "cert",
             EvidenceKind::Crl => "crl",
+            EvidenceKind::Ocsp => "ocsp",
         }
     }
 
@@ -53,6 +56,7 @@ impl EvidenceKind {
         match text {
             "cert" => Some(EvidenceKind::Certificate),
             "crl" => Some(EvidenceKind::Crl),
+            "ocsp" => Some(EvidenceKind::Ocsp),
             _ => None,
         }
     }

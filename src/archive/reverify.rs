@@ -1,9 +1,12 @@
 //! Re-verification of stored documents by the core verifier, at two times:
 //!
-//! - **as of signing**: at the time a verified RFC 3161 time-stamp proves the signature existed
-//!   (else the time the archive received it — the result says which), judged with the evidence
-//!   stored with the document. A signature made while its certificate was valid and unrevoked stays
-//!   `valid` as of signing after the certificate expires or is revoked later.
+//! - **as of signing**: with the evidence stored with the document, each signer at the time a
+//!   verified RFC 3161 time-stamp proves its signature existed, else at the time the archive
+//!   received it — the core's own rule for a verification without a caller-set time
+//!   ([`VerifyOptions::unstamped_at`]), so `/v1/verify` and this judge time-stamps with the same
+//!   code. The result's basis and time are the first signer's. A signature made while its
+//!   certificate was valid and unrevoked stays `valid` as of signing after the certificate
+//!   expires or is revoked later.
 //! - **as of now**: with the live CRLs, at the current time.
 
 use std::sync::Arc;
@@ -12,14 +15,15 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use qoltanba_core::input;
+use qoltanba_core::TimeBasis as CoreBasis;
 use qoltanba_core::{rfc3339, SignerSummary, Verdict};
 use qoltanba_core::{CmsLimits, SignedMessage};
-use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
+use qoltanba_core::{KeyUsagePolicy, RevocationPolicy, Verifier, VerifyOptions};
 
 use super::evidence::{EvidenceCache, LoadedEvidence};
 use super::record::{DocumentKind, StoredDocument};
 use super::report::Summary;
-use super::stamp::{self, Proof};
+use super::stamp::Proof;
 use super::{Archive, ArchiveError, DocumentQuery};
 
 /// Which time a verdict was judged at.
@@ -71,16 +75,30 @@ pub fn reverify_document(
             .ok()
     });
     let signing_options = VerifyOptions {
-        at: Some(fields.received_at),
+        at: None,
+        unstamped_at: Some(fields.received_at),
         expected_id,
         key_usage: KeyUsagePolicy::DocumentSigning,
         extra_intermediates: evidence.certificates.clone(),
         crls: Some(Arc::clone(&evidence.crls)),
         policy: Default::default(),
+        // The OCSP responses kept with the document decide as they did at receipt; the CRLs
+        // kept with it decide what they do not.
+        revocation_policy: if evidence.ocsp.is_empty() {
+            RevocationPolicy::Crl
+        } else {
+            RevocationPolicy::OcspThenCrl
+        },
+        ocsp: evidence.ocsp.clone(),
+        ..Default::default()
     };
+    // As of now the live CRLs decide: answers kept from the receipt say nothing about today.
     let now_options = VerifyOptions {
         at: Some(now),
+        unstamped_at: None,
         crls: None,
+        revocation_policy: RevocationPolicy::Crl,
+        ocsp: Vec::new(),
         ..signing_options.clone()
     };
 
@@ -110,25 +128,22 @@ pub fn reverify_document(
         }
     };
 
-    let stamp = message
-        .signers
-        .first()
-        .and_then(|signer| stamp::proven_time(verifier, signer, &signing_options));
-    let (basis, at, stamp) = match stamp {
-        Some(found) if found.verified() => (TimeBasis::Timestamp, found.gen_time, Some(found)),
-        other => (TimeBasis::Received, fields.received_at, other),
-    };
     let judge = |options: &VerifyOptions, at: OffsetDateTime| {
-        let options = VerifyOptions {
-            at: Some(at),
-            ..options.clone()
-        };
         verifier
-            .verify_message(&message, fields.content.as_deref(), &options)
+            .verify_message(&message, fields.content.as_deref(), options)
             .unwrap_or_else(|usage| Verdict::malformed(at, usage.message))
     };
-    let signing = judge(&signing_options, at);
+    let signing = judge(&signing_options, fields.received_at);
     let current = judge(&now_options, now);
+    let first = signing.signers.first();
+    let basis = match first.map(|o| o.time_basis) {
+        Some(CoreBasis::Timestamp) => TimeBasis::Timestamp,
+        _ => TimeBasis::Received,
+    };
+    let time = first.map_or_else(|| rfc3339(fields.received_at), |o| o.time.clone());
+    let stamp = first
+        .and_then(|o| o.timestamp_verdict.as_deref())
+        .map(|verdict| Proof::of(verdict.clone()));
     Reverification {
         document_id: fields.id,
         kind: fields.kind,
@@ -136,7 +151,7 @@ pub fn reverify_document(
         signer: signing.signer.clone().or_else(|| current.signer.clone()),
         as_of_signing: TimedVerdict {
             basis,
-            time: rfc3339(at),
+            time,
             timestamp: stamp,
             verdict: signing,
         },

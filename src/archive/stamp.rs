@@ -1,15 +1,16 @@
-//! The proof of when a signature existed: the earliest verified RFC 3161 time-stamp of its
-//! signer, judged by the core verifier (`crate::timestamp`) with the given options — the stored
-//! evidence when re-verifying as of signing.
+//! The proof of when a signature existed, as the core verifier reports it for a signer (the
+//! earliest verified RFC 3161 time-stamp, else the first that failed), and the evidence behind
+//! a signature's time-stamps, stored with it.
 
 use std::sync::Arc;
 
 use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use qoltanba_core::timestamp::{self, TimestampVerdict};
 use qoltanba_core::CrlSnapshot;
-use qoltanba_core::{CmsLimits, SignedMessage, SignerData};
+use qoltanba_core::{CmsLimits, SignedMessage};
 use qoltanba_core::{Verifier, VerifyOptions};
 
 use super::EvidenceItem;
@@ -24,38 +25,16 @@ pub struct Proof {
 }
 
 impl Proof {
+    /// The proof a token's verdict gives.
+    pub fn of(verdict: TimestampVerdict) -> Self {
+        let gen_time = OffsetDateTime::parse(&verdict.gen_time, &Rfc3339)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        Proof { gen_time, verdict }
+    }
+
     pub fn verified(&self) -> bool {
         self.verdict.verified
     }
-}
-
-pub fn proven_time(
-    verifier: &Verifier,
-    signer: &SignerData,
-    options: &VerifyOptions,
-) -> Option<Proof> {
-    let mut verified: Option<Proof> = None;
-    let mut failed: Option<Proof> = None;
-    for (token, verdict) in timestamp::verify_tokens(verifier, signer, options)
-        .into_iter()
-        .flatten()
-    {
-        let proof = Proof {
-            gen_time: token.gen_time(),
-            verdict,
-        };
-        if proof.verified() {
-            if verified
-                .as_ref()
-                .is_none_or(|v| proof.gen_time < v.gen_time)
-            {
-                verified = Some(proof);
-            }
-        } else if failed.is_none() {
-            failed = Some(proof);
-        }
-    }
-    verified.or(failed)
 }
 
 /// The evidence behind the time-stamps of a signature (the TSAs' paths and the CRLs that judged

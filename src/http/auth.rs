@@ -125,6 +125,13 @@ impl Role {
     pub fn may_verify(&self) -> bool {
         matches!(self, Role::Portal | Role::Auditor)
     }
+
+    /// Whether the role may write verified requests into the permanent archive: only a portal,
+    /// which keeps the requests it accepted. Auditors read; officers' results are stored by the
+    /// signing itself; an anonymous caller never stores.
+    pub fn may_store(&self) -> bool {
+        matches!(self, Role::Portal)
+    }
 }
 
 struct Token {

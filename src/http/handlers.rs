@@ -20,6 +20,7 @@ use qoltanba_core::{parse_expected_id_with, parse_time, IdPolicy, UsageError, Us
 use qoltanba_core::{rfc3339, Verdict};
 use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
 
+use super::auth::AuthFailure;
 use super::error::ApiError;
 use super::metrics::Outcome;
 use super::{AppState, RequestId};
@@ -42,6 +43,10 @@ struct VerifyRequest<'a> {
     /// Keep the signature, its verdict and evidence in the archive (answer 201).
     #[serde(default)]
     store: bool,
+    /// OCSP responses the caller holds (base64 of the DER), used as evidence when the
+    /// deployment's revocation policy looks at OCSP.
+    #[serde(default)]
+    ocsp_responses: Vec<String>,
 }
 
 /// `POST /v1/certificates/verify` and `/info` JSON body.
@@ -208,6 +213,7 @@ fn options(
         extra_intermediates: Vec::new(),
         crls: None,
         policy: Default::default(),
+        ..Default::default()
     })
 }
 
@@ -269,6 +275,59 @@ where
     }
 }
 
+/// The most OCSP responses a caller may send with one verification.
+const MAX_SENT_OCSP_RESPONSES: usize = 16;
+
+/// The deployment's revocation inputs on `opts`: its revocation policy and, when that policy
+/// looks at OCSP, the answers the verification needs. The caller's own responses (`sent`, base64)
+/// come first; then the verifier names the certificates of the paths it will judge (`queries`,
+/// built only under such a policy) and the service looks each one up — from its cache, one
+/// exchange per certificate however many requests ask at once. The verifier alone judges the
+/// answers; one that is missing or refused never makes a verdict `valid`.
+async fn with_revocation<M, Q>(
+    state: &Arc<AppState>,
+    mut opts: VerifyOptions,
+    sent: &[String],
+    input_len: usize,
+    make_queries: M,
+) -> Result<VerifyOptions, ApiError>
+where
+    M: FnOnce() -> Q,
+    Q: FnOnce(&Verifier, &VerifyOptions) -> Vec<qoltanba_core::StatusQuery> + Send + 'static,
+{
+    let Some(ocsp) = state.ocsp.clone() else {
+        return Ok(opts);
+    };
+    opts.revocation_policy = ocsp.policy();
+    opts.ocsp_max_age = Some(ocsp.max_age());
+    opts.ocsp_clock_skew = ocsp.clock_skew();
+    if sent.len() > MAX_SENT_OCSP_RESPONSES {
+        return Err(ApiError::bad_request(format!(
+            "ocsp_responses holds {} responses, more than the limit of {MAX_SENT_OCSP_RESPONSES}",
+            sent.len()
+        )));
+    }
+    for (index, text) in sent.iter().enumerate() {
+        let der = decode_field("ocsp_responses", text, false)?;
+        let response = qoltanba_core::OcspResponse::from_der(&der).map_err(|e| {
+            ApiError::bad_request(format!("ocsp_responses[{index}] is not usable: {e}"))
+        })?;
+        opts.ocsp
+            .push(qoltanba_core::OcspAnswer::response(Arc::new(response)));
+    }
+    if !opts.revocation_policy.uses_ocsp() {
+        return Ok(opts);
+    }
+    let queries = make_queries();
+    let asked = opts.clone();
+    let queries = run_verification(state, input_len, move |v| Ok(queries(v, &asked))).await?;
+    if !queries.is_empty() {
+        let answers = ocsp.answers_for(&queries).await;
+        opts.ocsp.extend(answers);
+    }
+    Ok(opts)
+}
+
 /// The verdict as a 200 answer; an encoding failure (never expected: the verdict is plain data) is
 /// a 500, never an empty 200.
 fn verdict_response(verdict: &Verdict) -> Result<Response, ApiError> {
@@ -301,7 +360,7 @@ pub async fn verify(
 ) -> Response {
     let result = async {
         let bytes = read_body(body, &headers, &state.limits).await?;
-        let (signature, data, opts, store) = match media(&headers, &bytes)? {
+        let (signature, data, opts, store, sent) = match media(&headers, &bytes)? {
             Media::Json => {
                 no_query_with_json(query.as_deref())?;
                 let req: VerifyRequest = json_body(&bytes)?;
@@ -317,7 +376,7 @@ pub async fn verify(
                     KeyUsagePolicy::DocumentSigning,
                     state.ids,
                 )?;
-                (signature, data, opts, req.store)
+                (signature, data, opts, req.store, req.ocsp_responses)
             }
             Media::Raw => {
                 let params = raw_params(query.as_deref())?;
@@ -333,42 +392,104 @@ pub async fn verify(
                     KeyUsagePolicy::DocumentSigning,
                     state.ids,
                 )?;
-                (bytes.to_vec(), None, opts, store)
+                (bytes.to_vec(), None, opts, store, Vec::new())
             }
         };
         let input_len = signature.len() + data.as_ref().map_or(0, Vec::len);
-        if !(store || state.store_verified) {
+        let opts = with_revocation(&state, opts, &sent, input_len, || {
+            let signature = signature.clone();
+            move |v: &Verifier, o: &VerifyOptions| v.signature_status_queries(&signature, o)
+        })
+        .await?;
+        // Storing is a right (a portal token); `archive.store_verified` stores only the requests
+        // of callers who have it, and an explicit `store` without it is refused.
+        let may_store = match storing_right(&state, &headers) {
+            Ok(()) => true,
+            Err(failure) if store => return Ok(failure.respond(&id)),
+            Err(_) => false,
+        };
+        if !(may_store && (store || state.store_verified)) {
             let verdict = run_verification(&state, input_len, move |v| {
                 v.verify_signature(&signature, data.as_deref(), &opts)
             })
             .await?;
             return verdict_response(&verdict);
         }
+        if input_len as u64 > state.max_stored_bytes {
+            return Err(ApiError::Other {
+                http: StatusCode::PAYLOAD_TOO_LARGE,
+                status: "usage_error",
+                reason: "too_large_to_store",
+                message: format!(
+                    "the signature and data ({input_len} bytes) are over the archive's limit of {} bytes (archive.max_document_bytes); verify without storing",
+                    state.max_stored_bytes
+                ),
+            });
+        }
         let archive = state.archive()?.clone();
         let received_at = OffsetDateTime::now_utc();
-        let document = run_verification(&state, input_len, move |v| {
-            crate::archive::evidence::verified_document(
+        let (document, asked) = run_verification(&state, input_len, move |v| {
+            // The stored verdict is the verdict at receipt: a caller's `at` is answered, never
+            // stored as the document's status.
+            let asked = match opts.at {
+                Some(_) => Some(v.verify_signature(&signature, data.as_deref(), &opts)?),
+                None => None,
+            };
+            let at_receipt = VerifyOptions { at: None, ..opts };
+            let document = crate::archive::evidence::verified_document(
                 v,
                 crate::archive::DocumentKind::Request,
                 signature,
                 data,
-                opts,
+                at_receipt,
                 received_at,
-            )
+            )?;
+            Ok((document, asked))
         })
         .await?;
-        let verdict = document.verdict.clone();
+        let answered = asked.unwrap_or_else(|| document.verdict.clone());
+        if document.verdict.reason == Some(qoltanba_core::Reason::MalformedSignature) {
+            // Not a signature: nothing to keep, and nothing an anonymous flood could fill the
+            // append-only archive with.
+            return not_stored_response(&answered, "malformed input is never stored");
+        }
+        let stored_status = document.verdict.status;
         let receipt = archive.store(document).await?;
-        stored_response(&verdict, &receipt)
+        stored_response(&answered, &receipt, stored_status)
     }
     .await;
     reply(&id, result)
+}
+
+/// Whether the caller's token carries the right to store (`Role::may_store`).
+fn storing_right(state: &AppState, headers: &HeaderMap) -> Result<(), AuthFailure> {
+    match state.signing.auth.authenticate(headers) {
+        Ok((role, _)) if role.may_store() => Ok(()),
+        Ok(_) => Err(AuthFailure::Forbidden),
+        Err(failure) => Err(failure),
+    }
+}
+
+/// 200 with the verdict and `"archived": null`, `"not_archived"`: why it was not stored.
+fn not_stored_response(verdict: &Verdict, why: &str) -> Result<Response, ApiError> {
+    let mut body = serde_json::to_value(verdict).map_err(|e| {
+        tracing::error!("the verdict could not be encoded: {e}");
+        ApiError::Internal
+    })?;
+    if let Some(map) = body.as_object_mut() {
+        map.insert("archived".into(), serde_json::Value::Null);
+        map.insert("not_archived".into(), why.into());
+    }
+    let mut response = verdict_response(verdict)?;
+    *response.body_mut() = Body::from(body.to_string());
+    Ok(response)
 }
 
 /// 201 with the verdict, the archive's receipt and `Location` of the stored document.
 fn stored_response(
     verdict: &Verdict,
     receipt: &crate::archive::Receipt,
+    stored_status: qoltanba_core::Status,
 ) -> Result<Response, ApiError> {
     let encoding_failed = |e: serde_json::Error| {
         tracing::error!("the stored verdict could not be encoded: {e}");
@@ -376,10 +497,12 @@ fn stored_response(
     };
     let mut body = serde_json::to_value(verdict).map_err(encoding_failed)?;
     if let Some(map) = body.as_object_mut() {
-        map.insert(
-            "archived".into(),
-            serde_json::to_value(receipt).map_err(encoding_failed)?,
-        );
+        let mut archived = serde_json::to_value(receipt).map_err(encoding_failed)?;
+        if let Some(archived) = archived.as_object_mut() {
+            // The document's status as stored: judged at receipt, whatever `at` the call asked.
+            archived.insert("status".into(), stored_status.as_str().into());
+        }
+        map.insert("archived".into(), archived);
     }
     let mut response = verdict_response(verdict)?;
     *response.status_mut() = StatusCode::CREATED;
@@ -460,6 +583,11 @@ pub async fn verify_certificate(
             state.ids,
         )?;
         let cert = call.certificate;
+        let opts = with_revocation(&state, opts, &[], cert.der.len(), || {
+            let cert = Arc::clone(&cert);
+            move |v: &Verifier, o: &VerifyOptions| v.certificate_status_queries(&cert, o)
+        })
+        .await?;
         let verdict = run_verification(&state, cert.der.len(), move |v| {
             Ok(v.verify_certificate(&cert, &opts))
         })

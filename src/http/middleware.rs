@@ -63,7 +63,7 @@ pub async fn observe(
 
     let micros = elapsed.as_micros() as u64;
     // The path and the query are not logged: a query may carry an IIN.
-    if status.is_server_error() {
+    if status.is_server_error() && !is_probe_answer(&outcome) {
         tracing::error!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
     } else if status.is_client_error() && !is_token_refusal(status) {
         tracing::info!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
@@ -71,6 +71,12 @@ pub async fn observe(
         tracing::debug!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
     }
     response
+}
+
+/// `/readyz` answering 503 is the probe's expected answer while evidence is missing, asked every
+/// few seconds: not an error of the service (the CRL store and the OCSP client log the causes).
+fn is_probe_answer(outcome: &Outcome) -> bool {
+    outcome.outcome == "not_ready"
 }
 
 /// 401 and 429 come by the thousand from a token-guessing client: logged at `debug` only (the

@@ -100,8 +100,10 @@ pub struct AppState {
     pub signing: Arc<sign::Signing>,
     /// Where verified requests (on request) and officer results are stored.
     pub archive: Option<crate::archive::Archive>,
-    /// Store every verified request, asked or not.
+    /// Store every verified request of a caller with the storing right, asked or not.
     pub store_verified: bool,
+    /// Largest signature plus data the archive takes (`archive.max_document_bytes`).
+    pub max_stored_bytes: u64,
     /// The state-service procedure (none in library tests that do not set it).
     pub workflow: Option<Arc<crate::workflow::Workflow>>,
     /// The time-stamping authority that stamps officer results, when configured.
@@ -129,6 +131,7 @@ impl AppState {
             signing: Arc::new(sign::Signing::default()),
             archive: None,
             store_verified: false,
+            max_stored_bytes: crate::archive::ArchiveConfig::default().max_document_bytes,
             evidence_cache: Arc::default(),
             tsa: None,
             workflow: None,
@@ -160,9 +163,14 @@ impl AppState {
         self
     }
 
-    pub fn with_archive(mut self, archive: crate::archive::Archive, store_verified: bool) -> Self {
+    pub fn with_archive(
+        mut self,
+        archive: crate::archive::Archive,
+        config: &crate::archive::ArchiveConfig,
+    ) -> Self {
         self.archive = Some(archive);
-        self.store_verified = store_verified;
+        self.store_verified = config.store_verified;
+        self.max_stored_bytes = config.max_document_bytes;
         self
     }
 

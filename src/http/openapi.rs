@@ -49,7 +49,7 @@ fn raw_query_parameters(with_key_usage: bool) -> Value {
                "description": "The IIN or BIN the signer must have (12 digits with a valid control digit). Raw bodies only.",
                "schema": {"type": "string", "pattern": "^[0-9]{12}$"}}),
         json!({"name": "at", "in": "query", "required": false,
-               "description": "Validation time, RFC 3339; default now. Raw bodies only.",
+               "description": "Validation time, RFC 3339; default now, or for a signer with a verified signature time-stamp its genTime (`signers[].time_basis`). Raw bodies only.",
                "schema": {"type": "string", "format": "date-time"}}),
     ];
     if with_key_usage {
@@ -131,7 +131,7 @@ fn verdict_schemas(reasons: &[&str]) -> Value {
                         "status": {"$ref": "#/components/schemas/Status"},
                         "reason": {"allOf": [{"$ref": "#/components/schemas/Reason"}], "nullable": true},
                         "message": {"type": "string"},
-                        "at": {"type": "string", "format": "date-time", "description": "The validation time."},
+                        "at": {"type": "string", "format": "date-time", "description": "The validation time of the request (`at`, else now); each signer's own time is in `signers[].time`."},
                         "signer": {"allOf": [{"$ref": "#/components/schemas/SignerSummary"}], "nullable": true},
                         "signing_time": {"type": "string", "format": "date-time", "nullable": true, "description": "The signingTime attribute: reported, not trusted."},
                         "checks": {"type": "array", "items": {"$ref": "#/components/schemas/Check"}},
@@ -166,20 +166,51 @@ fn verdict_schemas(reasons: &[&str]) -> Value {
                     }
                 },
                 "SignerOutcome": {
-                    "type": "object", "required": ["index", "status", "reason", "signer", "signing_time"],
+                    "type": "object", "required": ["index", "status", "reason", "signer", "signing_time", "time_basis", "time", "timestamp"],
                     "properties": {
                         "index": {"type": "integer", "minimum": 1},
                         "status": {"$ref": "#/components/schemas/Status"},
                         "reason": {"allOf": [{"$ref": "#/components/schemas/Reason"}], "nullable": true},
                         "signer": {"allOf": [{"$ref": "#/components/schemas/SignerSummary"}], "nullable": true},
-                        "signing_time": {"type": "string", "format": "date-time", "nullable": true}
+                        "signing_time": {"type": "string", "format": "date-time", "nullable": true},
+                        "time_basis": {"type": "string", "enum": ["timestamp", "now", "caller"],
+                            "description": "Which time this signer was judged at (CONTRACT.md section 3, proof of existence): `timestamp` when no `at` was given and a signature time-stamp token of this signer verifies (its genTime; a certificate that expired or was revoked later still gives valid), `now` when no `at` was given and none verifies, `caller` when the request set `at`."},
+                        "time": {"type": "string", "format": "date-time", "description": "The time this signer's certificates were judged at."},
+                        "timestamp": {"allOf": [{"$ref": "#/components/schemas/TimestampReport"}], "nullable": true,
+                            "description": "The signer's RFC 3161 signature time-stamp (id-aa-signatureTimeStampToken), when it carries one: the earliest token that verifies, else the first that does not. A token that does not verify proves nothing and decides nothing: the signer is judged as if it had none."}
+                    }
+                },
+                "TimestampReport": {
+                    "type": "object", "required": ["verified", "tsa", "gen_time", "policy", "serial", "status", "reason", "detail"],
+                    "properties": {
+                        "verified": {"type": "boolean", "description": "The token's signature, the TSA's path at genTime (with the critical timeStamping extended key usage and the TSA's revocation), the imprint over this signature value and the ESS signing-certificate attribute all hold."},
+                        "tsa": {"type": "string", "nullable": true, "description": "The TSA certificate's subject (else the token's tsa name)."},
+                        "gen_time": {"type": "string", "format": "date-time", "nullable": true, "description": "The token's genTime; null for a token too broken to read."},
+                        "policy": {"type": "string", "nullable": true, "description": "The TSA policy OID."},
+                        "serial": {"type": "string", "nullable": true, "description": "The token's serial number, 0x hex."},
+                        "status": {"$ref": "#/components/schemas/Status"},
+                        "reason": {"allOf": [{"$ref": "#/components/schemas/Reason"}], "nullable": true, "description": "Why the token does not verify (about the token, not the signer)."},
+                        "detail": {"type": "string", "nullable": true, "description": "Why, for people; for a verified token not used (a request with `at`), why not."}
                     }
                 },
                 "Evidence": {
-                    "type": "object", "required": ["chain", "crls"],
+                    "type": "object", "required": ["chain", "crls", "ocsp"],
                     "properties": {
                         "chain": {"type": "array", "items": {"type": "string"}, "description": "Subjects from the signer up to the trust anchor."},
-                        "crls": {"type": "array", "items": {"$ref": "#/components/schemas/CrlEvidence"}}
+                        "crls": {"type": "array", "items": {"$ref": "#/components/schemas/CrlEvidence"}},
+                        "ocsp": {"type": "array", "items": {"$ref": "#/components/schemas/OcspEvidence"}, "description": "The OCSP responses that decided revocation (fetched from the deployment's responders, sent by the caller, or carried by the signature); empty when none did."}
+                    }
+                },
+                "OcspEvidence": {
+                    "type": "object", "required": ["responder", "url", "produced_at", "this_update", "next_update", "status", "sha256"],
+                    "properties": {
+                        "responder": {"type": "string", "description": "Who signed the response: the issuer, or a delegated responder (subject name)."},
+                        "url": nullable_string(),
+                        "produced_at": {"type": "string", "format": "date-time"},
+                        "this_update": {"type": "string", "format": "date-time"},
+                        "next_update": {"type": "string", "format": "date-time", "nullable": true, "description": "Absent in the NCA's answers: then `ocsp.max_age_seconds` bounds their use."},
+                        "status": {"type": "string", "enum": ["good", "revoked", "unknown"]},
+                        "sha256": {"type": "string", "description": "SHA-256 of the DER response."}
                     }
                 },
                 "CrlEvidence": {
@@ -273,8 +304,9 @@ fn schemas(reasons: &[&str], usage_reasons: &[&str]) -> Value {
                 "signature": {"type": "string", "description": "Base64 of the CMS SignedData DER (PEM text is accepted too)."},
                 "data": {"type": "string", "nullable": true, "description": "Base64 of the signed content, for a detached signature."},
                 "expected_id": {"type": "string", "nullable": true, "description": "IIN or BIN the signer must have."},
-                "at": {"type": "string", "format": "date-time", "nullable": true, "description": "Validation time, RFC 3339; default now."},
-                "store": {"type": "boolean", "default": false, "description": "Keep the signature, its verdict and evidence in the archive: answered 201 with `archived` once committed."}
+                "at": {"type": "string", "format": "date-time", "nullable": true, "description": "Validation time, RFC 3339, for every signer (`time_basis` caller); default: for a signer with a signature time-stamp token that verifies its genTime (`timestamp`), else now (`now`)."},
+                "store": {"type": "boolean", "default": false, "description": "Keep the signature, its verdict at receipt and evidence in the archive: answered 201 with `archived` once committed. Needs a portal token (401/403 otherwise); malformed input is never stored; above `archive.max_document_bytes` the answer is 413 `too_large_to_store`."},
+                "ocsp_responses": {"type": "array", "maxItems": 16, "items": {"type": "string"}, "description": "OCSP responses the caller holds (base64 of the DER), used as evidence when the deployment's revocation policy looks at OCSP."}
             }
         },
         "CertificateRequest": {

@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use qoltanba_core::Certificate;
+use qoltanba_core::{Certificate, StatusQuery};
 
 use crate::http::metrics::OcspMetrics;
 
@@ -80,6 +80,8 @@ pub struct OcspService {
     /// The configured CAs (intermediates first): the issuers readiness probes name.
     cas: Vec<Arc<Certificate>>,
     probe_period: Duration,
+    max_age: Duration,
+    clock_skew: Duration,
 }
 
 impl OcspService {
@@ -127,6 +129,8 @@ impl OcspService {
             )),
             cas,
             probe_period: config.probe_period(),
+            max_age: config.max_age(),
+            clock_skew: config.clock_skew(),
         })
     }
 
@@ -218,6 +222,52 @@ impl OcspService {
             .await
     }
 
+    /// The answers a verification needs, as the verifier takes them: every certificate the
+    /// verifier named ([`qoltanba_core::Verifier::status_queries`]) looked up concurrently. A
+    /// lookup that fails becomes an answer saying why, which can only ever explain a
+    /// `revocation_unknown`: the verifier alone judges what the responders said.
+    pub async fn answers_for(&self, queries: &[StatusQuery]) -> Vec<qoltanba_core::OcspAnswer> {
+        let pairs: Vec<(&Certificate, &Certificate)> = queries
+            .iter()
+            .map(|q| (q.cert.as_ref(), q.issuer.as_ref()))
+            .collect();
+        let results = self.lookup_all(&pairs).await;
+        queries
+            .iter()
+            .zip(results)
+            .map(|(query, result)| match result {
+                Ok(found) => {
+                    let fetched = &found.answer.fetched;
+                    qoltanba_core::OcspAnswer::fetched(
+                        &query.cert,
+                        fetched.responder.clone(),
+                        fetched.nonce_sent.clone(),
+                        &fetched.der,
+                    )
+                }
+                Err(failure) => {
+                    let asked = self.responders_for(&query.cert, &query.issuer);
+                    let url = asked
+                        .first()
+                        .map(|u| crate::url::redact(u))
+                        .unwrap_or_default();
+                    qoltanba_core::OcspAnswer::failed(&query.cert, url, failure.to_string())
+                }
+            })
+            .collect()
+    }
+
+    /// How long an answer without nextUpdate counts (`ocsp.max_age_seconds`): the verifier's
+    /// freshness bound is the cache's.
+    pub fn max_age(&self) -> time::Duration {
+        time::Duration::try_from(self.max_age).unwrap_or(time::Duration::MAX)
+    }
+
+    /// How far the responders' clocks may run ahead (`ocsp.clock_skew_seconds`).
+    pub fn clock_skew(&self) -> time::Duration {
+        time::Duration::try_from(self.clock_skew).unwrap_or(time::Duration::MAX)
+    }
+
     /// Asks every configured responder about a serial of a configured issuer, recording whether
     /// it answers; returns how many did.
     pub async fn probe(&self) -> usize {
@@ -255,7 +305,7 @@ impl OcspService {
     /// Probes the configured responders every probe period (the first one period from now), when the policy makes
     /// readiness wait for them (`ocsp`, `both`); `None` otherwise.
     pub fn spawn_prober(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
-        if !self.policy.readiness_needs_ocsp() || self.responders.is_empty() {
+        if !settings::readiness_needs_ocsp(self.policy) || self.responders.is_empty() {
             return None;
         }
         let service = self.clone();

@@ -5,47 +5,18 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// Where a certificate's revocation status comes from, per deployment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RevocationPolicy {
-    /// CRLs only; OCSP is never asked.
-    Crl,
-    /// OCSP only; CRLs are not needed for readiness.
-    Ocsp,
-    /// OCSP first; the CRLs decide when no usable OCSP answer comes.
-    OcspThenCrl,
-    /// CRLs first; OCSP is asked when the CRLs held cannot decide.
-    CrlThenOcsp,
-    /// Both must say "not revoked" (either saying "revoked" is enough to revoke).
-    Both,
+/// Where a certificate's revocation status comes from, per deployment: the core's own type, so
+/// the configuration and the verifier cannot disagree on what a policy means.
+pub use qoltanba_core::RevocationPolicy;
+
+/// Whether `/readyz` waits for the responders to answer.
+pub fn readiness_needs_ocsp(policy: RevocationPolicy) -> bool {
+    matches!(policy, RevocationPolicy::Ocsp | RevocationPolicy::Both)
 }
 
-impl RevocationPolicy {
-    pub fn name(self) -> &'static str {
-        match self {
-            RevocationPolicy::Crl => "crl",
-            RevocationPolicy::Ocsp => "ocsp",
-            RevocationPolicy::OcspThenCrl => "ocsp_then_crl",
-            RevocationPolicy::CrlThenOcsp => "crl_then_ocsp",
-            RevocationPolicy::Both => "both",
-        }
-    }
-
-    /// Whether OCSP is asked at all.
-    pub fn uses_ocsp(self) -> bool {
-        self != RevocationPolicy::Crl
-    }
-
-    /// Whether `/readyz` waits for the responders to answer.
-    pub fn readiness_needs_ocsp(self) -> bool {
-        matches!(self, RevocationPolicy::Ocsp | RevocationPolicy::Both)
-    }
-
-    /// Whether `/readyz` waits for a current CRL of every configured CA (all but `ocsp`).
-    pub fn readiness_needs_crl(self) -> bool {
-        self != RevocationPolicy::Ocsp
-    }
+/// Whether `/readyz` waits for a current CRL of every configured CA (all but `ocsp`).
+pub fn readiness_needs_crl(policy: RevocationPolicy) -> bool {
+    policy != RevocationPolicy::Ocsp
 }
 
 /// How the CertID names the issuer (RFC 6960 §4.1.1).
@@ -142,6 +113,11 @@ pub struct OcspConfig {
     /// `both`); a responder is ready when its last exchange, probe or lookup, succeeded within
     /// three periods.
     pub probe_seconds: u64,
+    /// How far a responder's clock may run ahead of this server's, in seconds: an answer's
+    /// thisUpdate up to this much after the validation time still counts. Zero (the contract's
+    /// rule, thisUpdate no later than the validation time) unless the responder is known to run
+    /// ahead.
+    pub clock_skew_seconds: u64,
 }
 
 impl Default for OcspConfig {
@@ -159,6 +135,7 @@ impl Default for OcspConfig {
             proxy: String::new(),
             cache_entries: 100_000,
             probe_seconds: 60,
+            clock_skew_seconds: 0,
         }
     }
 }
@@ -182,6 +159,10 @@ impl OcspConfig {
         Duration::from_secs(self.max_age_seconds)
     }
 
+    pub fn clock_skew(&self) -> Duration {
+        Duration::from_secs(self.clock_skew_seconds)
+    }
+
     pub fn probe_period(&self) -> Duration {
         Duration::from_secs(self.probe_seconds)
     }
@@ -201,10 +182,15 @@ impl OcspConfig {
             })?;
         }
         let policy = self.policy();
-        if policy.uses_ocsp() && self.responders.is_empty() && !self.use_aia {
+        // `ocsp` and `both` need an OCSP answer for every verdict: without a responder nearly
+        // all would be revocation_unknown. The `…_then_…` policies may rely on the answers that
+        // come with the signatures or the requests, and on the CRLs otherwise.
+        let every_verdict_needs_ocsp =
+            matches!(policy, RevocationPolicy::Ocsp | RevocationPolicy::Both);
+        if every_verdict_needs_ocsp && self.responders.is_empty() && !self.use_aia {
             return Err(format!(
                 "ocsp.policy = {:?} needs a responder: set ocsp.responders or ocsp.use_aia = true",
-                policy.name()
+                policy.as_str()
             ));
         }
         if self.timeout_ms == 0 {
@@ -280,6 +266,11 @@ mod tests {
             ..Default::default()
         };
         assert!(bad(ocsp_without_responder).contains("needs a responder"));
+        let answers_sent_with_signatures = OcspConfig {
+            policy: Some(RevocationPolicy::OcspThenCrl),
+            ..Default::default()
+        };
+        assert_eq!(answers_sent_with_signatures.validate(), Ok(()));
         let ftp = OcspConfig {
             responders: vec![ResponderConfig::Any("ftp://u:s3cret@x/".into())],
             ..Default::default()

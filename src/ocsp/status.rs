@@ -113,16 +113,16 @@ impl OcspStatus {
                 .filter(|url| !self.configured.contains(url))
                 .map(|url| describe(url, false)),
         );
-        let needs_ocsp = self.policy.readiness_needs_ocsp();
+        let needs_ocsp = super::settings::readiness_needs_ocsp(self.policy);
         let ready = !needs_ocsp
             || responders
                 .iter()
                 .filter(|r| r.configured)
                 .all(|r| r.answering);
         OcspReadiness {
-            policy: self.policy.name(),
+            policy: self.policy.as_str(),
             needs_ocsp,
-            needs_crl: self.policy.readiness_needs_crl(),
+            needs_crl: super::settings::readiness_needs_crl(self.policy),
             ready,
             responders,
         }

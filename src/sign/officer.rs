@@ -267,6 +267,7 @@ impl Officer {
             extra_intermediates: self.keystore_chain.clone(),
             crls: None,
             policy: Default::default(),
+            ..Default::default()
         };
         let verdict = verifier.verify_certificate(&self.certificate, &options);
         let rules = self.rules();

@@ -82,6 +82,19 @@ impl Key {
         })
     }
 
+    /// A P-256 key derived from `seed` (its scalar is SHA-256 of the seed): the same key on
+    /// every run, so that adding a certificate to the fixtures changes nothing else.
+    pub fn p256_from_seed(seed: &str) -> Result<Key> {
+        use sha2::Digest;
+        let key = p256::SecretKey::from_slice(&Sha256::digest(seed.as_bytes()))?;
+        let pem = key.to_pkcs8_pem(LineEnding::LF)?.to_string();
+        Ok(Key {
+            algo: KeyAlgo::P256,
+            pkcs8_pem: pem,
+            secret: Secret::P256(key),
+        })
+    }
+
     /// Unencrypted PKCS#8 PEM ("PRIVATE KEY").
     pub fn pkcs8_pem(&self) -> &str {
         &self.pkcs8_pem

@@ -8,7 +8,9 @@
 //!        `cargo run -p test-pki --release -- officers [FIXTURES]` (only fixtures/officers/, from
 //!        the existing pki/)
 //!        `cargo run -p test-pki --release -- tsa [FIXTURES]` (only pki/tsa*, issued by the
-//!        existing nca-rsa key)
+//!        existing intermediate keys)
+//!        `cargo run -p test-pki --release -- tsa-seeded [FIXTURES]` (only the seeded P-256
+//!        TSAs pki/tsa-ec and pki/tsa-revoked-ca, and the TSA section of the README)
 //!        `cargo run -p test-pki --release -- gost [FIXTURES]` (only fixtures/gost/, the GOST PKI
 //!        in the NCA profile; its mixed GOST+RSA sample reads the existing pki/individual-sign)
 
@@ -64,6 +66,9 @@ fn main() -> ExitCode {
             args.get(1).map(String::as_str).unwrap_or("fixtures"),
         )),
         Some("tsa") => tsa::generate(Path::new(
+            args.get(1).map(String::as_str).unwrap_or("fixtures"),
+        )),
+        Some("tsa-seeded") => tsa::generate_seeded(Path::new(
             args.get(1).map(String::as_str).unwrap_or("fixtures"),
         )),
         Some("gost") => gost::generate(Path::new(

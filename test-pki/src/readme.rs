@@ -50,12 +50,13 @@ tests/verify_fixtures.rs checks every expectation below against the verifier.
 | `samples/request-legal.json` | content of the legal-entity samples (`"bin":"050340001235"`) |
 | `samples/*.cms` etc. | signed requests, see below |
 | `manifest.json` | machine-readable list of every certificate, CRL and sample |
-| `pki/tsa.pem`, `pki/tsa-noncritical.pem` | time-stamping authority certificates (RFC 3161), see below |
+| `pki/tsa.pem`, `pki/tsa-noncritical.pem`, `pki/tsa-ec.pem`, `pki/tsa-revoked-ca.pem` | time-stamping authority certificates (RFC 3161), see below |
 | `officers/` | officers' keystores (PKCS#12, encrypted PKCS#8) for the signing tests: `officers/README.md` |
 | `gost/` | the GOST test PKI in the NCA's 2024 profile (GOST 2015-512, 2015-256 and 2004 keys, CRLs, a GOST TSA, samples): `gost/README.md`, `cargo run -p test-pki --release -- gost fixtures` |
 | `nca/` | the NCA's real GOST test root, CA, CRLs and twelve PKCS#12 keys by role, with the certificates and keys extracted: `nca/README.md` |
 | `pkits/` | NIST PKITS, all 214 cases under default settings: `pkits/README.md` |
 | `golden/` | the command line's recorded answers on every fixture (`tests/golden_outputs.rs`) |
+| `timestamped/` | signatures with an RFC 3161 signature time-stamp token of `pki/tsa` (an expired and a revoked signer, time-stamped while valid), made by `tests/timestamp_verdicts.rs`: `timestamped/README.md` |
 
 ## Profile
 

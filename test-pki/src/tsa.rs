@@ -1,8 +1,12 @@
-//! The time-stamping authority of the test PKI (RFC 3161): `pki/tsa.pem` and `pki/tsa-noncritical.pem`
-//! with their keys, issued by the existing nca-rsa key so that the rest of `fixtures/` stays as it
-//! is.
+//! The time-stamping authorities of the test PKI (RFC 3161): `pki/tsa.pem` and
+//! `pki/tsa-noncritical.pem` (RSA, issued by nca-rsa), `pki/tsa-ec.pem` (P-256, issued by nca-ec)
+//! and `pki/tsa-revoked-ca.pem` (P-256, issued by nca-revoked-ca, whose own certificate is revoked
+//! since 2026-02-01), with their keys, issued by the existing intermediate keys so that the rest
+//! of `fixtures/` stays as it is.
 //!
-//! Usage: `cargo run -p test-pki --release -- tsa fixtures`
+//! Usage: `cargo run -p test-pki --release -- tsa fixtures` (all four, fresh RSA keys), or
+//! `cargo run -p test-pki --release -- tsa-seeded fixtures` (only the two P-256 TSAs, whose keys
+//! are derived from fixed seeds: nothing else changes).
 
 use std::fs;
 use std::path::Path;
@@ -35,6 +39,10 @@ pub struct TsaCert {
     pub serial: u64,
     /// Whether the extended key usage (timeStamping only) is marked critical.
     pub critical_eku: bool,
+    /// The issuing intermediate (a name of `certs::specs()`).
+    pub issuer: &'static str,
+    /// A fresh RSA-2048 key (`None`) or a P-256 key derived from this seed.
+    pub seed: Option<&'static str>,
     pub story: &'static str,
 }
 
@@ -44,6 +52,8 @@ pub const TSA_CERTS: &[TsaCert] = &[
         cn: TSA_CN,
         serial: 0x3001,
         critical_eku: true,
+        issuer: "nca-rsa",
+        seed: None,
         story: "the TSA: EKU timeStamping only, critical (RFC 3161 §2.3)",
     },
     TsaCert {
@@ -51,15 +61,39 @@ pub const TSA_CERTS: &[TsaCert] = &[
         cn: "ТЕСТ УАҚЫТ БЕЛГІСІ ҚЫЗМЕТІ (TSA, EKU NON-CRITICAL)",
         serial: 0x3002,
         critical_eku: false,
+        issuer: "nca-rsa",
+        seed: None,
         story: "EKU timeStamping not critical: key_usage_not_signing as a TSA",
+    },
+    TsaCert {
+        name: "tsa-ec",
+        cn: "ТЕСТ УАҚЫТ БЕЛГІСІ ҚЫЗМЕТІ (EC TSA)",
+        serial: 0x3003,
+        critical_eku: true,
+        issuer: "nca-ec",
+        seed: Some("qoltanba test-pki tsa-ec 1"),
+        story: "a P-256 TSA issued by nca-ec (ECDSA-signed certificate, ECDSA-signed tokens)",
+    },
+    TsaCert {
+        name: "tsa-revoked-ca",
+        cn: "ТЕСТ УАҚЫТ БЕЛГІСІ ҚЫЗМЕТІ (TSA OF A REVOKED CA)",
+        serial: 0x3004,
+        critical_eku: true,
+        issuer: "nca-revoked-ca",
+        seed: Some("qoltanba test-pki tsa-revoked-ca 1"),
+        story: "a P-256 TSA issued by nca-revoked-ca (revoked in root.crl since 2026-02-01): its tokens dated after that are cert_revoked",
     },
 ];
 
 fn spec(cert: &TsaCert) -> CertSpec {
     CertSpec {
         name: cert.name,
-        issuer: "nca-rsa",
-        algo: KeyAlgo::Rsa(2048),
+        issuer: cert.issuer,
+        algo: if cert.seed.is_some() {
+            KeyAlgo::P256
+        } else {
+            KeyAlgo::Rsa(2048)
+        },
         subject: Subject::ca(cert.cn),
         usage: Usage::Sign,
         roles: Vec::new(),
@@ -69,29 +103,75 @@ fn spec(cert: &TsaCert) -> CertSpec {
     }
 }
 
-/// Writes `pki/tsa*.pem`, `.der` and `pki/keys/tsa*.key.pem`.
+/// Writes `pki/tsa*.pem`, `.der` and `pki/keys/tsa*.key.pem`: every TSA of [`TSA_CERTS`].
 pub fn generate(fixtures: &Path) -> Result<()> {
-    let pki_dir = fixtures.join("pki");
-    let issuer_spec = certs::specs()
-        .into_iter()
-        .find(|s| s.name == "nca-rsa")
-        .ok_or("no nca-rsa in the certificate table")?;
-    let issuer_key = rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(
-        &fs::read_to_string(pki_dir.join("keys/nca-rsa.key.pem"))?,
-        &rcgen::PKCS_RSA_SHA256,
-    )?;
-    // Name and key identifier as when nca-rsa was issued (checked below against nca-rsa.pem).
-    let issuer_params = certs::params_for(&issuer_spec, 0x1002, &issuer_key)?;
-    let issuer = rcgen::Issuer::from_params(&issuer_params, &issuer_key);
-    let nca_rsa = x509_cert::Certificate::from_der(&fs::read(pki_dir.join("nca-rsa.der"))?)?;
+    write(fixtures, TSA_CERTS.iter())
+}
 
+/// Writes only the TSAs with seeded keys, and the TSA section of `fixtures/README.md`: the
+/// other fixtures stay byte for byte as they are.
+pub fn generate_seeded(fixtures: &Path) -> Result<()> {
+    write(fixtures, TSA_CERTS.iter().filter(|t| t.seed.is_some()))?;
+    let path = fixtures.join("README.md");
+    let readme = fs::read_to_string(&path)?;
+    let start = readme
+        .find("\n## Time-stamping authority")
+        .ok_or("no TSA section in fixtures/README.md")?;
+    let end = readme[start + 1..]
+        .find("\n## ")
+        .map_or(readme.len(), |i| start + 1 + i);
+    let mut updated = readme[..start].to_owned();
+    updated.push_str(&readme_section());
+    updated.push_str(&readme[end..]);
+    fs::write(path, updated)?;
+    Ok(())
+}
+
+/// The certificate and key of an existing intermediate, loaded to issue with.
+struct Issuer {
+    key: rcgen::KeyPair,
+    params: rcgen::CertificateParams,
+    der: Vec<u8>,
+}
+
+fn load_issuer(pki_dir: &Path, name: &str) -> Result<Issuer> {
+    let specs = certs::specs();
+    let index = specs
+        .iter()
+        .position(|s| s.name == name)
+        .ok_or_else(|| format!("no {name} in the certificate table"))?;
+    let spec = &specs[index];
+    let alg = match spec.algo {
+        KeyAlgo::Rsa(_) => &rcgen::PKCS_RSA_SHA256,
+        KeyAlgo::P256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+        KeyAlgo::P384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+    };
+    let key = rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(
+        &fs::read_to_string(pki_dir.join(format!("keys/{name}.key.pem")))?,
+        alg,
+    )?;
+    // Name and key identifier as when the intermediate was issued (serials follow the table
+    // order from 0x1001; checked below against its certificate).
+    let params = certs::params_for(spec, 0x1001 + index as u64, &key)?;
+    let der = fs::read(pki_dir.join(format!("{name}.der")))?;
+    Ok(Issuer { key, params, der })
+}
+
+fn write<'a>(fixtures: &Path, which: impl Iterator<Item = &'a TsaCert>) -> Result<()> {
+    let pki_dir = fixtures.join("pki");
     eprintln!("TSA certificates:");
-    for tsa in TSA_CERTS {
+    for tsa in which {
+        let loaded = load_issuer(&pki_dir, tsa.issuer)?;
+        let issuer = rcgen::Issuer::from_params(&loaded.params, &loaded.key);
+        let issuer_cert = x509_cert::Certificate::from_der(&loaded.der)?;
         let spec = spec(tsa);
         spec.subject.check()?;
-        let key = Key::generate(spec.algo)?;
+        let key = match tsa.seed {
+            Some(seed) => Key::p256_from_seed(seed)?,
+            None => Key::generate(spec.algo)?,
+        };
         let key_pair = key.rcgen_key_pair()?;
-        // digitalSignature + nonRepudiation, SKI, AKI, CRL distribution point of nca-rsa...
+        // digitalSignature + nonRepudiation, SKI, AKI, CRL distribution point of the issuer...
         let mut params = certs::params_for(&spec, tsa.serial, &key_pair)?;
         // ... and, instead of the signing EKUs, timeStamping alone.
         params.extended_key_usages = Vec::new();
@@ -105,8 +185,14 @@ pub fn generate(fixtures: &Path) -> Result<()> {
 
         let der = cert.der().to_vec();
         let parsed = x509_cert::Certificate::from_der(&der)?;
-        if parsed.tbs_certificate.issuer.to_der()? != nca_rsa.tbs_certificate.subject.to_der()? {
-            return Err(format!("{}: issuer name differs from nca-rsa's subject", tsa.name).into());
+        if parsed.tbs_certificate.issuer.to_der()?
+            != issuer_cert.tbs_certificate.subject.to_der()?
+        {
+            return Err(format!(
+                "{}: issuer name differs from {}'s subject",
+                tsa.name, tsa.issuer
+            )
+            .into());
         }
         let written_eku = parsed
             .tbs_certificate
@@ -125,20 +211,22 @@ pub fn generate(fixtures: &Path) -> Result<()> {
             key.pkcs8_pem(),
         )?;
 
-        // The signature must verify with nca-rsa's key, and OpenSSL must see a TSA certificate.
+        // The signature must verify with the issuer's key, and OpenSSL must see a TSA
+        // certificate.
         let mut cmd = Command::new("openssl");
         cmd.arg("verify")
             .arg("-CAfile")
             .arg(pki_dir.join("trust.pem"));
-        cmd.arg("-untrusted").arg(pki_dir.join("nca-rsa.pem"));
+        cmd.arg("-untrusted")
+            .arg(pki_dir.join(format!("{}.pem", tsa.issuer)));
         if tsa.critical_eku {
             cmd.args(["-purpose", "timestampsign"]);
         }
         cmd.arg(pki_dir.join(format!("{}.pem", tsa.name)));
         run(&mut cmd)?;
         eprintln!(
-            "  {} issued by nca-rsa (serial 0x{:X})",
-            tsa.name, tsa.serial
+            "  {} issued by {} (serial 0x{:X})",
+            tsa.name, tsa.issuer, tsa.serial
         );
     }
     Ok(())
@@ -150,22 +238,30 @@ pub fn readme_section() -> String {
     let mut s = String::from(
         "\n## Time-stamping authority (`pki/tsa*`)\n\n\
          Written by `cargo run -p test-pki --release -- tsa fixtures` (also part of a full\n\
-         regeneration), which issues them with the existing nca-rsa key and touches nothing else.\n\
-         RSA-2048, subject CN + C=KZ, keyUsage digitalSignature + nonRepudiation (critical), EKU\n\
-         id-kp-timeStamping (1.3.6.1.5.5.7.3.8) only, valid ",
+         regeneration), which issues them with the existing intermediate keys and touches nothing\n\
+         else; `-- tsa-seeded fixtures` writes only the P-256 ones, whose keys come from fixed\n\
+         seeds (and this section). Subject CN + C=KZ, keyUsage digitalSignature + nonRepudiation\n\
+         (critical), EKU id-kp-timeStamping (1.3.6.1.5.5.7.3.8) only, valid ",
     );
     let _ = write!(
         s,
-        "{} .. {}; not on any CRL (nca-rsa.crl covers them).\n\n",
+        "{} .. {}; not on any CRL themselves (their issuers' CRLs cover them).\n\n",
         crate::times::rfc3339(TSA_FROM),
         crate::times::rfc3339(TSA_TO)
     );
-    s.push_str("| name | serial | subject | story |\n| --- | --- | --- | --- |\n");
+    s.push_str(
+        "| name | issuer | key | serial | subject | story |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
     for t in TSA_CERTS {
+        let key = if t.seed.is_some() {
+            "ec-p256 (seeded)"
+        } else {
+            "rsa-2048"
+        };
         let _ = writeln!(
             s,
-            "| {} | 0x{:X} | CN={}, C=KZ | {} |",
-            t.name, t.serial, t.cn, t.story
+            "| {} | {} | {key} | 0x{:X} | CN={}, C=KZ | {} |",
+            t.name, t.issuer, t.serial, t.cn, t.story
         );
     }
     s
@@ -192,6 +288,8 @@ mod tests {
         )
         .unwrap();
         assert!(readme.contains(&super::readme_section()));
-        assert!(readme.contains("| `pki/tsa.pem`, `pki/tsa-noncritical.pem` |"));
+        assert!(readme.contains(
+            "| `pki/tsa.pem`, `pki/tsa-noncritical.pem`, `pki/tsa-ec.pem`, `pki/tsa-revoked-ca.pem` |"
+        ));
     }
 }

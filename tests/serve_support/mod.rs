@@ -4,6 +4,7 @@
 
 #[path = "../archive_support/mod.rs"]
 pub mod archive_support;
+pub mod process;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

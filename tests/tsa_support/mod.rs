@@ -290,6 +290,11 @@ pub fn verifier() -> Verifier {
 
 /// A verifier trusting the roots of `pkis`, with their intermediates and current CRLs.
 pub fn verifier_of(pkis: &[Pki]) -> Verifier {
+    verifier_with(pkis, &[])
+}
+
+/// [`verifier_of`] with more CRLs: `extra_crls` are fixture paths (`crl/NAME.pem`).
+pub fn verifier_with(pkis: &[Pki], extra_crls: &[&str]) -> Verifier {
     let limits = InputLimits::default();
     let (mut anchors, mut intermediates, mut crls) = (Vec::new(), Vec::new(), Vec::new());
     for &pki in pkis {
@@ -298,6 +303,9 @@ pub fn verifier_of(pkis: &[Pki]) -> Verifier {
             certificates_from_bytes(&read(&pki.bundle("intermediates.pem")), &limits).unwrap(),
         );
         crls.extend(crls_from_bytes(&read(pki.current_crls()), &limits).unwrap());
+    }
+    for extra in extra_crls {
+        crls.extend(crls_from_bytes(&read(extra), &limits).unwrap());
     }
     let crls = CrlSnapshot::new(crls);
     Verifier::new(anchors, intermediates, crls).unwrap()
@@ -502,4 +510,28 @@ pub fn have_openssl() -> bool {
         .arg("version")
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// `cms_der` (one signer) with `token` as its only unsigned attribute, whatever the token is:
+/// re-encoded with the `cms` crate's types, as a forger would ([`attach_token`] refuses a token
+/// that does not time-stamp the signature).
+pub fn attach_unchecked(cms_der: &[u8], token: &[u8]) -> Vec<u8> {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::{SignedData, SignerInfos};
+    let info = ContentInfo::from_der(cms_der).unwrap();
+    let mut sd: SignedData = info.content.decode_as().unwrap();
+    let mut infos: Vec<_> = sd.signer_infos.0.into_vec();
+    assert_eq!(infos.len(), 1, "attach_unchecked takes a one-signer CMS");
+    let attr = x509_cert::attr::Attribute {
+        oid: ts_oid::SIGNATURE_TIME_STAMP_TOKEN,
+        values: der::asn1::SetOfVec::try_from(vec![der::Any::from_der(token).unwrap()]).unwrap(),
+    };
+    infos[0].unsigned_attrs = Some(der::asn1::SetOfVec::try_from(vec![attr]).unwrap());
+    sd.signer_infos = SignerInfos(der::asn1::SetOfVec::try_from(infos).unwrap());
+    ContentInfo {
+        content_type: info.content_type,
+        content: der::Any::encode_from(&sd).unwrap(),
+    }
+    .to_der()
+    .unwrap()
 }

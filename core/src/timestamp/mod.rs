@@ -30,13 +30,27 @@
 //!   signing-certificate checks and the token's full [`Verdict`](crate::Verdict).
 //! - [`proven_time`]`(&Verifier, &SignerData, &VerifyOptions) -> Option<(OffsetDateTime,
 //!   TimestampVerdict)>`: the earliest `genTime` among the signer's tokens that verify — the time
-//!   the signature provably existed. [`verify_tokens`] gives every token's outcome for the
-//!   record.
+//!   the signature provably existed (the rule the verifier applies per signer). [`verify_tokens`]
+//!   gives every token's outcome for the record.
+//!
+//! # In every verification
+//! [`Verifier::verify_message`](crate::Verifier::verify_message) (and so
+//! `verify_signature`, the CLI, `/v1/verify`, the page and the archive's re-verification as of
+//! signing) verifies every signer's tokens with [`verify_token`] and the same options, and
+//! decides each signer's validation time on its own (CONTRACT §3, "Proof of existence"): with no
+//! caller-set `at`, the earliest `genTime` among its tokens that verify (time basis
+//! `timestamp`), else now (or [`VerifyOptions::unstamped_at`](crate::VerifyOptions)); with a
+//! caller-set `at`, that time (basis `caller`), the tokens still verified and reported. Each
+//! [`SignerOutcome`](crate::SignerOutcome) carries `time_basis`, `time` and a
+//! [`TimestampReport`](crate::TimestampReport); each token gives a `timestamp` check, and one
+//! that fails decides nothing. A token's own SignedData is verified without looking for tokens
+//! in it. A signer without unsigned attributes costs nothing more.
 //!
 //! The TSA's own trust comes from the verifier's configuration, like any signer's: its
 //! certificate must chain to a configured trust anchor.
 
 pub mod asn1;
+pub(crate) mod basis;
 mod token;
 mod verify;
 

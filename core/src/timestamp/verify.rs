@@ -68,12 +68,19 @@ pub fn verify_token(
         key_usage: KeyUsagePolicy::TimeStamping,
         crls: options.crls.clone(),
         extra_intermediates: options.extra_intermediates.clone(),
+        unstamped_at: None,
         expected_id: None,
-        // The caller's policy requirements are about signers; a TSA's path takes the defaults.
-        policy: Default::default(),
+        // The deployment's policy requirements are about signers; a TSA's path takes the
+        // defaults (any policy, none required).
+        policy: Some(crate::PolicyOptions::default()),
+        // The TSA's certificates get their status from the same sources as the signer's.
+        revocation_policy: options.revocation_policy,
+        ocsp: options.ocsp.clone(),
+        ocsp_max_age: options.ocsp_max_age,
+        ocsp_clock_skew: options.ocsp_clock_skew,
     };
     let verdict = verifier
-        .verify_message(&token.message, None, &token_options)
+        .verify_token_message(&token.message, &token_options)
         .unwrap_or_else(|e| Verdict::malformed(gen_time, e.to_string()));
 
     let imprint = match token.imprint_matches(signature_value) {
