@@ -134,6 +134,7 @@ on_both_backends!(
     mixed_load_gets_no_503,
     tampered_documents_received_unix_is_found_and_the_archive_turns_read_only,
     tampered_evidence_is_found,
+    tampered_evidence_kind_is_found,
     tampered_application_is_found_and_not_served,
     tampered_history_is_found_and_not_served,
     tampered_checkpoint_is_found,
@@ -442,6 +443,21 @@ async fn tampered_evidence_is_found(archive_url: String) {
     assert!(!intact, "{text}");
     assert!(text.contains("evidence"), "{text}");
     drop(s);
+}
+
+/// A CRL relabelled as a certificate: its bytes still hash to its name, but re-verification would
+/// read it as what it is not.
+async fn tampered_evidence_kind_is_found(archive_url: String) {
+    scenario(&archive_url).await;
+    tamper(
+        &archive_url,
+        "evidence",
+        "UPDATE evidence SET kind = 'cert' WHERE kind = 'crl'",
+    )
+    .await;
+    let (intact, text) = log_check(&archive_url);
+    assert!(!intact, "{text}");
+    assert!(text.contains("its kind was changed"), "{text}");
 }
 
 /// Finding 4: the licence's application moved to the individual's IIN.

@@ -92,7 +92,7 @@ pub struct Walk {
     pub head_hash: Option<String>,
     pub problem: Option<ChainProblem>,
     /// Each cited certificate or CRL and the first record that cites it.
-    pub referenced: BTreeMap<String, i64>,
+    pub referenced: BTreeMap<String, (i64, EvidenceKind)>,
 }
 
 /// Walks the chain from `from` (a checkpoint: a record id and the hash it had when the chain up
@@ -172,7 +172,10 @@ pub async fn walk(archive: &Archive, from: Option<(i64, String)>) -> Result<Walk
                 break 'walk;
             }
             for r in &document.fields.evidence {
-                report.referenced.entry(r.sha256_hex()).or_insert(id);
+                report
+                    .referenced
+                    .entry(r.sha256_hex())
+                    .or_insert((id, r.kind));
             }
             previous = Some((id, document.record_hash));
         }
@@ -217,7 +220,7 @@ pub async fn check(
         report.problem = check_evidence(archive, &mut report.evidence, &mut referenced).await?;
     }
     if report.problem.is_none() {
-        if let Some((sha256, id)) = referenced.into_iter().next() {
+        if let Some((sha256, (id, _))) = referenced.into_iter().next() {
             report.problem = Some(ChainProblem::Evidence {
                 sha256,
                 detail: format!("cited by record {id} but gone from the archive"),
@@ -237,7 +240,7 @@ pub async fn check(
 async fn check_evidence(
     archive: &Archive,
     count: &mut u64,
-    referenced: &mut BTreeMap<String, i64>,
+    referenced: &mut BTreeMap<String, (i64, EvidenceKind)>,
 ) -> Result<Option<ChainProblem>, ArchiveError> {
     let mut after = String::new();
     loop {
@@ -248,11 +251,23 @@ async fn check_evidence(
         after = last.clone();
         for (sha, kind, der) in rows {
             *count += 1;
-            referenced.remove(&sha);
-            if EvidenceKind::parse(&kind).is_none() {
+            let cited = referenced.remove(&sha);
+            let Some(stored_kind) = EvidenceKind::parse(&kind) else {
                 return Ok(Some(ChainProblem::Evidence {
                     sha256: sha,
                     detail: format!("unknown kind {kind:?}"),
+                }));
+            };
+            // The kind decides how re-verification reads the bytes: it must be the kind the
+            // (hashed) citing record names.
+            if let Some((id, cited_kind)) = cited.filter(|(_, k)| *k != stored_kind) {
+                return Ok(Some(ChainProblem::Evidence {
+                    sha256: sha,
+                    detail: format!(
+                        "its kind was changed: stored as {}, cited by record {id} as {}",
+                        stored_kind.as_str(),
+                        cited_kind.as_str()
+                    ),
                 }));
             }
             if hex::encode(Sha256::digest(&der)) != sha {
