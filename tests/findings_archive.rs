@@ -428,6 +428,33 @@ async fn tampered_documents_received_unix_is_found_and_the_archive_turns_read_on
     assert!(!intact, "{text}");
     assert!(text.contains(&format!("record {id}")), "{text}");
     assert_read_only(&archive_url, &s).await;
+    // Nor does `qoltanba sign` append to it.
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qoltanba"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "sign",
+            "--config",
+            "config/demo-officers.toml",
+            "--officer",
+            "dala-mura-head",
+            "--in",
+            "fixtures/samples/request-legal.json",
+            "--out",
+        ])
+        .arg(dir.path().join("result.cms"))
+        .env_remove("QOLTANBA_CONFIG")
+        .env("QOLTANBA_ARCHIVE__URL", &archive_url)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("archive_broken"), "{text}");
+    assert!(!dir.path().join("result.cms").exists());
 }
 
 async fn tampered_evidence_is_found(archive_url: String) {
