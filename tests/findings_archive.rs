@@ -393,6 +393,15 @@ async fn assert_read_only(archive_url: &str, s: &Scenario) {
     // Reads: the auditor's documents, an application's status, a plain verification.
     let document = get(&server, &format!("/v1/documents/{}", s.request), AUDITOR).await;
     assert_eq!(document.status, 200, "{}", document.text);
+    let reverified = call(
+        &server,
+        reqwest::Method::POST,
+        &format!("/v1/documents/{}/reverify", s.request),
+        AUDITOR,
+        None,
+    )
+    .await;
+    assert_eq!(reverified.status, 200, "{}", reverified.text);
     let status = get(
         &server,
         &format!("/v1/applications/{}", s.individual.0),
