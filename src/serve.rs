@@ -291,7 +291,7 @@ pub async fn start(
         .await
         .map_err(|e| ServeError::Archive(e.to_string()))?;
     let chain_checker = archive.spawn_chain_checker(std::time::Duration::from_secs(
-        config.archive.chain_check_seconds.max(1),
+        config.archive.chain_check_seconds,
     ));
     let workflow = Arc::new(workflow);
     let grace = std::time::Duration::from_secs(config.workflow.resume_after_seconds);

@@ -366,7 +366,8 @@ impl Archive {
     pub fn spawn_chain_checker(&self, period: std::time::Duration) -> tokio::task::JoinHandle<()> {
         let archive = self.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(period);
+            // A zero period would make `interval` panic.
+            let mut tick = tokio::time::interval(period.max(std::time::Duration::from_secs(1)));
             tick.tick().await;
             loop {
                 tick.tick().await;

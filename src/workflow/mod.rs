@@ -653,7 +653,10 @@ impl Workflow {
             let Some(row) = self.store.get(id).await? else {
                 continue;
             };
-            if row.submitted_at + grace > now {
+            let settled_after = time::Duration::try_from(grace)
+                .ok()
+                .and_then(|g| row.submitted_at.checked_add(g));
+            if settled_after.is_none_or(|t| t > now) {
                 held = Some(held.map_or(id, |h| h.min(id)));
                 continue;
             }
