@@ -399,6 +399,7 @@ pub fn run(config_file: Option<PathBuf>) -> i32 {
         }
     };
     crate::logging::init(&config.log);
+    crate::http::process_metrics::mark_start();
     // A JSON log is read by machines: the boxed banner would be a raw line among its records.
     let human_log = config.log.format == crate::logging::LogFormat::Human;
     let setup = match ServiceSetup::from_config(config) {

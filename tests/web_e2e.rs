@@ -829,10 +829,27 @@ async fn revoked_signature(page: &mut Page) {
     assert_eq!(stamp, tr("en", "no_timestamp"));
     let basis = page.text("#time-basis").await;
     assert!(basis.contains(&tr("en", "basis_now")), "{basis}");
+    // The Certificate panel speaks of the validity period only: revoked, yet within its period.
+    let cert = page.text("#certificate").await;
+    assert!(
+        cert.contains(&tr("en", "f_period_state")) && cert.contains(&tr("en", "period_ok")),
+        "{cert}"
+    );
 
-    // The same signature at a time before the revocation (set in the time field) is valid.
+    // A time in another form than the one the hint gives is refused before anything is sent.
     page.js(
-        "document.getElementById('at').value = '2026-02-01T12:00:00';",
+        "document.getElementById('at').value = '01/02/2026 12:00';",
+        vec![],
+    )
+    .await;
+    page.click("#verify").await;
+    let error = page.text("#form-error").await;
+    assert_eq!(error, tr("en", "err_bad_time"));
+
+    // The same signature at a time before the revocation, typed as the hint says (UTC, whatever
+    // the browser's locale), is valid.
+    page.js(
+        "document.getElementById('at').value = '2026-02-01 12:00:00';",
         vec![],
     )
     .await;

@@ -527,9 +527,11 @@
   function validationTime() {
     const v = $('at').value.trim();
     if (!v) return { ok: true, value: null };
-    const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?(\.\d+)?$/.exec(v);
+    // Typed as UTC in one fixed form, whatever the browser's locale: "2026-06-01 12:00:00"
+    // (a "T" instead of the space, and no seconds, are accepted too).
+    const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?$/.exec(v);
     if (!m) return { ok: false };
-    return { ok: true, value: m[1] + (m[2] || ':00') + 'Z' };
+    return { ok: true, value: m[1] + 'T' + m[2] + (m[3] || ':00') + 'Z' };
   }
 
   async function submit(event) {

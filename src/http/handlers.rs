@@ -780,6 +780,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             u8::from(archive.chain().intact())
         ));
     }
+    text.push_str(&super::process_metrics::render());
     (
         StatusCode::OK,
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

@@ -21,6 +21,7 @@ pub mod listen;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod process_metrics;
 pub mod sign;
 pub mod throttle;
 

@@ -1,11 +1,13 @@
-//! Deadlines as the regulations state them: N working days (Saturdays, Sundays and the configured
-//! public holidays do not count) or N calendar days, from the day of submission, in Kazakhstan's
-//! time (UTC+5).
+//! Deadlines as the regulations state them: N working days (Saturdays, Sundays and public holidays
+//! do not count) or N calendar days, from the day of submission, in Kazakhstan's time (UTC+5).
+//! The fixed-date public holidays hold by rule for every year; the moveable one (Kurban Ait) and
+//! days moved by decree come from the configuration, and a year without them is warned about.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, OffsetDateTime, UtcOffset, Weekday};
+use time::{Date, Duration, Month, OffsetDateTime, UtcOffset, Weekday};
 
 /// Kazakhstan has one time zone, UTC+5, since 1 March 2024.
 pub const KAZAKHSTAN: UtcOffset = match UtcOffset::from_hms(5, 0, 0) {
@@ -36,21 +38,96 @@ impl Term {
     }
 }
 
+/// Kazakhstan's public holidays with a fixed date, every year (Labour Code art. 84; Law "On
+/// holidays in the Republic of Kazakhstan" as amended in 2022): New Year (1-2 January),
+/// Orthodox Christmas (7 January), International Women's Day (8 March), Nauryz (21-23 March),
+/// Unity Day (1 May), Defender of the Fatherland Day (7 May), Victory Day (9 May), Capital Day
+/// (6 July), Constitution Day (30 August), Republic Day (25 October), Independence Day
+/// (16 December).
+pub const FIXED_HOLIDAYS: [(Month, u8); 14] = [
+    (Month::January, 1),
+    (Month::January, 2),
+    (Month::January, 7),
+    (Month::March, 8),
+    (Month::March, 21),
+    (Month::March, 22),
+    (Month::March, 23),
+    (Month::May, 1),
+    (Month::May, 7),
+    (Month::May, 9),
+    (Month::July, 6),
+    (Month::August, 30),
+    (Month::October, 25),
+    (Month::December, 16),
+];
+
+/// Whether `day` is a fixed-date public holiday.
+pub fn is_fixed_holiday(day: Date) -> bool {
+    FIXED_HOLIDAYS
+        .iter()
+        .any(|&(month, d)| day.month() == month && day.day() == d)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
-    holidays: BTreeSet<Date>,
+    /// Configured days off besides the fixed-date holidays: Kurban Ait, days moved by decree.
+    listed: BTreeSet<Date>,
+    /// Years whose moveable holiday is configured.
+    moveable_years: BTreeSet<i32>,
+    /// Years already warned about, so a busy service warns once per year, not per deadline.
+    warned: Arc<Mutex<BTreeSet<i32>>>,
 }
 
 impl Calendar {
+    /// A calendar with the fixed-date holidays and `holidays` (the configured list; fixed-date
+    /// days in it are harmless).
     pub fn new(holidays: impl IntoIterator<Item = Date>) -> Self {
+        let listed: BTreeSet<Date> = holidays.into_iter().collect();
+        let moveable_years = listed
+            .iter()
+            .filter(|d| !is_fixed_holiday(**d))
+            .map(|d| d.year())
+            .collect();
         Calendar {
-            holidays: holidays.into_iter().collect(),
+            listed,
+            moveable_years,
+            warned: Arc::default(),
         }
     }
 
     pub fn is_working_day(&self, day: Date) -> bool {
         !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday)
-            && !self.holidays.contains(&day)
+            && !is_fixed_holiday(day)
+            && !self.listed.contains(&day)
+    }
+
+    /// The years from `from` to `to` for which no moveable holiday is configured: their
+    /// deadlines count Kurban Ait as a working day.
+    pub fn years_without_moveable_holidays(&self, from: Date, to: Date) -> Vec<i32> {
+        (from.year()..=to.year())
+            .filter(|y| !self.moveable_years.contains(y))
+            .collect()
+    }
+
+    /// Warns once per year about a deadline counted in a year without its moveable holiday.
+    fn warn_about_missing_years(&self, from: Date, to: Date) {
+        let missing = self.years_without_moveable_holidays(from, to);
+        if missing.is_empty() {
+            return;
+        }
+        let mut warned = self
+            .warned
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for year in missing {
+            if warned.insert(year) {
+                tracing::warn!(
+                    year,
+                    "workflow.holidays has no Kurban Ait date for {year}: working-day deadlines \
+                     in {year} count it as a working day; add the announced date"
+                );
+            }
+        }
     }
 
     /// The last day of the term that starts with a submission at `submitted`: the day of
@@ -60,6 +137,7 @@ impl Calendar {
         match term.kind {
             DayKind::Calendar => day + Duration::days(i64::from(term.days)),
             DayKind::Working => {
+                let first = day;
                 let mut left = term.days;
                 while left > 0 {
                     day += Duration::days(1);
@@ -67,6 +145,7 @@ impl Calendar {
                         left -= 1;
                     }
                 }
+                self.warn_about_missing_years(first, day);
                 day
             }
         }
@@ -132,6 +211,40 @@ mod tests {
         assert_eq!(
             cal.deadline(datetime!(2026-12-14 09:00 +05:00), working(10)),
             date!(2026 - 12 - 29)
+        );
+    }
+
+    #[test]
+    fn fixed_date_holidays_hold_in_any_year() {
+        // Nauryz 2031: Fri 21, Sat 22, Sun 23 March; Thu 20 + 1 working day = Mon 24.
+        let cal = Calendar::new([]);
+        assert_eq!(
+            cal.deadline(datetime!(2031-03-20 10:00 +05:00), working(1)),
+            date!(2031 - 03 - 24)
+        );
+        // Independence Day 2040 is a Sunday anyway; Republic Day 2035 (Thu 25 Oct) is skipped.
+        assert_eq!(
+            cal.deadline(datetime!(2035-10-24 10:00 +05:00), working(1)),
+            date!(2035 - 10 - 26)
+        );
+        assert!(!cal.is_working_day(date!(2099 - 01 - 07)));
+    }
+
+    #[test]
+    fn years_without_the_moveable_holiday_are_named() {
+        let cal = Calendar::new([date!(2026 - 05 - 27), date!(2027 - 01 - 01)]);
+        // 2027 has only a fixed-date day listed: no Kurban Ait known.
+        assert_eq!(
+            cal.years_without_moveable_holidays(date!(2026 - 12 - 20), date!(2028 - 01 - 10)),
+            vec![2027, 2028]
+        );
+        assert!(cal
+            .years_without_moveable_holidays(date!(2026 - 01 - 01), date!(2026 - 12 - 31))
+            .is_empty());
+        // Kurban Ait 2026 (Wed 27 May) is skipped: Tue 26 + 1 = Thu 28.
+        assert_eq!(
+            cal.deadline(datetime!(2026-05-26 10:00 +05:00), working(1)),
+            date!(2026 - 05 - 28)
         );
     }
 

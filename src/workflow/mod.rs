@@ -13,7 +13,7 @@ pub mod model;
 pub mod settings;
 pub mod store;
 
-pub use settings::{WorkflowConfig, KAZAKHSTAN_HOLIDAYS};
+pub use settings::{WorkflowConfig, KAZAKHSTAN_MOVEABLE_HOLIDAYS};
 
 /// Failure injection for the crash tests; only in debug builds.
 #[cfg(debug_assertions)]
