@@ -582,6 +582,9 @@ async fn tampered_checkpoint_is_found(archive_url: String) {
         ),
     )
     .await;
+    let (intact, text) = log_check(&archive_url);
+    assert!(!intact, "{text}");
+    assert!(text.contains("checkpoint"), "{text}");
     assert_read_only(&archive_url, &s).await;
 }
 
@@ -600,6 +603,9 @@ async fn tampered_history_checkpoint_is_found(archive_url: String) {
         ),
     )
     .await;
+    let (intact, text) = log_check(&archive_url);
+    assert!(!intact, "{text}");
+    assert!(text.contains("checkpoint"), "{text}");
     assert_read_only(&archive_url, &s).await;
 }
 

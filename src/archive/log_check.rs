@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use sqlx::Row;
 
 use super::record::{EvidenceKind, GENESIS_HASH};
 use super::{Archive, ArchiveError};
@@ -233,7 +234,57 @@ pub async fn check(
             report.problem = Some(ChainProblem::History { detail });
         }
     }
+    if report.problem.is_none() {
+        report.problem = check_checkpoints(archive).await?;
+    }
     Ok(report)
+}
+
+/// The service starts its own checks from its checkpoints: each must name a record (a step of
+/// the history) with the hash that record has now, or a check would start from a chain that is
+/// not this one.
+async fn check_checkpoints(archive: &Archive) -> Result<Option<ChainProblem>, ArchiveError> {
+    let rows = sqlx::query(
+        "SELECT c.head_id, c.head_hash, d.record_hash FROM archive_checkpoints c \
+         LEFT JOIN documents d ON d.id = c.head_id ORDER BY c.head_id",
+    )
+    .fetch_all(archive.pool())
+    .await?;
+    for r in rows {
+        let (id, noted, actual): (i64, String, Option<String>) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        if actual.as_deref() != Some(noted.as_str()) {
+            return Ok(Some(ChainProblem::Head {
+                detail: format!(
+                    "the service's checkpoint {id}:{noted} does not match record {id}: the checkpoint was rewritten"
+                ),
+            }));
+        }
+    }
+    let rows = sqlx::query(
+        "SELECT c.chain_id, c.head_hash, e.record_hash FROM history_checkpoints c \
+         LEFT JOIN application_events e ON e.chain_id = c.chain_id ORDER BY c.chain_id",
+    )
+    .fetch_all(archive.pool())
+    .await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        // An archive without the workflow's tables has no history to check.
+        Err(sqlx::Error::Database(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    for r in rows {
+        let (id, noted, actual): (i64, String, Option<String>) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        if actual.as_deref() != Some(noted.as_str()) {
+            return Ok(Some(ChainProblem::History {
+                detail: format!(
+                    "the service's checkpoint {id}:{noted} does not match step {id} of the history chain: the checkpoint was rewritten"
+                ),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// Checks every evidence row, striking the ones present off `referenced`.
