@@ -148,6 +148,26 @@ impl ServeConfig {
                 "size limits must be at least 1 byte".into(),
             ));
         }
+        // A limit of 0 would serve nothing at all: surely a mistake, not a wish.
+        if self.limits.max_connections == 0 || self.limits.max_concurrent_bodies == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.max_connections and limits.max_concurrent_bodies must be at least 1".into(),
+            ));
+        }
+        // tokio's semaphore holds at most this many permits; more would panic at start.
+        if self.limits.max_connections > tokio::sync::Semaphore::MAX_PERMITS
+            || self.limits.max_concurrent_bodies > tokio::sync::Semaphore::MAX_PERMITS
+        {
+            return Err(ConfigError::Invalid(format!(
+                "limits.max_connections and limits.max_concurrent_bodies must be at most {}",
+                tokio::sync::Semaphore::MAX_PERMITS
+            )));
+        }
+        if self.limits.body_wait_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.body_wait_ms must be at least 1".into(),
+            ));
+        }
         let officers = crate::sign::config::check_all(&self.officers, self.trust.id_policy())
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let ids: Vec<&str> = officers.iter().map(|o| o.id.as_str()).collect();
@@ -537,6 +557,22 @@ mod tests {
             "{proxy}"
         );
         assert!(bad(&[("QOLTANBA_LOG__FORMAT", "xml")]).contains("xml"));
+        assert!(bad(&[("QOLTANBA_LIMITS__MAX_CONNECTIONS", "0")]).contains("max_connections"));
+        assert!(bad(&[("QOLTANBA_LIMITS__MAX_CONCURRENT_BODIES", "0")])
+            .contains("max_concurrent_bodies"));
+        assert!(bad(&[("QOLTANBA_LIMITS__BODY_WAIT_MS", "0")]).contains("body_wait_ms"));
+        let c = ServeConfig::load(
+            None,
+            env(&[
+                ("QOLTANBA_LIMITS__MAX_CONNECTIONS", "4"),
+                ("QOLTANBA_LIMITS__MAX_CONCURRENT_BODIES", "2"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.limits.max_connections, c.limits.max_concurrent_bodies),
+            (4, 2)
+        );
     }
 
     #[test]

@@ -245,6 +245,8 @@ pub async fn start(
         max_body_bytes: config.limits.max_body_bytes,
         request_timeout: config.request_timeout(),
         max_concurrent: config.max_concurrent(),
+        max_concurrent_bodies: config.limits.max_concurrent_bodies,
+        body_wait: std::time::Duration::from_millis(config.limits.body_wait_ms),
     };
     let archive = crate::archive::Archive::open(&config.archive.url)
         .await
@@ -319,12 +321,10 @@ pub async fn start(
     );
     let app = http::router(state.clone(), options);
 
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| ServeError::Bind {
-            addr,
-            why: e.to_string(),
-        })?;
+    let listener = http::listen::bind(addr).map_err(|e| ServeError::Bind {
+        addr,
+        why: e.to_string(),
+    })?;
     let addr = listener.local_addr().map_err(|e| ServeError::Bind {
         addr,
         why: e.to_string(),
@@ -332,9 +332,11 @@ pub async fn start(
     // Headers get the whole request's time: a client that cannot send them within it will not
     // have its request answered in time either.
     let header_timeout = state.limits.request_timeout;
+    let connections =
+        http::listen::ConnectionLimit::new(config.limits.max_connections, state.metrics.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        http::listen::serve(listener, app, header_timeout, async move {
+        http::listen::serve(listener, app, connections, header_timeout, async move {
             let _ = rx.await;
         })
         .await;

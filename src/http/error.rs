@@ -11,6 +11,10 @@ use qoltanba_core::{UsageError, UsageReason};
 use super::metrics::Outcome;
 use super::RequestId;
 
+/// Retry-After of a 503 `busy`: body places free up as fast as requests finish (milliseconds to a
+/// few seconds), so a prompt retry is the useful advice; a longer one would idle the service.
+pub const BUSY_RETRY_AFTER_SECONDS: u32 = 1;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -26,6 +30,10 @@ pub enum ApiError {
     /// The client did not send the whole body within the request timeout.
     #[error("the request body did not arrive within the request timeout")]
     SlowBody,
+    /// Every place for a request body stayed taken for `limits.body_wait_ms`: the body was not
+    /// read, the client may retry after the Retry-After seconds.
+    #[error("the service is busy reading other requests; retry in a moment")]
+    Busy,
     #[error("internal error")]
     Internal,
     /// The archive could not store or read: nothing was acknowledged as stored.
@@ -69,7 +77,7 @@ impl ApiError {
             ApiError::MediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound | ApiError::NoDocument(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Timeout | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Archive(_) | ApiError::NoArchive => StatusCode::SERVICE_UNAVAILABLE,
@@ -86,6 +94,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => ("method_not_allowed", "method_not_allowed"),
             ApiError::Timeout => ("unavailable", "timeout"),
             ApiError::SlowBody => ("usage_error", "body_timeout"),
+            ApiError::Busy => ("unavailable", "busy"),
             ApiError::Internal => ("internal_error", "internal_error"),
             ApiError::Archive(_) => ("unavailable", "archive_unavailable"),
             ApiError::NoArchive => ("unavailable", "no_archive"),
@@ -114,16 +123,24 @@ impl ApiError {
             serde_json::to_vec(&body).unwrap_or_default(),
         )
             .into_response();
-        // A body refused before it was read in full (over the limit, or too slow) leaves the
-        // connection mid-request: the server closes it after answering, so the client must know
-        // not to send its next request on it.
-        if matches!(
-            self.status_code(),
-            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
-        ) {
+        // A body refused before it was read in full (over the limit, too slow, or not read at
+        // all for want of a place) leaves the connection mid-request: the server closes it after
+        // answering, so the client must know not to send its next request on it.
+        if matches!(self, ApiError::Busy)
+            || matches!(
+                self.status_code(),
+                StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+            )
+        {
             response.headers_mut().insert(
                 axum::http::header::CONNECTION,
                 axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        if matches!(self, ApiError::Busy) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(BUSY_RETRY_AFTER_SECONDS),
             );
         }
         response.extensions_mut().insert(Outcome {

@@ -10,7 +10,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -139,12 +139,16 @@ pub(super) fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// Reads a request body, refusing (413) one over the size limit whether declared or streamed,
 /// and (408) one that does not arrive within the request timeout.
+///
+/// The body is copied into one buffer as it arrives, each chunk freed once copied: collecting the
+/// chunks and joining them at the end would hold the body twice at the peak. The buffer is sized
+/// from a declared length (already checked against the limit), and never grows past the limit.
 pub(super) async fn read_body(
     body: Body,
     headers: &HeaderMap,
     limits: &super::HttpLimits,
 ) -> Result<Bytes, ApiError> {
-    let limit = limits.max_body_bytes;
+    let limit = usize::try_from(limits.max_body_bytes).unwrap_or(usize::MAX);
     let too_large = || {
         ApiError::Usage(UsageError::new(
             UsageReason::TooLarge,
@@ -155,18 +159,36 @@ pub(super) async fn read_body(
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    if declared.is_some_and(|n| n > limits.max_body_bytes) {
         return Err(too_large());
     }
-    let reading = Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX)).collect();
-    match tokio::time::timeout(limits.request_timeout, reading)
+    // hyper has checked that the body is as long as declared; the limit caps it regardless.
+    let initial = declared.map_or(0, |n| usize::try_from(n).unwrap_or(limit).min(limit));
+    let reading = async {
+        let mut body = body;
+        let mut buffer: Vec<u8> = Vec::with_capacity(initial);
+        while let Some(frame) = body.frame().await {
+            let frame =
+                frame.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+            let Ok(chunk) = frame.into_data() else {
+                continue; // trailers: nothing of the body
+            };
+            let needed = buffer.len().saturating_add(chunk.len());
+            if needed > limit {
+                return Err(too_large());
+            }
+            if needed > buffer.capacity() {
+                // Doubling as a Vec would, but never past the limit.
+                let target = buffer.capacity().saturating_mul(2).clamp(needed, limit);
+                buffer.reserve_exact(target - buffer.len());
+            }
+            buffer.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(buffer))
+    };
+    tokio::time::timeout(limits.request_timeout, reading)
         .await
         .map_err(|_| ApiError::SlowBody)?
-    {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(_) => Err(ApiError::bad_request("the request body could not be read")),
-    }
 }
 
 fn json_body<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,16 @@ struct Counters {
 pub struct Metrics {
     counters: Mutex<Counters>,
     in_flight: AtomicI64,
+    /// Connections accepted and not yet closed.
+    connections_open: AtomicI64,
+    /// Times the accept loop stopped at `limits.max_connections`.
+    connection_limit_reached: AtomicU64,
+    /// Requests holding a body place (their body being read or processed).
+    bodies_in_flight: AtomicI64,
+    /// Requests answered 503 `busy`: no body place within `limits.body_wait_ms`.
+    bodies_refused: AtomicU64,
+    /// Seconds after `started` (plus one; 0: never) of the last warning about refused bodies.
+    bodies_refused_warned: AtomicU64,
     started: Instant,
 }
 
@@ -61,6 +71,11 @@ impl Default for Metrics {
         Metrics {
             counters: Mutex::default(),
             in_flight: AtomicI64::new(0),
+            connections_open: AtomicI64::new(0),
+            connection_limit_reached: AtomicU64::new(0),
+            bodies_in_flight: AtomicI64::new(0),
+            bodies_refused: AtomicU64::new(0),
+            bodies_refused_warned: AtomicU64::new(0),
             started: Instant::now(),
         }
     }
@@ -72,6 +87,15 @@ pub struct InFlight<'a>(&'a AtomicI64);
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Counts one open connection while it lives; owned, since it travels with the connection's task.
+pub struct OpenConnection(std::sync::Arc<Metrics>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.connections_open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -95,6 +119,34 @@ impl Metrics {
         }
         h.sum += seconds;
         h.count += 1;
+    }
+
+    pub fn connection_opened(self: &std::sync::Arc<Self>) -> OpenConnection {
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+        OpenConnection(self.clone())
+    }
+
+    pub fn connection_limit_reached(&self) {
+        self.connection_limit_reached
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn body_started(&self) -> InFlight<'_> {
+        self.bodies_in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(&self.bodies_in_flight)
+    }
+
+    /// Counts a 503 `busy`. True at most once a minute: when the refusal should be logged (a
+    /// flood of refusals must not become a flood of log lines).
+    pub fn body_refused(&self) -> bool {
+        self.bodies_refused.fetch_add(1, Ordering::Relaxed);
+        let now = self.started.elapsed().as_secs() + 1;
+        let last = self.bodies_refused_warned.load(Ordering::Relaxed);
+        (last == 0 || now >= last + 60)
+            && self
+                .bodies_refused_warned
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     pub fn verification_started(&self) -> InFlight<'_> {
@@ -166,6 +218,50 @@ impl Metrics {
             out,
             "qoltanba_verifications_in_flight {}",
             self.in_flight.load(Ordering::Relaxed)
+        );
+        header(
+            &mut out,
+            "qoltanba_connections_open",
+            "gauge",
+            "HTTP connections accepted and not yet closed (at most limits.max_connections).",
+        );
+        let _ = writeln!(
+            out,
+            "qoltanba_connections_open {}",
+            self.connections_open.load(Ordering::Relaxed)
+        );
+        header(
+            &mut out,
+            "qoltanba_connection_limit_reached_total",
+            "counter",
+            "Times accepting stopped at limits.max_connections (further connections wait in the listen backlog).",
+        );
+        let _ = writeln!(
+            out,
+            "qoltanba_connection_limit_reached_total {}",
+            self.connection_limit_reached.load(Ordering::Relaxed)
+        );
+        header(
+            &mut out,
+            "qoltanba_bodies_in_flight",
+            "gauge",
+            "Requests holding a body place: body being read or processed (at most limits.max_concurrent_bodies).",
+        );
+        let _ = writeln!(
+            out,
+            "qoltanba_bodies_in_flight {}",
+            self.bodies_in_flight.load(Ordering::Relaxed)
+        );
+        header(
+            &mut out,
+            "qoltanba_bodies_refused_total",
+            "counter",
+            "Requests answered 503 busy: no body place within limits.body_wait_ms.",
+        );
+        let _ = writeln!(
+            out,
+            "qoltanba_bodies_refused_total {}",
+            self.bodies_refused.load(Ordering::Relaxed)
         );
 
         header(&mut out, "qoltanba_crl_current", "gauge", "1 when a complete CRL whose nextUpdate is in the future, and no lapsed delta CRL above it, is held for the configured CA.");

@@ -63,7 +63,8 @@ pub async fn observe(
 
     let micros = elapsed.as_micros() as u64;
     // The path and the query are not logged: a query may carry an IIN.
-    if status.is_server_error() && !is_probe_answer(&outcome) {
+    // 503 busy comes by the thousand under overload: the gate warns once a minute instead.
+    if status.is_server_error() && !is_probe_answer(&outcome) && outcome.reason != "busy" {
         tracing::error!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");
     } else if status.is_client_error() && !is_token_refusal(status) {
         tracing::info!(request_id = %id, %method, route = %route, status = status.as_u16(), outcome = outcome.outcome, reason = outcome.reason, micros, "request");

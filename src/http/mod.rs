@@ -12,6 +12,7 @@
 //! | `GET /v1/documents…`, `POST /v1/documents/{id}/reverify` | the archive, for auditors ([`documents`]) |
 //! | `/v1/services`, `/v1/applications…`, `/v1/cabinet/…` | the state-service procedure ([`applications`]) |
 
+pub mod admission;
 pub mod applications;
 pub mod auth;
 pub mod documents;
@@ -87,6 +88,10 @@ pub struct HttpLimits {
     pub max_body_bytes: u64,
     pub request_timeout: Duration,
     pub max_concurrent: usize,
+    /// Request bodies read and processed at once ([`admission::body_gate`]).
+    pub max_concurrent_bodies: usize,
+    /// Longest wait for a body place before 503 `busy`.
+    pub body_wait: Duration,
 }
 
 /// What every handler shares.
@@ -97,6 +102,8 @@ pub struct AppState {
     pub limits: HttpLimits,
     /// Free verification slots (the concurrency limit).
     pub slots: Arc<Semaphore>,
+    /// Free places for a request body (`limits.max_concurrent_bodies`).
+    pub body_places: Arc<Semaphore>,
     /// Officers and bearer tokens (none unless configured: see [`AppState::with_signing`]).
     pub signing: Arc<sign::Signing>,
     /// Where verified requests (on request) and officer results are stored.
@@ -128,6 +135,13 @@ impl AppState {
             store,
             metrics: Arc::new(metrics::Metrics::default()),
             slots: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
+            // Clamped as the configuration check does, so that a limit set from code cannot
+            // make the semaphore panic.
+            body_places: Arc::new(Semaphore::new(
+                limits
+                    .max_concurrent_bodies
+                    .clamp(1, Semaphore::MAX_PERMITS),
+            )),
             limits,
             signing: Arc::new(sign::Signing::default()),
             archive: None,
@@ -256,6 +270,12 @@ pub fn router(state: Arc<AppState>, options: RouterOptions) -> Router {
         .merge(crate::web::routes())
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed);
+    // Innermost: a request waits for a body place only once the throttle and the token check
+    // have let it through, so refused callers never hold places that others need.
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        admission::body_gate,
+    ));
     // The verification routes ask for a token only when configured to (no layer otherwise).
     let router = if state.signing.auth.verify_requires_token() {
         router.layer(axum::middleware::from_fn_with_state(
@@ -287,6 +307,15 @@ pub struct LimitsConfig {
     pub max_concurrent_verifications: usize,
     /// Time allowed for one verification request, including the wait for a free slot, in ms.
     pub request_timeout_ms: u64,
+    /// Connections served at once. Past it the accept loop stops accepting: further connections
+    /// wait in the kernel's listen backlog (costing this process nothing) until one closes.
+    pub max_connections: usize,
+    /// Request bodies read and processed at once. A request with a body waits for a place before
+    /// any of its body is read, so memory is bounded by this times the body limit, whatever the
+    /// number of connections.
+    pub max_concurrent_bodies: usize,
+    /// Longest wait for a body place, in ms; past it the answer is 503 `busy` with Retry-After.
+    pub body_wait_ms: u64,
 }
 
 impl Default for LimitsConfig {
@@ -295,6 +324,9 @@ impl Default for LimitsConfig {
             max_body_bytes: 1 << 20,
             max_concurrent_verifications: 0,
             request_timeout_ms: 10_000,
+            max_connections: 512,
+            max_concurrent_bodies: 64,
+            body_wait_ms: 5_000,
         }
     }
 }

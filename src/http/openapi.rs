@@ -39,7 +39,13 @@ fn common_errors() -> Value {
         "413": error_response("The body is over the configured limit (reason too_large)."),
         "415": error_response("A content type this endpoint does not take (reason unsupported_media_type)."),
         "500": error_response("An internal error (reason internal_error); logged under the request id."),
-        "503": error_response("The verification did not finish within the request timeout (reason timeout).")
+        "503": merge(
+            error_response("The verification did not finish within the request timeout (reason timeout), or every place for a request body stayed taken for limits.body_wait_ms (reason busy: the body was not read, the connection is closed; retry after Retry-After seconds)."),
+            json!({"headers": {
+                "x-request-id": {"$ref": "#/components/headers/RequestId"},
+                "Retry-After": {"description": "With reason busy: seconds to wait before retrying.", "schema": {"type": "integer"}}
+            }})
+        )
     })
 }
 

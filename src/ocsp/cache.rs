@@ -38,10 +38,26 @@ impl CacheKey {
 }
 
 /// An answer and until when it may be served from the cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct CachedAnswer {
     pub fetched: Fetched,
+    /// The response parsed once, when it arrived (or why it does not parse): every verification
+    /// that uses the cached answer hands this to the verifier instead of parsing it again.
+    pub parsed: Result<Arc<qoltanba_core::OcspResponse>, String>,
     pub expires_at: OffsetDateTime,
+}
+
+impl CachedAnswer {
+    pub fn new(fetched: Fetched, expires_at: OffsetDateTime) -> Self {
+        let parsed = qoltanba_core::OcspResponse::from_der(&fetched.der)
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+        CachedAnswer {
+            fetched,
+            parsed,
+            expires_at,
+        }
+    }
 }
 
 /// How a lookup was served.
@@ -257,16 +273,16 @@ mod tests {
 
     fn answer(expires_in: time::Duration) -> CachedAnswer {
         let now = OffsetDateTime::now_utc();
-        CachedAnswer {
-            fetched: Fetched {
+        CachedAnswer::new(
+            Fetched {
                 der: Arc::from(vec![0x30u8, 0x00]),
                 nonce_sent: None,
                 responder: "http://r".into(),
                 fetched_at: now,
                 method: OcspMethod::Post,
             },
-            expires_at: now + expires_in,
-        }
+            now + expires_in,
+        )
     }
 
     fn key(n: u8) -> CacheKey {

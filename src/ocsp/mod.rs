@@ -236,15 +236,13 @@ impl OcspService {
             .iter()
             .zip(results)
             .map(|(query, result)| match result {
-                Ok(found) => {
-                    let fetched = &found.answer.fetched;
-                    qoltanba_core::OcspAnswer::fetched(
-                        &query.cert,
-                        fetched.responder.clone(),
-                        fetched.nonce_sent.clone(),
-                        &fetched.der,
-                    )
-                }
+                // Parsed once when it arrived; the verifier judges it anew for each call.
+                Ok(found) => qoltanba_core::OcspAnswer {
+                    response: found.answer.parsed.clone(),
+                    nonce: found.answer.fetched.nonce_sent.clone(),
+                    responder_url: Some(found.answer.fetched.responder.clone()),
+                    subject: Some(query.cert.fingerprint),
+                },
                 Err(failure) => {
                     let asked = self.responders_for(&query.cert, &query.issuer);
                     let url = asked
@@ -373,10 +371,7 @@ impl Exchange {
                 Ok(fetched) => self
                     .expiry
                     .expires_at(&fetched)
-                    .map(|expires_at| CachedAnswer {
-                        fetched,
-                        expires_at,
-                    }),
+                    .map(|expires_at| CachedAnswer::new(fetched, expires_at)),
                 Err(e) => Err(e),
             };
             let outcome = result.as_ref().map(|_| ()).map_err(FetchError::code);
