@@ -380,6 +380,12 @@ async fn log_check_command(target: &Target, expect_head: Option<&str>, json: boo
             ),
             Some(problem) => println!("BROKEN: {problem}"),
         }
+        if let Some(history) = &report.history {
+            println!(
+                "application history: {} applications, {} steps",
+                history.applications, history.events
+            );
+        }
         if let (Some(id), Some(hash)) = (report.head_id, &report.head_hash) {
             println!("head: {id}:{hash}");
         }

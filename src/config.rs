@@ -193,6 +193,18 @@ impl ServeConfig {
                 "timestamp.timeout_ms must be at least 1".into(),
             ));
         }
+        // Periods the service schedules by: a year at most, so that no timer overflows.
+        const YEAR: u64 = 366 * 86_400;
+        if !(1..=YEAR).contains(&self.archive.chain_check_seconds) {
+            return Err(ConfigError::Invalid(format!(
+                "archive.chain_check_seconds must be 1 to {YEAR}"
+            )));
+        }
+        if self.workflow.resume_after_seconds > YEAR {
+            return Err(ConfigError::Invalid(format!(
+                "workflow.resume_after_seconds must be at most {YEAR}"
+            )));
+        }
         if !self.crl.proxy.is_empty() && !crate::url::is_http_url(&self.crl.proxy) {
             return Err(ConfigError::Invalid(format!(
                 "crl.proxy: {:?} is not an http:// or https:// URL",

@@ -156,6 +156,10 @@ pub struct RunningServer {
     refresher: tokio::task::JoinHandle<()>,
     /// Probes the OCSP responders for readiness (policies `ocsp` and `both`).
     prober: Option<tokio::task::JoinHandle<()>>,
+    /// Checks the archive's chain on a schedule.
+    chain_checker: tokio::task::JoinHandle<()>,
+    /// Takes up half-done submissions on a schedule.
+    resumer: tokio::task::JoinHandle<()>,
     initial_refresh: RefreshReport,
 }
 
@@ -184,6 +188,8 @@ impl RunningServer {
     /// Stops accepting connections, lets requests in flight finish, stops the refresh loop.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
         self.refresher.abort();
+        self.chain_checker.abort();
+        self.resumer.abort();
         if let Some(prober) = &self.prober {
             prober.abort();
         }
@@ -278,6 +284,31 @@ pub async fn start(
     )
     .await
     .map_err(|e| ServeError::Archive(e.to_string()))?;
+    // After the workflow's tables are migrated (and rows of older versions sealed), so that the
+    // history is checked too. From the last checkpoint: a big archive starts fast. A broken chain
+    // does not stop the service (auditors must still read it); it refuses appends and says so in
+    // /readyz, the metrics and the log.
+    archive
+        .verify_chain()
+        .await
+        .map_err(|e| ServeError::Archive(e.to_string()))?;
+    let chain_checker = archive.spawn_chain_checker(std::time::Duration::from_secs(
+        config.archive.chain_check_seconds,
+    ));
+    let workflow = Arc::new(workflow);
+    let grace = std::time::Duration::from_secs(config.workflow.resume_after_seconds);
+    resume_unfinished(&workflow, grace).await;
+    let resumer = {
+        let workflow = Arc::clone(&workflow);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                resume_unfinished(&workflow, grace).await;
+            }
+        })
+    };
     let state = Arc::new(
         AppState::new(store.clone(), limits)
             .with_id_policy(config.trust.id_policy())
@@ -285,7 +316,7 @@ pub async fn start(
             .with_signing(signing)
             .with_archive(archive, &config.archive)
             .with_tsa(tsa)
-            .with_workflow(Arc::new(workflow))
+            .with_workflow(workflow)
             .with_ocsp(ocsp),
     );
     let app = http::router(state.clone(), options);
@@ -318,9 +349,23 @@ pub async fn start(
         shutdown: Some(tx),
         server,
         refresher,
+        chain_checker,
+        resumer,
         prober,
         initial_refresh,
     })
+}
+
+/// Takes up the submissions a stop left half done; a failure is logged and tried again later.
+async fn resume_unfinished(workflow: &crate::workflow::Workflow, grace: std::time::Duration) {
+    match workflow
+        .resume_unfinished(time::OffsetDateTime::now_utc(), grace)
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(applications = n, "unfinished submissions taken up again"),
+        Err(e) => tracing::error!(error = %e, "unfinished submissions could not be taken up"),
+    }
 }
 
 async fn terminated() {

@@ -230,6 +230,9 @@ fn execute(args: &SignArgs) -> Result<Outcome, Failure> {
     let issued = runtime
         .block_on(async {
             let archive = crate::archive::Archive::open(&archive_url).await?;
+            // As the service does: nothing is appended to a chain that does not hold (from the
+            // last checkpoint, so this is quick); a break refuses with archive_broken.
+            archive.verify_chain().await?;
             crate::sign::issue::stamp_and_archive(
                 signature,
                 content,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use sqlx::Row;
 
 use super::record::{EvidenceKind, GENESIS_HASH};
 use super::{Archive, ArchiveError};
@@ -29,6 +30,8 @@ pub enum ChainProblem {
     Evidence { sha256: String, detail: String },
     /// The last record is not the head the auditor noted.
     Head { detail: String },
+    /// An application or a step of its history was altered, removed or reordered.
+    History { detail: String },
 }
 
 impl ChainProblem {
@@ -37,7 +40,9 @@ impl ChainProblem {
         match self {
             ChainProblem::Altered { id, .. } | ChainProblem::BrokenLink { id, .. } => Some(*id),
             ChainProblem::Missing { from_id, .. } => Some(*from_id),
-            ChainProblem::Evidence { .. } | ChainProblem::Head { .. } => None,
+            ChainProblem::Evidence { .. }
+            | ChainProblem::Head { .. }
+            | ChainProblem::History { .. } => None,
         }
     }
 }
@@ -57,6 +62,7 @@ impl std::fmt::Display for ChainProblem {
             }
             ChainProblem::Evidence { sha256, detail } => write!(f, "evidence {sha256}: {detail}"),
             ChainProblem::Head { detail } => f.write_str(detail),
+            ChainProblem::History { detail } => write!(f, "application history: {detail}"),
         }
     }
 }
@@ -67,6 +73,8 @@ pub struct LogCheckReport {
     pub evidence: u64,
     pub head_id: Option<i64>,
     pub head_hash: Option<String>,
+    /// The applications and their history (absent from an archive without them).
+    pub history: Option<crate::workflow::store::HistoryCheck>,
     /// The first problem in chain order; `None` when the whole archive is intact.
     pub problem: Option<ChainProblem>,
 }
@@ -77,22 +85,46 @@ impl LogCheckReport {
     }
 }
 
-/// Walks the chain. `expect_head` is an `ID:HASH` an auditor noted earlier.
-pub async fn check(
-    archive: &Archive,
-    expect_head: Option<(i64, String)>,
-) -> Result<LogCheckReport, ArchiveError> {
-    let mut report = LogCheckReport {
-        records: 0,
-        evidence: 0,
-        head_id: None,
-        head_hash: None,
-        problem: None,
-    };
+/// What a walk along the chain found.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    pub records: u64,
+    pub head_id: Option<i64>,
+    pub head_hash: Option<String>,
+    pub problem: Option<ChainProblem>,
+    /// Each cited certificate or CRL and the first record that cites it.
+    pub referenced: BTreeMap<String, (i64, EvidenceKind)>,
+}
+
+/// Walks the chain from `from` (a checkpoint: a record id and the hash it had when the chain up
+/// to it was last found intact; the record must still have that hash) or from the start.
+pub async fn walk(archive: &Archive, from: Option<(i64, String)>) -> Result<Walk, ArchiveError> {
+    let mut report = Walk::default();
     let mut previous: Option<(i64, String)> = None;
-    // Distinct evidence is small (certificates and CRLs), however many documents cite it.
-    let mut referenced: BTreeMap<String, i64> = BTreeMap::new();
     let mut after = 0i64;
+    if let Some((id, hash)) = from {
+        // A record that cannot be read is as much a break as an altered one; a database that
+        // does not answer is not (the error goes to the caller).
+        let holds = archive
+            .raw_page(id - 1, 1)
+            .await?
+            .first()
+            .is_some_and(|(found, d)| {
+                *found == id
+                    && d.as_ref()
+                        .is_ok_and(|d| d.record_hash == hash && d.fields.record_hash() == hash)
+            });
+        if !holds {
+            report.problem = Some(ChainProblem::Head {
+                detail: format!(
+                    "the checkpoint {id}:{hash} is no longer in the chain: record {id} was altered, replaced or removed"
+                ),
+            });
+            return Ok(report);
+        }
+        previous = Some((id, hash));
+        after = id;
+    }
     'walk: loop {
         let page = archive.raw_page(after, PAGE).await?;
         let Some((last, _)) = page.last() else { break };
@@ -114,6 +146,13 @@ pub async fn check(
                     break 'walk;
                 }
             };
+            if document.fields.received_unix != document.fields.received_at.unix_timestamp() {
+                report.problem = Some(ChainProblem::Altered {
+                    id,
+                    detail: "its receipt time as queried (received_unix) differs from its receipt time (received_at)".into(),
+                });
+                break 'walk;
+            }
             let recomputed = document.fields.record_hash();
             if recomputed != document.record_hash {
                 report.problem = Some(ChainProblem::Altered {
@@ -134,7 +173,10 @@ pub async fn check(
                 break 'walk;
             }
             for r in &document.fields.evidence {
-                referenced.entry(r.sha256_hex()).or_insert(id);
+                report
+                    .referenced
+                    .entry(r.sha256_hex())
+                    .or_insert((id, r.kind));
             }
             previous = Some((id, document.record_hash));
         }
@@ -143,9 +185,27 @@ pub async fn check(
         report.head_id = Some(*id);
         report.head_hash = Some(hash.clone());
     }
+    Ok(report)
+}
+
+/// Walks the chain. `expect_head` is an `ID:HASH` an auditor noted earlier.
+pub async fn check(
+    archive: &Archive,
+    expect_head: Option<(i64, String)>,
+) -> Result<LogCheckReport, ArchiveError> {
+    let walked = walk(archive, None).await?;
+    let mut referenced = walked.referenced;
+    let mut report = LogCheckReport {
+        records: walked.records,
+        evidence: 0,
+        head_id: walked.head_id,
+        head_hash: walked.head_hash,
+        history: None,
+        problem: walked.problem,
+    };
     if report.problem.is_none() {
         if let Some((id, hash)) = expect_head {
-            let holds = previous.as_ref().is_some_and(|(pid, _)| *pid >= id)
+            let holds = report.head_id.is_some_and(|pid| pid >= id)
                 && archive
                     .get(id)
                     .await?
@@ -161,21 +221,77 @@ pub async fn check(
         report.problem = check_evidence(archive, &mut report.evidence, &mut referenced).await?;
     }
     if report.problem.is_none() {
-        if let Some((sha256, id)) = referenced.into_iter().next() {
+        if let Some((sha256, (id, _))) = referenced.into_iter().next() {
             report.problem = Some(ChainProblem::Evidence {
                 sha256,
                 detail: format!("cited by record {id} but gone from the archive"),
             });
         }
     }
+    if report.problem.is_none() {
+        report.history = crate::workflow::store::check_history(archive).await?;
+        if let Some(detail) = report.history.as_ref().and_then(|h| h.problem.clone()) {
+            report.problem = Some(ChainProblem::History { detail });
+        }
+    }
+    if report.problem.is_none() {
+        report.problem = check_checkpoints(archive).await?;
+    }
     Ok(report)
+}
+
+/// The service starts its own checks from its checkpoints: each must name a record (a step of
+/// the history) with the hash that record has now, or a check would start from a chain that is
+/// not this one.
+async fn check_checkpoints(archive: &Archive) -> Result<Option<ChainProblem>, ArchiveError> {
+    let rows = sqlx::query(
+        "SELECT c.head_id, c.head_hash, d.record_hash FROM archive_checkpoints c \
+         LEFT JOIN documents d ON d.id = c.head_id ORDER BY c.head_id",
+    )
+    .fetch_all(archive.pool())
+    .await?;
+    for r in rows {
+        let (id, noted, actual): (i64, String, Option<String>) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        if actual.as_deref() != Some(noted.as_str()) {
+            return Ok(Some(ChainProblem::Head {
+                detail: format!(
+                    "the service's checkpoint {id}:{noted} does not match record {id}: the checkpoint was rewritten"
+                ),
+            }));
+        }
+    }
+    let rows = sqlx::query(
+        "SELECT c.chain_id, c.head_hash, e.record_hash FROM history_checkpoints c \
+         LEFT JOIN application_events e ON e.chain_id = c.chain_id ORDER BY c.chain_id",
+    )
+    .fetch_all(archive.pool())
+    .await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        // An archive without the workflow's tables has no history to check.
+        Err(sqlx::Error::Database(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    for r in rows {
+        let (id, noted, actual): (i64, String, Option<String>) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        if actual.as_deref() != Some(noted.as_str()) {
+            return Ok(Some(ChainProblem::History {
+                detail: format!(
+                    "the service's checkpoint {id}:{noted} does not match step {id} of the history chain: the checkpoint was rewritten"
+                ),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// Checks every evidence row, striking the ones present off `referenced`.
 async fn check_evidence(
     archive: &Archive,
     count: &mut u64,
-    referenced: &mut BTreeMap<String, i64>,
+    referenced: &mut BTreeMap<String, (i64, EvidenceKind)>,
 ) -> Result<Option<ChainProblem>, ArchiveError> {
     let mut after = String::new();
     loop {
@@ -186,11 +302,23 @@ async fn check_evidence(
         after = last.clone();
         for (sha, kind, der) in rows {
             *count += 1;
-            referenced.remove(&sha);
-            if EvidenceKind::parse(&kind).is_none() {
+            let cited = referenced.remove(&sha);
+            let Some(stored_kind) = EvidenceKind::parse(&kind) else {
                 return Ok(Some(ChainProblem::Evidence {
                     sha256: sha,
                     detail: format!("unknown kind {kind:?}"),
+                }));
+            };
+            // The kind decides how re-verification reads the bytes: it must be the kind the
+            // (hashed) citing record names.
+            if let Some((id, cited_kind)) = cited.filter(|(_, k)| *k != stored_kind) {
+                return Ok(Some(ChainProblem::Evidence {
+                    sha256: sha,
+                    detail: format!(
+                        "its kind was changed: stored as {}, cited by record {id} as {}",
+                        stored_kind.as_str(),
+                        cited_kind.as_str()
+                    ),
                 }));
             }
             if hex::encode(Sha256::digest(&der)) != sha {

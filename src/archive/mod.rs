@@ -46,6 +46,11 @@ pub enum ArchiveError {
     Schema(String),
     #[error("the archive is shutting down")]
     Closed,
+    /// The hash chain failed its check: nothing more is appended until an operator looks.
+    #[error(
+        "the archive's hash chain is broken ({0}): it is read-only until an operator restores it"
+    )]
+    Broken(String),
 }
 
 impl ArchiveError {
@@ -54,6 +59,7 @@ impl ArchiveError {
             ArchiveError::Url(_) => "archive_url",
             ArchiveError::Database(_) | ArchiveError::Closed => "archive_unavailable",
             ArchiveError::Schema(_) => "archive_schema",
+            ArchiveError::Broken(_) => "archive_broken",
         }
     }
 }
@@ -149,6 +155,46 @@ struct Pending {
 const MAX_BATCH: usize = 256;
 /// PostgreSQL advisory lock key that lets one node at a time extend the hash chain.
 const APPEND_LOCK: i64 = 0x716f_6c74_0000_0001;
+/// The hash version of new records ([`RecordFields::record_hash`]).
+pub const HASH_VERSION: i64 = 2;
+
+/// What the last chain check found: the service appends only while it is intact.
+#[derive(Debug, Default)]
+pub struct ChainState {
+    broken: std::sync::Mutex<Option<String>>,
+}
+
+impl ChainState {
+    /// `None` while the chain is intact (or not yet checked), the problem otherwise.
+    pub fn problem(&self) -> Option<String> {
+        self.broken.lock().map(|b| b.clone()).unwrap_or(None)
+    }
+
+    pub fn intact(&self) -> bool {
+        self.problem().is_none()
+    }
+
+    fn set(&self, problem: Option<String>) {
+        if let Ok(mut b) = self.broken.lock() {
+            *b = problem;
+        }
+    }
+
+    fn refuse_if_broken(&self) -> Result<(), ArchiveError> {
+        match self.problem() {
+            Some(p) => Err(ArchiveError::Broken(p)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A write transaction: the process's write turn (every subsystem's writes take it, so SQLite
+/// never sees two writers of one process) and a transaction begun as a writer (`BEGIN
+/// IMMEDIATE` on SQLite, so a busy database is waited for, never failed at the first write).
+pub struct WriteTx {
+    pub tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
 
 #[derive(Clone)]
 pub struct Archive {
@@ -156,6 +202,8 @@ pub struct Archive {
     backend: Backend,
     writer: mpsc::Sender<Pending>,
     url: Arc<str>,
+    write_turn: Arc<tokio::sync::Mutex<()>>,
+    chain: Arc<ChainState>,
 }
 
 impl std::fmt::Debug for Archive {
@@ -168,11 +216,13 @@ impl std::fmt::Debug for Archive {
 
 const COLUMNS: &str =
     "id, kind, received_at, signer_iin, signer_bin, expected_id, status, reason, \
-                       signature, content, verdict, evidence, prev_hash, record_hash";
+                       signature, content, verdict, evidence, prev_hash, record_hash, \
+                       received_unix, hash_version";
 /// [`COLUMNS`] with an empty verdict.
 const COLUMNS_TO_JUDGE: &str =
     "id, kind, received_at, signer_iin, signer_bin, expected_id, status, \
-     reason, signature, content, '' AS verdict, evidence, prev_hash, record_hash";
+     reason, signature, content, '' AS verdict, evidence, prev_hash, record_hash, \
+     received_unix, hash_version";
 
 impl Archive {
     /// Opens (creating if needed) the archive at `url` and brings its schema up to date. Must be
@@ -206,12 +256,125 @@ impl Archive {
             .map_err(|e| ArchiveError::Database(format!("{}: {e}", redact_url(url))))?;
         schema::migrate(&pool, backend, "archive_migrations", schema::ARCHIVE).await?;
         let (writer, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_loop(pool.clone(), backend, queue));
-        Ok(Archive {
+        let write_turn = Arc::new(tokio::sync::Mutex::new(()));
+        let chain = Arc::new(ChainState::default());
+        let archive = Archive {
             pool,
             backend,
             writer,
             url: Arc::from(redact_url(url)),
+            write_turn,
+            chain,
+        };
+        tokio::spawn(write_loop(archive.clone(), queue));
+        Ok(archive)
+    }
+
+    /// Begins a write transaction of any subsystem that shares the archive's database; refused
+    /// while the chain is broken.
+    pub async fn begin_write(&self) -> Result<WriteTx, ArchiveError> {
+        self.chain.refuse_if_broken()?;
+        let turn = Arc::clone(&self.write_turn).lock_owned().await;
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn })
+    }
+
+    /// What the last chain check found.
+    pub fn chain(&self) -> &ChainState {
+        &self.chain
+    }
+
+    /// Checks the chain from the last checkpoint (the whole chain the first time), records the
+    /// new head as the checkpoint when it holds, and refuses appends from now on when it does
+    /// not. Returns the problem, if any.
+    pub async fn verify_chain(&self) -> Result<Option<log_check::ChainProblem>, ArchiveError> {
+        let checkpoint = sqlx::query(
+            "SELECT head_id, head_hash FROM archive_checkpoints ORDER BY head_id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+        .transpose()?;
+        let started = std::time::Instant::now();
+        let mut walk = log_check::walk(self, checkpoint.clone()).await?;
+        // The applications and their history: a chain of their own, with its own checkpoint.
+        let mut history_head = None;
+        let history_from = crate::workflow::store::history_checkpoint(self).await?;
+        if walk.problem.is_none() {
+            if let Some(history) =
+                crate::workflow::store::check_history_from(self, history_from.clone()).await?
+            {
+                walk.problem = history
+                    .problem
+                    .map(|detail| log_check::ChainProblem::History { detail });
+                history_head = history.head.and_then(|h| {
+                    let (id, hash) = h.split_once(':')?;
+                    Some((id.parse::<i64>().ok()?, hash.to_owned()))
+                });
+            }
+        }
+        match &walk.problem {
+            Some(problem) => {
+                tracing::error!(
+                    problem = %problem,
+                    "archive chain check: the chain is BROKEN; appends are refused (archive_broken) until an operator restores it"
+                );
+                self.chain.set(Some(problem.to_string()));
+            }
+            None => {
+                self.chain.set(None);
+                let documents = (walk.head_id.zip(walk.head_hash.clone()))
+                    .filter(|(id, _)| checkpoint.as_ref().is_none_or(|(c, _)| c < id));
+                let history = history_head
+                    .filter(|(id, _)| history_from.as_ref().is_none_or(|(c, _)| c < id));
+                if documents.is_some() || history.is_some() {
+                    // A write like any other: through the write turn.
+                    let mut write = self.begin_write().await?;
+                    if let Some((id, hash)) = documents {
+                        sqlx::query(
+                            "INSERT INTO archive_checkpoints (head_id, head_hash, checked_at) \
+                             VALUES ($1, $2, $3) ON CONFLICT (head_id) DO NOTHING",
+                        )
+                        .bind(id)
+                        .bind(hash)
+                        .bind(qoltanba_core::rfc3339(OffsetDateTime::now_utc()))
+                        .execute(&mut *write.tx)
+                        .await?;
+                    }
+                    if let Some((id, hash)) = history {
+                        crate::workflow::store::record_history_checkpoint(&mut write.tx, id, &hash)
+                            .await?;
+                    }
+                    write.tx.commit().await?;
+                }
+                tracing::info!(
+                    from = checkpoint.as_ref().map_or(0, |(c, _)| *c),
+                    records = walk.records,
+                    head = walk.head_id.unwrap_or(0),
+                    ms = started.elapsed().as_millis() as u64,
+                    "archive chain check: intact"
+                );
+            }
+        }
+        Ok(walk.problem)
+    }
+
+    /// Runs [`Archive::verify_chain`] every `period`.
+    pub fn spawn_chain_checker(&self, period: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let archive = self.clone();
+        tokio::spawn(async move {
+            // A zero period would make `interval` panic.
+            let mut tick = tokio::time::interval(period.max(std::time::Duration::from_secs(1)));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = archive.verify_chain().await {
+                    tracing::warn!(error = %e, "archive chain check could not run");
+                }
+            }
         })
     }
 
@@ -397,6 +560,8 @@ fn decode_document(row: &AnyRow) -> Result<StoredDocument, ArchiveError> {
         verdict: row.try_get("verdict")?,
         evidence: EvidenceRef::decode_list(&evidence).ok_or_else(|| bad("evidence list"))?,
         prev_hash: row.try_get("prev_hash")?,
+        received_unix: row.try_get("received_unix")?,
+        hash_version: row.try_get("hash_version")?,
     };
     Ok(StoredDocument {
         fields,
@@ -406,7 +571,7 @@ fn decode_document(row: &AnyRow) -> Result<StoredDocument, ArchiveError> {
 
 /// The single writer of this process: takes what is queued, commits it in one transaction, then
 /// answers every caller.
-async fn write_loop(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Pending>) {
+async fn write_loop(archive: Archive, mut queue: mpsc::Receiver<Pending>) {
     let mut stored_evidence: HashSet<[u8; 32]> = HashSet::new();
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
@@ -420,7 +585,7 @@ async fn write_loop(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<P
                 Err(_) => break,
             }
         }
-        match append(&pool, backend, &mut stored_evidence, &batch).await {
+        match append(&archive, &mut stored_evidence, &batch).await {
             Ok(mut receipts) => {
                 for pending in batch.into_iter().rev() {
                     let mine = receipts.split_off(receipts.len() - pending.documents.len());
@@ -438,16 +603,16 @@ async fn write_loop(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<P
 }
 
 async fn append(
-    pool: &AnyPool,
-    backend: Backend,
+    archive: &Archive,
     stored_evidence: &mut HashSet<[u8; 32]>,
     batch: &[Pending],
 ) -> Result<Vec<Receipt>, ArchiveError> {
-    let mut tx = pool.begin().await?;
-    if backend == Backend::Postgres {
+    let mut write = archive.begin_write().await?;
+    let tx = &mut write.tx;
+    if archive.backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(APPEND_LOCK)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     let mut new_evidence = Vec::new();
@@ -463,7 +628,7 @@ async fn append(
         let sha_hex = hex::encode(sha);
         let known = sqlx::query("SELECT 1 FROM evidence WHERE sha256 = $1")
             .bind(&sha_hex)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .is_some();
         if !known {
@@ -471,22 +636,22 @@ async fn append(
                 .bind(&sha_hex)
                 .bind(item.kind().as_str())
                 .bind(item.der().to_vec())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         new_evidence.push(sha);
     }
 
     let head = sqlx::query("SELECT id, record_hash FROM documents ORDER BY id DESC LIMIT 1")
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
     let (mut id, mut prev_hash) = match head {
         Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
         None => (0, record::GENESIS_HASH.to_owned()),
     };
     let insert = format!(
-        "INSERT INTO documents ({COLUMNS}, received_unix) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        "INSERT INTO documents ({COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     );
     let mut receipts = Vec::with_capacity(batch.len());
     for document in batch.iter().flat_map(|p| &p.documents) {
@@ -508,8 +673,9 @@ async fn append(
             .bind(EvidenceRef::encode_list(&fields.evidence))
             .bind(fields.prev_hash.clone())
             .bind(record_hash.clone())
-            .bind(fields.received_at.unix_timestamp())
-            .execute(&mut *tx)
+            .bind(fields.received_unix)
+            .bind(fields.hash_version)
+            .execute(&mut **tx)
             .await?;
         receipts.push(Receipt {
             id,
@@ -518,7 +684,7 @@ async fn append(
         });
         prev_hash = record_hash;
     }
-    tx.commit().await?;
+    write.tx.commit().await?;
     stored_evidence.extend(new_evidence);
     Ok(receipts)
 }
@@ -550,6 +716,8 @@ fn record_fields(id: i64, document: &NewDocument, prev_hash: String) -> RecordFi
         verdict: serde_json::to_string(verdict).unwrap_or_else(|_| "{}".into()),
         evidence,
         prev_hash,
+        received_unix: received_at.unix_timestamp(),
+        hash_version: HASH_VERSION,
     }
 }
 
@@ -566,6 +734,9 @@ pub struct ArchiveConfig {
     /// `too_large_to_store` above it): the archive is append-only, so it takes less than
     /// verification does (`limits.max_body_bytes`).
     pub max_document_bytes: u64,
+    /// How often the running service checks the chain from its last checkpoint (it also does at
+    /// start).
+    pub chain_check_seconds: u64,
 }
 
 impl Default for ArchiveConfig {
@@ -574,6 +745,7 @@ impl Default for ArchiveConfig {
             url: "sqlite://qoltanba-archive.sqlite".into(),
             store_verified: false,
             max_document_bytes: 256 * 1024,
+            chain_check_seconds: 600,
         }
     }
 }

@@ -116,15 +116,27 @@ pub struct RecordFields {
     pub verdict: String,
     pub evidence: Vec<EvidenceRef>,
     pub prev_hash: String,
+    /// `received_at` in Unix seconds: what date-range queries select by.
+    pub received_unix: i64,
+    /// Which [`RecordFields::record_hash`] the record was stored with: 1 (before `received_unix`
+    /// and the version itself were hashed) or 2.
+    pub hash_version: i64,
 }
 
 impl RecordFields {
     /// SHA-256 over every field, each length-prefixed so that no two records share an encoding,
     /// including `prev_hash`: changing, removing or reordering any record breaks every hash after
     /// it.
+    ///
+    /// Version 2 (every record stored since) also covers `received_unix`, which the date-range
+    /// queries select by, and the version; version 1 records keep verifying under version 1.
     pub fn record_hash(&self) -> String {
         let mut h = Sha256::new();
-        h.update(b"qoltanba archive record v1\0");
+        if self.hash_version >= 2 {
+            h.update(b"qoltanba archive record v2\0");
+        } else {
+            h.update(b"qoltanba archive record v1\0");
+        }
         let mut field = |value: Option<&[u8]>| match value {
             None => h.update([0u8]),
             Some(bytes) => {
@@ -146,11 +158,48 @@ impl RecordFields {
         field(Some(self.verdict.as_bytes()));
         field(Some(EvidenceRef::encode_list(&self.evidence).as_bytes()));
         field(Some(self.prev_hash.as_bytes()));
+        if self.hash_version >= 2 {
+            field(Some(&self.received_unix.to_be_bytes()));
+            field(Some(&self.hash_version.to_be_bytes()));
+        }
         hex::encode(h.finalize())
     }
 
     pub fn received_at_text(&self) -> String {
         qoltanba_core::rfc3339(self.received_at)
+    }
+}
+
+/// SHA-256 over length-prefixed fields (`None` distinct from every value), after a domain
+/// string: the hashes of the other evidence tables (the applications and their history), kept
+/// here with the archive's own so that the workflow hashes nothing itself.
+pub struct FieldHasher(Sha256);
+
+impl FieldHasher {
+    pub fn new(domain: &[u8]) -> Self {
+        let mut h = Sha256::new();
+        h.update(domain);
+        FieldHasher(h)
+    }
+
+    pub fn field(&mut self, value: Option<&[u8]>) -> &mut Self {
+        match value {
+            None => self.0.update([0u8]),
+            Some(bytes) => {
+                self.0.update([1u8]);
+                self.0.update((bytes.len() as u64).to_be_bytes());
+                self.0.update(bytes);
+            }
+        }
+        self
+    }
+
+    pub fn text(&mut self, value: Option<&str>) -> &mut Self {
+        self.field(value.map(str::as_bytes))
+    }
+
+    pub fn finish(self) -> String {
+        hex::encode(self.0.finalize())
     }
 }
 
@@ -197,6 +246,8 @@ mod tests {
                 sha256: [9; 32],
             }],
             prev_hash: GENESIS_HASH.into(),
+            received_unix: 1_780_315_200,
+            hash_version: 2,
         }
     }
 
@@ -226,10 +277,32 @@ mod tests {
         let mut f = fields();
         f.prev_hash = "1".repeat(64);
         variants.push(f);
+        let mut f = fields();
+        f.received_unix -= 86_400;
+        variants.push(f);
+        let mut f = fields();
+        f.hash_version = 1;
+        variants.push(f);
         for v in variants {
             assert_ne!(v.record_hash(), base, "{v:?}");
         }
     }
+
+    #[test]
+    fn version_1_records_keep_their_hash() {
+        // The hash of this record as version 1 computed it (before received_unix was hashed).
+        let mut f = fields();
+        f.hash_version = 1;
+        assert_eq!(f.record_hash(), V1_HASH);
+        f.received_unix = 0;
+        assert_eq!(
+            f.record_hash(),
+            V1_HASH,
+            "version 1 does not cover received_unix"
+        );
+    }
+
+    const V1_HASH: &str = "65156d7453da9f3f01f5fc34ce3ecd3c64fd10df1571d5d85244f81a65435477";
 
     #[test]
     fn evidence_lists_round_trip() {

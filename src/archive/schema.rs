@@ -17,7 +17,8 @@ pub struct Migration {
 
 /// Records are never updated or deleted: the triggers refuse it, and the hash chain exposes whoever
 /// goes around them (see `log_check`).
-pub(crate) const ARCHIVE: &[Migration] = &[Migration {
+pub(crate) const ARCHIVE: &[Migration] = &[
+    Migration {
     version: 1,
     name: "documents, evidence, append-only triggers",
     sqlite: &[
@@ -80,7 +81,37 @@ pub(crate) const ARCHIVE: &[Migration] = &[Migration {
         "CREATE TRIGGER evidence_append_only BEFORE UPDATE OR DELETE ON evidence
             FOR EACH ROW EXECUTE FUNCTION archive_append_only()",
     ],
-}];
+},
+    Migration {
+        version: 2,
+        name: "record hash versions, chain checkpoints",
+        sqlite: &[
+            // Records stored before keep verifying under hash version 1.
+            "ALTER TABLE documents ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 1",
+            "CREATE TABLE archive_checkpoints (
+                head_id INTEGER PRIMARY KEY,
+                head_hash TEXT NOT NULL,
+                checked_at TEXT NOT NULL
+            )",
+            // A checkpoint only ever moves forward: rewriting one would let a start check begin
+            // after a rewritten stretch of the chain.
+            "CREATE TRIGGER archive_checkpoints_no_update BEFORE UPDATE ON archive_checkpoints
+                BEGIN SELECT RAISE(ABORT, 'the archive is append-only'); END",
+            "CREATE TRIGGER archive_checkpoints_no_delete BEFORE DELETE ON archive_checkpoints
+                BEGIN SELECT RAISE(ABORT, 'the archive is append-only'); END",
+        ],
+        postgres: &[
+            "ALTER TABLE documents ADD COLUMN hash_version BIGINT NOT NULL DEFAULT 1",
+            "CREATE TABLE archive_checkpoints (
+                head_id BIGINT PRIMARY KEY,
+                head_hash TEXT NOT NULL,
+                checked_at TEXT NOT NULL
+            )",
+            "CREATE TRIGGER archive_checkpoints_append_only BEFORE UPDATE OR DELETE ON archive_checkpoints
+                FOR EACH ROW EXECUTE FUNCTION archive_append_only()",
+        ],
+    },
+];
 
 /// PostgreSQL advisory lock key that serialises migrations of nodes starting together.
 const MIGRATION_LOCK: i64 = 0x716f_6c74_616e_6261;

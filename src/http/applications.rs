@@ -4,11 +4,14 @@
 //! | --- | --- | --- |
 //! | `GET /v1/services` | none | the catalogue |
 //! | `POST /v1/applications` | portal | submit a signed request (201 with the application) |
-//! | `GET /v1/applications/{number}` | any | number, service, status, deadline, history |
-//! | `POST /v1/applications/{number}/payment` | portal | the payment gateway's record |
-//! | `POST /v1/applications/{number}/decision` | officer | approve, or refuse with a motivation |
-//! | `GET /v1/cabinet/{iin_or_bin}` | portal | the applicant's results and refusals |
+//! | `GET /v1/applications/{number}` | the portal that submitted it, an officer of the service's provider, an auditor (logged) | number, service, status, deadline, history |
+//! | `POST /v1/applications/{number}/payment` | the portal that submitted it | the payment gateway's record |
+//! | `POST /v1/applications/{number}/decision` | officer of the provider | approve, or refuse with a motivation |
+//! | `GET /v1/cabinet/{iin_or_bin}` | portal | the applicant's results and refusals submitted through that portal |
 //! | `GET /v1/cabinet/{iin_or_bin}/documents/{id}` | portal | one of them, the signed document |
+//!
+//! A token that may not read an application gets the same 404 `no_such_application` as for a
+//! number that does not exist: numbers are sequential, and must not tell who applied.
 
 use std::sync::Arc;
 
@@ -25,7 +28,7 @@ use super::auth::{AuthFailure, Role};
 use super::error::ApiError;
 use super::{AppState, RequestId};
 use crate::workflow::catalogue::ApplicantKind;
-use crate::workflow::{Decision, Payment, Submission, Workflow, WorkflowError};
+use crate::workflow::{Decision, Payment, Reader, Submission, Workflow, WorkflowError};
 
 impl From<WorkflowError> for ApiError {
     fn from(e: WorkflowError) -> Self {
@@ -84,9 +87,10 @@ fn role(state: &AppState, headers: &HeaderMap) -> Result<Role, AuthFailure> {
         .map(|(role, _)| role)
 }
 
-fn portal(state: &AppState, headers: &HeaderMap) -> Result<(), AuthFailure> {
-    match role(state, headers)? {
-        Role::Portal => Ok(()),
+/// A portal token's name (which portal is calling), or why the call is not a portal's.
+fn portal(state: &AppState, headers: &HeaderMap) -> Result<String, AuthFailure> {
+    match state.signing.auth.authenticate(headers)? {
+        (Role::Portal, name) => Ok(name.to_owned()),
         _ => Err(AuthFailure::Forbidden),
     }
 }
@@ -165,9 +169,10 @@ pub async fn submit(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Err(denied) = portal(&state, &headers) {
-        return denied.respond(&rid);
-    }
+    let portal = match portal(&state, &headers) {
+        Ok(name) => name,
+        Err(denied) => return denied.respond(&rid),
+    };
     let result = async {
         let w = workflow(&state)?;
         let req: SubmitRequest = json_body(&state, &headers, body).await?;
@@ -182,6 +187,7 @@ pub async fn submit(
                 .map(|d| base64_field("data", d))
                 .transpose()?,
             payment_reference: req.payment_reference,
+            portal: Some(portal),
         };
         let view = w.submit(submission, OffsetDateTime::now_utc()).await?;
         let mut response = json(StatusCode::CREATED, &view);
@@ -201,11 +207,17 @@ pub async fn status(
     Path(number): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = role(&state, &headers) {
-        return denied.respond(&rid);
-    }
+    let (role, name) = match state.signing.auth.authenticate(&headers) {
+        Ok((role, name)) => (role, name.to_owned()),
+        Err(denied) => return denied.respond(&rid),
+    };
+    let reader = match &role {
+        Role::Portal => Reader::Portal(&name),
+        Role::Officer(id) => Reader::Officer(id),
+        Role::Auditor => Reader::Auditor(&name),
+    };
     let result = async {
-        let view = workflow(&state)?.view(&number).await?;
+        let view = workflow(&state)?.view_as(&number, reader).await?;
         Ok(json(StatusCode::OK, &view))
     }
     .await;
@@ -228,9 +240,10 @@ pub async fn payment(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Err(denied) = portal(&state, &headers) {
-        return denied.respond(&rid);
-    }
+    let portal = match portal(&state, &headers) {
+        Ok(name) => name,
+        Err(denied) => return denied.respond(&rid),
+    };
     let result = async {
         let w = workflow(&state)?;
         let req: PaymentRequest = json_body(&state, &headers, body).await?;
@@ -249,6 +262,7 @@ pub async fn payment(
         let view = w
             .payment(
                 &number,
+                Some(&portal),
                 Payment {
                     reference: req.reference,
                     confirmed,
@@ -314,11 +328,12 @@ pub async fn cabinet(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = portal(&state, &headers) {
-        return denied.respond(&rid);
-    }
+    let portal = match portal(&state, &headers) {
+        Ok(name) => name,
+        Err(denied) => return denied.respond(&rid),
+    };
     let result = async {
-        let entries = workflow(&state)?.cabinet(&id).await?;
+        let entries = workflow(&state)?.cabinet(&id, Some(&portal)).await?;
         Ok(json(
             StatusCode::OK,
             &serde_json::json!({ "applicant_id": id, "documents": entries }),
@@ -335,14 +350,17 @@ pub async fn cabinet_document(
     Path((id, document)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = portal(&state, &headers) {
-        return denied.respond(&rid);
-    }
+    let portal = match portal(&state, &headers) {
+        Ok(name) => name,
+        Err(denied) => return denied.respond(&rid),
+    };
     let result = async {
         let document_id = document
             .parse::<i64>()
             .map_err(|_| ApiError::bad_request(format!("{document:?} is not a document id")))?;
-        let bytes = workflow(&state)?.cabinet_document(&id, document_id).await?;
+        let bytes = workflow(&state)?
+            .cabinet_document(&id, Some(&portal), document_id)
+            .await?;
         Ok((
             StatusCode::OK,
             [
@@ -403,15 +421,18 @@ pub fn describe(doc: &mut serde_json::Value) {
             "201": application.clone(),
             "400": error("A wrong call: unknown_service, applicant_kind, invalid_id, missing_content, bad_request."),
             "415": error("Not application/json (unsupported_media_type)."),
-            "503": error("The archive is unavailable (archive_unavailable), or no officer of the provider can sign (no_officer).")
+            "503": error("The archive is unavailable (archive_unavailable), its hash chain is broken and it refuses to append (archive_broken), or no officer of the provider can sign (no_officer).")
         }), auth("a portal")), json!({}))
     }});
     paths["/v1/applications/{number}"] = json!({"get": {
         "operationId": "getApplication",
-        "summary": "Status at any time: number, service, status, deadline, history (any token)",
+        "summary": "Status at any time: number, service, status, deadline, history (the submitting portal's token, an officer of the service's provider, or an auditor's, whose read is logged as an audit access)",
         "security": [{"bearer": []}],
         "parameters": [number.clone()],
-        "responses": with(json!({"200": application.clone(), "404": error("No such application (no_such_application).")}), auth("a"))
+        "responses": with(json!({
+            "200": application.clone(),
+            "404": error("No such application, or one this token may not read (no_such_application: the two are not told apart).")
+        }), json!({"401": error("No bearer token (missing_token) or an unknown one (invalid_token).")}))
     }});
     paths["/v1/applications/{number}/payment"] = json!({"post": {
         "operationId": "postPayment",
@@ -420,9 +441,10 @@ pub fn describe(doc: &mut serde_json::Value) {
         "parameters": [number.clone()],
         "responses": with(json!({
             "200": application.clone(),
-            "404": error("No such application (no_such_application)."),
+            "404": error("No such application, or another portal's (no_such_application)."),
             "409": error("The application is not awaiting a payment (wrong_state)."),
-            "415": error("Not application/json (unsupported_media_type).")
+            "415": error("Not application/json (unsupported_media_type)."),
+            "503": error("The archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken).")
         }), auth("a portal"))
     }});
     paths["/v1/applications/{number}/decision"] = json!({"post": {
@@ -437,7 +459,8 @@ pub fn describe(doc: &mut serde_json::Value) {
             "403": error("Not an officer's token (forbidden), or an officer of another provider (wrong_provider)."),
             "404": error("No such application (no_such_application)."),
             "409": error("Not under review (wrong_state), or the officer may not sign now (the verifier's code)."),
-            "415": error("Not application/json (unsupported_media_type).")
+            "415": error("Not application/json (unsupported_media_type)."),
+            "503": error("The archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken).")
         }), json!({"401": error("No bearer token (missing_token) or an unknown one (invalid_token).")}))
     }});
     let applicant = json!({"name": "id", "description": "The applicant's IIN or BIN.", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{12}$"}});

@@ -307,7 +307,7 @@ pub fn describe(doc: &mut serde_json::Value) {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}
     });
     doc["paths"]["/v1/verify"]["post"]["responses"]["503"] = error(
-        "Not stored: the archive is unavailable (archive_unavailable); nothing was acknowledged.",
+        "Not stored: the archive is unavailable (archive_unavailable), or its hash chain failed the service's check and it refuses to append until an operator restores it (archive_broken); nothing was acknowledged.",
     );
     doc["paths"]["/v1/documents"] = json!({"get": {
         "operationId": "listDocuments",

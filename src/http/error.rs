@@ -153,6 +153,17 @@ impl ApiError {
 
 impl From<crate::archive::ArchiveError> for ApiError {
     fn from(e: crate::archive::ArchiveError) -> Self {
+        if let crate::archive::ArchiveError::Broken(_) = &e {
+            // The break itself is logged as an error by each chain check; a refused write is a
+            // consequence of it, told to the caller with its code.
+            tracing::warn!(error = %e, "archive: a write was refused");
+            return ApiError::Other {
+                http: StatusCode::SERVICE_UNAVAILABLE,
+                status: "unavailable",
+                reason: "archive_broken",
+                message: e.to_string(),
+            };
+        }
         // The cause goes to the log; the caller learns that nothing was stored or read.
         tracing::error!(error = %e, "archive");
         ApiError::Archive(match e {

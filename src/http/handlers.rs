@@ -746,18 +746,36 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             delta_next_update: s.delta_next_update.map(rfc3339),
         })
         .collect();
+    // A broken chain leaves the node ready (200): it still verifies, and auditors must still
+    // read the archive through it; the status says `read_only` and the archive why.
+    let chain_problem = state.archive.as_ref().and_then(|a| a.chain().problem());
     let ready = missing.is_empty() && ocsp.as_ref().is_none_or(|o| o.ready);
+    let status = match (ready, &chain_problem) {
+        (false, _) => "not_ready",
+        (true, Some(_)) => "read_only",
+        (true, None) => "ready",
+    };
     let mut body = serde_json::json!({
-        "status": if ready { "ready" } else { "not_ready" },
+        "status": status,
         "missing": missing,
         "issuers": issuers,
     });
+    if state.archive.is_some() {
+        body["archive"] = match &chain_problem {
+            None => serde_json::json!({"chain_intact": true}),
+            Some(problem) => serde_json::json!({
+                "chain_intact": false,
+                "reason": "archive_broken",
+                "problem": problem,
+            }),
+        };
+    }
     if let Some(ocsp) = ocsp {
         body["policy"] = serde_json::json!(ocsp.policy);
         body["ocsp"] = serde_json::json!(ocsp);
     }
     if ready {
-        json_response(StatusCode::OK, &body, "ready")
+        json_response(StatusCode::OK, &body, status)
     } else {
         json_response(StatusCode::SERVICE_UNAVAILABLE, &body, "not_ready")
     }
@@ -774,6 +792,16 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         text.push_str(&ocsp.render_metrics());
     }
     text.push_str(&state.throttle.render_metrics());
+    if let Some(archive) = &state.archive {
+        text.push_str(
+            "# HELP qoltanba_archive_chain_intact 1 while the archive's hash chain held at its last check, 0 once it broke (appends are refused).\n\
+             # TYPE qoltanba_archive_chain_intact gauge\n",
+        );
+        text.push_str(&format!(
+            "qoltanba_archive_chain_intact {}\n",
+            u8::from(archive.chain().intact())
+        ));
+    }
     text.push_str(&super::process_metrics::render());
     (
         StatusCode::OK,

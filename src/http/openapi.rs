@@ -284,7 +284,7 @@ fn paths() -> Value {
             "operationId": "ready",
             "summary": "Readiness per the revocation policy: every configured CA has a complete CRL whose nextUpdate is in the future (every policy but `ocsp`), every configured OCSP responder answered lately (`ocsp`, `both`)",
             "responses": {
-                "200": {"description": "Ready.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
+                "200": {"description": "Ready (`status` ready), or ready to verify and to be read while the archive's hash chain failed the service's check and nothing is stored (`status` read_only, `archive.reason` archive_broken).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
                 "503": {"description": "Not ready; `missing` lists the issuers without a current CRL (when the policy needs CRLs), `ocsp.responders` shows which responders do not answer.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}
             }
         }},
@@ -359,8 +359,13 @@ fn schemas(reasons: &[&str], usage_reasons: &[&str]) -> Value {
         "Readiness": {
             "type": "object", "required": ["status", "missing", "issuers"],
             "properties": {
-                "status": {"type": "string", "enum": ["ready", "not_ready"]},
+                "status": {"type": "string", "enum": ["ready", "read_only", "not_ready"]},
                 "missing": {"type": "array", "items": {"type": "string"}},
+                "archive": {"type": "object", "required": ["chain_intact"], "properties": {
+                    "chain_intact": {"type": "boolean"},
+                    "reason": {"type": "string", "enum": ["archive_broken"]},
+                    "problem": {"type": "string", "description": "What the service's chain check found."}
+                }},
                 "issuers": {"type": "array", "items": {
                     "type": "object", "required": ["issuer", "current", "number", "this_update", "next_update", "entries", "delta_number", "delta_next_update"],
                     "properties": {

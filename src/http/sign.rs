@@ -341,7 +341,7 @@ pub fn describe(doc: &mut serde_json::Value) {
             "413": error("The body is over the configured limit (reason too_large)."),
             "415": error("Not application/json (reason unsupported_media_type)."),
             "500": error("An internal error (reason internal_error); logged under the request id."),
-            "503": error("Not signed within the request timeout (reason timeout).")
+            "503": error("Not signed within the request timeout (reason timeout), or the result could not be archived: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken).")
         }
     }});
     let schemas = &mut doc["components"]["schemas"];

@@ -15,6 +15,16 @@ pub mod store;
 
 pub use settings::{WorkflowConfig, KAZAKHSTAN_MOVEABLE_HOLIDAYS};
 
+/// Failure injection for the crash tests; only in debug builds.
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+pub mod test_hooks {
+    /// Submissions of these applicants (IIN/BIN) stop right after their first step is written,
+    /// as a crash there would leave them. By applicant, so that tests running beside one another
+    /// in the same process are not stopped too.
+    pub static FAIL_AFTER_CREATE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+}
+
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -95,6 +105,20 @@ pub struct Submission {
     /// The request's content, when the signature is detached.
     pub content: Option<Vec<u8>>,
     pub payment_reference: Option<String>,
+    /// The name of the portal token that submits: only that portal reads the application back.
+    pub portal: Option<String>,
+}
+
+/// Who reads an application, by the token they present.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    /// A portal token, by its configured name: reads what it submitted.
+    Portal(&'a str),
+    /// An officer (by id): reads the applications to the services of the officer's provider.
+    Officer(&'a str),
+    /// An auditor token, by its name: reads everything, and every read is logged as an audit
+    /// access.
+    Auditor(&'a str),
 }
 
 /// A payment record posted by the payment gateway.
@@ -130,6 +154,9 @@ pub struct Workflow {
     /// One transition at a time in this process; across nodes the step numbering refuses a
     /// second writer.
     transitions: tokio::sync::Mutex<()>,
+    /// Applications up to this id need no taking up: each later pass of
+    /// [`Workflow::resume_unfinished`] looks only above it, however large the archive.
+    resume_after: std::sync::atomic::AtomicI64,
 }
 
 /// `2026-000017`: the year of submission (Kazakhstan's calendar) and the application's id.
@@ -143,6 +170,12 @@ fn id_of(number: &str) -> Option<i64> {
         return None;
     }
     id.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+/// Whether the portal `name` submitted the application. Applications stored before the
+/// submitting portal was recorded belong to every portal, as every application did then.
+fn submitted_by(row: &ApplicationRow, name: &str) -> bool {
+    row.portal.as_deref().is_none_or(|p| p == name)
 }
 
 fn kind_name(kind: ApplicantKind) -> &'static str {
@@ -234,6 +267,7 @@ impl Workflow {
             issuer,
             archive,
             transitions: tokio::sync::Mutex::new(()),
+            resume_after: std::sync::atomic::AtomicI64::new(0),
         })
     }
 
@@ -288,6 +322,7 @@ impl Workflow {
             payment_reference: s.payment_reference.filter(|r| !r.trim().is_empty()),
             signature: s.signature,
             content: s.content,
+            portal: s.portal,
         };
         // Unpaid services meet the signing condition now: judge before anything is written, so
         // that a wrong call (a detached signature without its content) is a 400, not an
@@ -309,6 +344,15 @@ impl Workflow {
             service.term().describe()
         ));
         let app_id = self.store.create(&row, &first).await?;
+        #[cfg(debug_assertions)]
+        if test_hooks::FAIL_AFTER_CREATE
+            .lock()
+            .is_ok_and(|stopped| stopped.contains(&row.applicant_id))
+        {
+            return Err(WorkflowError::Internal(
+                "test hook: the submission stops after its first step".into(),
+            ));
+        }
         let loaded = Loaded {
             number: number_of(app_id, now),
             row: ApplicationRow { id: app_id, ..row },
@@ -333,12 +377,20 @@ impl Workflow {
     pub async fn payment(
         &self,
         number: &str,
+        portal: Option<&str>,
         p: Payment,
         now: OffsetDateTime,
     ) -> Result<ApplicationView, WorkflowError> {
         let now = now.replace_nanosecond(0).unwrap_or(now);
         let _turn = self.transitions.lock().await;
         let app = self.load(number).await?;
+        // Another portal's application is answered as a missing one: its existence is not
+        // another portal's business.
+        if let Some(portal) = portal {
+            if !submitted_by(&app.row, portal) {
+                return Err(WorkflowError::NotFound(number.to_owned()));
+            }
+        }
         if app.status() != Status::AwaitingPayment {
             return Err(self.wrong_state(&app, "it is not awaiting a payment"));
         }
@@ -446,14 +498,58 @@ impl Workflow {
         self.view(number).await
     }
 
-    /// Status at any time: number, service, status, deadline, and the history of steps.
+    /// Status at any time: number, service, status, deadline, and the history of steps (for the
+    /// operator's command line; callers over HTTP go through [`Workflow::view_as`]).
     pub async fn view(&self, number: &str) -> Result<ApplicationView, WorkflowError> {
         let app = self.load(number).await?;
         Ok(self.view_of(&app))
     }
 
-    /// The results and refusals of one applicant (newest first).
-    pub async fn cabinet(&self, applicant_id: &str) -> Result<Vec<CabinetEntry>, WorkflowError> {
+    /// [`Workflow::view`] for one reader: the portal that submitted it, an officer of the
+    /// service's provider, or an auditor (logged as an audit access). Anyone else is told that
+    /// there is no such application, exactly as for a number that does not exist, so that
+    /// numbers (sequential) reveal nothing.
+    pub async fn view_as(
+        &self,
+        number: &str,
+        reader: Reader<'_>,
+    ) -> Result<ApplicationView, WorkflowError> {
+        let app = self.load(number).await?;
+        let allowed = match reader {
+            Reader::Portal(name) => submitted_by(&app.row, name),
+            Reader::Officer(id) => self
+                .officers
+                .get(id)
+                .is_some_and(|o| o.info().provider_bin == app.service.provider_bin),
+            Reader::Auditor(name) => {
+                tracing::info!(
+                    target: "qoltanba::audit_access",
+                    auditor = name,
+                    application = number,
+                    service = %app.service.code,
+                    "audit access: an auditor read an application"
+                );
+                true
+            }
+        };
+        if !allowed {
+            tracing::info!(
+                reader = ?reader,
+                application = number,
+                "an application was asked for by a token that may not read it (answered as missing)"
+            );
+            return Err(WorkflowError::NotFound(number.to_owned()));
+        }
+        Ok(self.view_of(&app))
+    }
+
+    /// The results and refusals of one applicant (newest first) that `portal` submitted (all of
+    /// them when `portal` is `None`).
+    pub async fn cabinet(
+        &self,
+        applicant_id: &str,
+        portal: Option<&str>,
+    ) -> Result<Vec<CabinetEntry>, WorkflowError> {
         let id = IdNumber::parse(applicant_id)
             .map_err(|e| UsageError::new(UsageReason::InvalidId, format!("{applicant_id} {e}")))?;
         let mut entries = Vec::new();
@@ -461,6 +557,9 @@ impl Workflow {
             let Some(row) = self.store.get(app_id).await? else {
                 continue;
             };
+            if portal.is_some_and(|p| !submitted_by(&row, p)) {
+                continue;
+            }
             let number = number_of(app_id, row.submitted_at);
             let app = self.load(&number).await?;
             let view = self.view_of(&app);
@@ -480,24 +579,142 @@ impl Workflow {
     pub async fn cabinet_document(
         &self,
         applicant_id: &str,
+        portal: Option<&str>,
         document_id: i64,
     ) -> Result<Vec<u8>, WorkflowError> {
         let owned = self
-            .cabinet(applicant_id)
+            .cabinet(applicant_id, portal)
             .await?
             .iter()
             .any(|e| e.outcome.document_id == document_id);
-        if !owned {
-            return Err(WorkflowError::NotFound(format!(
+        let not_found = || {
+            WorkflowError::NotFound(format!(
                 "document {document_id} in the cabinet of {applicant_id}"
-            )));
+            ))
+        };
+        if !owned {
+            return Err(not_found());
+        }
+        // The history says the document is the applicant's; the history itself must hold: exactly
+        // one application names it as its result, that application is the applicant's, and its
+        // row and steps still match their hashes.
+        let owners = self.store.result_owners(document_id).await?;
+        let [owner] = owners[..] else {
+            tracing::error!(
+                document_id,
+                applications = ?owners,
+                "cabinet: a result is named by more than one application; the history was tampered with, nothing is served"
+            );
+            return Err(not_found());
+        };
+        let row = self.store.get(owner).await?.ok_or_else(not_found)?;
+        if row.applicant_id
+            != IdNumber::parse(applicant_id)
+                .map(|i| i.as_string())
+                .unwrap_or_default()
+        {
+            return Err(not_found());
+        }
+        if let Some(problem) = self.store.application_intact(owner).await? {
+            tracing::error!(document_id, %problem, "cabinet: the application's history does not match its hashes; nothing is served");
+            return Err(not_found());
         }
         let stored = self
             .archive
             .get(document_id)
             .await?
-            .ok_or_else(|| WorkflowError::NotFound(format!("document {document_id}")))?;
+            .filter(|d| d.fields.kind == DocumentKind::Result)
+            .ok_or_else(not_found)?;
         Ok(stored.fields.signature)
+    }
+
+    /// Takes up the applications a stop left half submitted (their submission recorded, the steps
+    /// that follow at once never): each gets a `submission`/`resumed` step in its history and
+    /// goes on — an unpaid service from its signing condition, judged at its submission time as
+    /// it would have been; a paid one named without a payment reference to its refusal. Returns
+    /// how many were taken up.
+    ///
+    /// Only submissions older than `grace` are taken up: a younger one may still be in the hands
+    /// of another node sharing the database (PostgreSQL), which would then find its next step
+    /// taken. In this process, the transition lock keeps a running submission out of reach.
+    pub async fn resume_unfinished(
+        &self,
+        now: OffsetDateTime,
+        grace: std::time::Duration,
+    ) -> Result<usize, WorkflowError> {
+        use std::sync::atomic::Ordering;
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let after = self.resume_after.load(Ordering::SeqCst);
+        let newest = self.store.newest().await?;
+        // The lowest id left for a later pass because it is too young.
+        let mut held: Option<i64> = None;
+        let mut resumed = 0;
+        for id in self.store.unfinished(after).await? {
+            let Some(row) = self.store.get(id).await? else {
+                continue;
+            };
+            let settled_after = time::Duration::try_from(grace)
+                .ok()
+                .and_then(|g| row.submitted_at.checked_add(g));
+            if settled_after.is_none_or(|t| t > now) {
+                held = Some(held.map_or(id, |h| h.min(id)));
+                continue;
+            }
+            let number = number_of(id, row.submitted_at);
+            let _turn = self.transitions.lock().await;
+            let mut app = self.load(&number).await?;
+            let only_submitted = app.events.iter().all(|e| e.step == Step::Submission);
+            let unpaid = app.status() == Status::Submitted;
+            let unnamed_payment =
+                app.status() == Status::AwaitingPayment && app.row.payment_reference.is_none();
+            if !only_submitted || !(unpaid || unnamed_payment) {
+                // Finished meanwhile, or waiting for the payment it named: nothing to take up.
+                continue;
+            }
+            let judged = if unpaid {
+                Some(self.judge(&app.row, now).await?)
+            } else {
+                None
+            };
+            let status = app.status();
+            self.record(
+                &mut app,
+                [Event::new(Step::Submission, status, now)
+                    .code("resumed")
+                    .detail("the service stopped before the steps that follow the submission were recorded; taken up again")],
+            )
+            .await?;
+            match judged {
+                Some(Ok(document)) => self.signing_condition(app, document, now).await?,
+                Some(Err(usage)) => {
+                    let check = Event::new(Step::SigningCondition, Status::Submitted, now)
+                        .code(usage.reason.as_str())
+                        .detail(usage.message.clone());
+                    self.refuse(
+                        app,
+                        vec![check],
+                        RefusalCode::EdsNotConfirmed,
+                        Some(usage.reason.as_str().to_owned()),
+                        None,
+                        now,
+                    )
+                    .await?
+                }
+                None => {
+                    let check = Event::new(Step::PaymentCondition, Status::AwaitingPayment, now)
+                        .code("no_reference")
+                        .detail("the request names no payment reference");
+                    self.refuse(app, vec![check], RefusalCode::NoPayment, None, None, now)
+                        .await?
+                }
+            }
+            tracing::warn!(application = %number, "an unfinished submission was taken up again");
+            resumed += 1;
+        }
+        // Every application up to `newest` is finished, waiting for its payment, or held.
+        let next = held.map_or(newest, |h| h - 1).max(after);
+        self.resume_after.store(next, Ordering::SeqCst);
+        Ok(resumed)
     }
 
     async fn load(&self, number: &str) -> Result<Loaded, WorkflowError> {

@@ -15,6 +15,10 @@ pub struct WorkflowConfig {
     /// by a government decree. A year with no such date is counted without Kurban Ait, with a
     /// warning.
     pub holidays: Vec<String>,
+    /// A submission that a stop left half done (recorded, its signing condition never) is taken
+    /// up again at start and every minute once it is this old (seconds); younger ones may still
+    /// be in the hands of another node sharing the database.
+    pub resume_after_seconds: u64,
 }
 
 /// Kazakhstan's moveable public holiday, Kurban Ait (the first day), on the dates announced for
@@ -29,6 +33,7 @@ impl Default for WorkflowConfig {
                 .iter()
                 .map(|d| (*d).to_owned())
                 .collect(),
+            resume_after_seconds: 120,
         }
     }
 }
