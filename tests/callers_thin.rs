@@ -31,8 +31,13 @@ const HTTP_MAY_USE: &[&str] = &[
     "IdPolicy",
     "InputLimits",
     "KeyUsagePolicy",
+    // OCSP inputs at the edge: a caller's `ocsp_responses` read into responses, the verifier's
+    // status queries answered with what the responders sent. The verifier judges them.
+    "OcspAnswer",
+    "OcspResponse",
     "Reason",
     "Status",
+    "StatusQuery",
     "UsageError",
     "UsageReason",
     "Verdict",
