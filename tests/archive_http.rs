@@ -156,6 +156,14 @@ async fn verify_stores_on_request_and_auditors_read_it(archive_url: String) {
     assert_eq!(raw.status, 201, "{}", raw.text);
     assert_eq!(raw.verdict(), ("invalid", Some("signature_invalid")));
     assert_eq!(raw.json["archived"]["id"], 2);
+    let metrics = get_as(&server, "/metrics", None).await;
+    assert!(
+        metrics
+            .text
+            .contains("qoltanba_archive_stores_total{kind=\"request\",outcome=\"stored\"} 2"),
+        "{}",
+        metrics.text
+    );
 
     let doc = get_as(&server, "/v1/documents/1", Some(AUDITOR)).await;
     assert_eq!(doc.status, 200, "{}", doc.text);
@@ -323,6 +331,13 @@ async fn officer_results_are_archived_with_a_timestamp(archive_url: String) {
     assert_eq!(signed.status, 200, "{}", signed.text);
     assert_eq!(signed.json["timestamp"]["status"], "attached");
     assert_eq!(tsa.requests().len(), 1);
+    let metrics = get_as(&server, "/metrics", None).await;
+    for line in [
+        "qoltanba_tsa_requests_total{outcome=\"ok\"} 1",
+        "qoltanba_archive_stores_total{kind=\"result\",outcome=\"stored\"} 1",
+    ] {
+        assert!(metrics.text.contains(line), "{line} in {}", metrics.text);
+    }
     let id = signed.json["archived"]["id"].as_i64().expect("archived");
     let doc = get_as(&server, &format!("/v1/documents/{id}"), Some(AUDITOR)).await;
     assert_eq!(doc.json["kind"], "result");

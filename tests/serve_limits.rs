@@ -40,7 +40,9 @@ fn limited(mut config: qoltanba::config::ServeConfig) -> qoltanba::config::Serve
 }
 
 /// The value of the refresh-failure counter of `source` and `reason`, 0 when absent.
+/// The refusal counter of `source` (a source id as the store names it; the metric labels it short).
 async fn failures(server: &RunningServer, source: &str, reason: &str) -> u64 {
+    let source = qoltanba::http::metrics::short_source(source);
     let prefix =
         format!("qoltanba_crl_refresh_failures_total{{source=\"{source}\",reason=\"{reason}\"}} ");
     get(server, "/metrics")

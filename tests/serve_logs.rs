@@ -101,6 +101,12 @@ async fn json_logs_hold_only_json_records_even_on_the_demo_configuration() {
         .find(|r| r["fields"]["demo"] == true)
         .unwrap_or_else(|| panic!("a structured demo warning among {lines:#?}"));
     assert_eq!(demo["level"], "WARN", "{demo}");
+    // No officer at all is a verify-only deployment: nothing to warn about at every start.
+    let warnings: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["level"] == "WARN" && r["fields"]["demo"] != true)
+        .collect();
+    assert!(warnings.is_empty(), "{warnings:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -633,9 +633,9 @@ fn requests_are_version_1_sha256_with_a_nonce_and_cert_req() {
 
 fn client(url: &str) -> TsaClient {
     TsaClient {
-        url: url.to_owned(),
         timeout: Duration::from_secs(5),
         max_response_bytes: 64 << 10,
+        ..TsaClient::new(url)
     }
 }
 

@@ -204,6 +204,8 @@ pub struct Archive {
     url: Arc<str>,
     write_turn: Arc<tokio::sync::Mutex<()>>,
     chain: Arc<ChainState>,
+    /// Stores by document kind and outcome, for `/metrics`.
+    stores: Arc<crate::http::counters::LabelledCounter>,
 }
 
 impl std::fmt::Debug for Archive {
@@ -265,6 +267,7 @@ impl Archive {
             url: Arc::from(redact_url(url)),
             write_turn,
             chain,
+            stores: Arc::default(),
         };
         tokio::spawn(write_loop(archive.clone(), queue));
         Ok(archive)
@@ -398,12 +401,32 @@ impl Archive {
         &self,
         documents: Vec<NewDocument>,
     ) -> Result<Vec<Receipt>, ArchiveError> {
+        let kinds: Vec<&'static str> = documents.iter().map(|d| d.kind.as_str()).collect();
         let (reply, answer) = oneshot::channel();
-        self.writer
-            .send(Pending { documents, reply })
-            .await
-            .map_err(|_| ArchiveError::Closed)?;
-        answer.await.map_err(|_| ArchiveError::Closed)?
+        let result = match self.writer.send(Pending { documents, reply }).await {
+            Ok(()) => answer
+                .await
+                .map_err(|_| ArchiveError::Closed)
+                .and_then(|r| r),
+            Err(_) => Err(ArchiveError::Closed),
+        };
+        let outcome = match &result {
+            Ok(_) => "stored",
+            Err(e) => e.code(),
+        };
+        for kind in kinds {
+            self.stores.add(&[kind, outcome]);
+        }
+        result
+    }
+
+    /// The `/metrics` lines of the archive: stores by kind and outcome.
+    pub fn render_metrics(&self) -> String {
+        self.stores.render(
+            "qoltanba_archive_stores_total",
+            "Documents handed to the archive, by kind (request, result) and outcome (stored, or the error code).",
+            &["kind", "outcome"],
+        )
     }
 
     pub async fn get(&self, id: i64) -> Result<Option<StoredDocument>, ArchiveError> {

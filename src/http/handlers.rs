@@ -801,6 +801,10 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             "qoltanba_archive_chain_intact {}\n",
             u8::from(archive.chain().intact())
         ));
+        text.push_str(&archive.render_metrics());
+    }
+    if let Some(tsa) = &state.tsa {
+        text.push_str(&tsa.render_metrics());
     }
     text.push_str(&super::process_metrics::render());
     (

@@ -558,7 +558,7 @@ fn escape(value: &str) -> String {
 
 /// A CRL source as a metric label: the host and last path segment of a URL (never its
 /// credentials, query or fragment, which may hold tokens), the file name of a file.
-fn short_source(id: &str) -> String {
+pub fn short_source(id: &str) -> String {
     let id = ["freshest:", "url:", "file:", "bytes:"]
         .iter()
         .fold(id, |id, prefix| id.strip_prefix(prefix).unwrap_or(id));

@@ -15,6 +15,7 @@
 pub mod admission;
 pub mod applications;
 pub mod auth;
+pub mod counters;
 pub mod documents;
 pub mod error;
 pub mod handlers;

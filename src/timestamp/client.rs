@@ -24,6 +24,8 @@ pub struct TsaClient {
     pub timeout: Duration,
     /// Largest response body read.
     pub max_response_bytes: u64,
+    /// Exchanges by outcome (`ok` or the error code), for `/metrics`.
+    pub outcomes: std::sync::Arc<crate::http::counters::LabelledCounter>,
 }
 
 impl TsaClient {
@@ -33,6 +35,7 @@ impl TsaClient {
             url: url.into(),
             timeout: Duration::from_secs(10),
             max_response_bytes: 64 << 10,
+            outcomes: Default::default(),
         }
     }
 
@@ -41,9 +44,26 @@ impl TsaClient {
     /// granted and its token must carry the imprint and nonce sent. Returns the token's DER, ready
     /// for [`super::attach_token`].
     pub async fn stamp(&self, signature_value: &[u8]) -> Result<Vec<u8>, TsaError> {
-        let request = TimeStampRequest::new(signature_value)?;
-        let body = self.exchange(request.der()).await?;
-        request.check_response(&body)
+        let result = async {
+            let request = TimeStampRequest::new(signature_value)?;
+            let body = self.exchange(request.der()).await?;
+            request.check_response(&body)
+        }
+        .await;
+        self.outcomes.add(&[match &result {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        }]);
+        result
+    }
+
+    /// The `/metrics` lines of time-stamping: exchanges with the TSA by outcome.
+    pub fn render_metrics(&self) -> String {
+        self.outcomes.render(
+            "qoltanba_tsa_requests_total",
+            "Time-stamp requests to the TSA, by outcome (ok, or the error code).",
+            &["outcome"],
+        )
     }
 
     /// POSTs `query` and returns the response body.

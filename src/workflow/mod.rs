@@ -252,7 +252,14 @@ impl Workflow {
             })
             .map(|s| s.code.as_str())
             .collect();
-        if !unsigned.is_empty() {
+        if officers.iter().next().is_none() {
+            // A verify-only deployment: no officer at all is its choice, not a mistake to repeat
+            // at every start.
+            tracing::info!(
+                "no officers are configured: the state-service procedure cannot sign results \
+                 (a verify-only deployment)"
+            );
+        } else if !unsigned.is_empty() {
             tracing::warn!(
                 services = %unsigned.join(", "),
                 "no officer of these services' providers is configured: their results and refusals cannot be signed"
