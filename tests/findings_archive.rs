@@ -27,7 +27,7 @@ use qoltanba::serve::RunningServer;
 use qoltanba::sign::config::OfficerConfig;
 
 use serve_support::archive_support;
-use serve_support::{answer, client, fixture, read, token, url, Answer};
+use serve_support::{client, fixture, read, token, url, Answer};
 
 const PORTAL: &str = "portal-token-findings-18";
 const AUDITOR: &str = "auditor-token-findings-18";
@@ -74,23 +74,7 @@ fn config(archive_url: &str) -> ServeConfig {
     c
 }
 
-async fn call(
-    server: &RunningServer,
-    method: reqwest::Method,
-    path: &str,
-    bearer: &str,
-    body: Option<Value>,
-) -> Answer {
-    let mut request = client()
-        .request(method, url(server, path))
-        .bearer_auth(bearer);
-    if let Some(b) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(b.to_string());
-    }
-    answer(request.send().await.expect("request")).await
-}
+use serve_support::call_as as call;
 
 async fn get(server: &RunningServer, path: &str, bearer: &str) -> Answer {
     call(server, reqwest::Method::GET, path, bearer, None).await

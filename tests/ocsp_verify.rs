@@ -116,6 +116,21 @@ impl Responder {
     }
 }
 
+/// A "good" answer about `pki/{cert}` signed by its issuer `pki/{issuer}`, produced a few
+/// seconds ago.
+fn good_answer(cert: &str, issuer: &str, hash: builder::Hash) -> Vec<u8> {
+    let now = OffsetDateTime::now_utc() - time::Duration::seconds(5);
+    let spec = ResponseSpec::new(
+        &read(&format!("pki/{cert}.der")),
+        &read(&format!("pki/{issuer}.pem")),
+        hash,
+        OcspStatus::Good,
+        now,
+    )
+    .unwrap();
+    builder::sign_response(&spec, &signer(issuer)).unwrap()
+}
+
 fn signer(name: &str) -> Signer {
     Signer::from_bytes(
         &read(&format!("pki/{name}.pem")),
@@ -144,6 +159,12 @@ impl Deployment {
             nca: Responder::start(signer("nca-rsa")).await,
             root: Responder::start(signer("root")).await,
         }
+    }
+
+    /// Both responders answer 500 from now on.
+    fn break_both(&self) {
+        self.nca.state.broken.store(true, Ordering::SeqCst);
+        self.root.state.broken.store(true, Ordering::SeqCst);
     }
 
     fn config(&self, policy: RevocationPolicy) -> ServeConfig {
@@ -239,8 +260,7 @@ async fn a_responder_that_says_revoked_revokes_what_the_crl_still_holds_good() {
 #[tokio::test]
 async fn a_failing_responder_never_makes_a_verdict_valid() {
     let deployment = Deployment::start().await;
-    deployment.nca.state.broken.store(true, Ordering::SeqCst);
-    deployment.root.state.broken.store(true, Ordering::SeqCst);
+    deployment.break_both();
 
     // OCSP only: nothing decides.
     let only = start(deployment.config(RevocationPolicy::Ocsp)).await;
@@ -267,22 +287,10 @@ async fn a_failing_responder_never_makes_a_verdict_valid() {
 #[tokio::test]
 async fn responses_the_caller_sends_are_evidence_too() {
     let deployment = Deployment::start().await;
-    deployment.nca.state.broken.store(true, Ordering::SeqCst);
-    deployment.root.state.broken.store(true, Ordering::SeqCst);
+    deployment.break_both();
     let server = start(deployment.config(RevocationPolicy::Ocsp)).await;
 
-    let now = OffsetDateTime::now_utc() - time::Duration::seconds(5);
-    let about = |cert: &str, issuer: &str| {
-        let spec = ResponseSpec::new(
-            &read(&format!("pki/{cert}.der")),
-            &read(&format!("pki/{issuer}.pem")),
-            builder::Hash::Sha1,
-            OcspStatus::Good,
-            now,
-        )
-        .unwrap();
-        b64(&builder::sign_response(&spec, &signer(issuer)).unwrap())
-    };
+    let about = |cert: &str, issuer: &str| b64(&good_answer(cert, issuer, builder::Hash::Sha1));
     let sent = json!({ "ocsp_responses": [about("individual-sign", "nca-rsa"), about("nca-rsa", "root")] });
     let answer = verify_now(&server, sent).await;
     assert_eq!(answer.verdict(), ("valid", None), "{}", answer.text);
@@ -379,23 +387,10 @@ async fn the_command_line_asks_a_responder_and_takes_responses_from_files() {
     let alone = cli_verify(vec!["--revocation".into(), "ocsp".into()]).await;
     assert_eq!(alone["reason"], "revocation_unknown", "{alone}");
     let dir = tempfile::tempdir().unwrap();
-    let now = OffsetDateTime::now_utc() - time::Duration::seconds(5);
     let mut args = vec!["--revocation".to_owned(), "ocsp".to_owned()];
     for (cert, issuer) in [("individual-sign", "nca-rsa"), ("nca-rsa", "root")] {
-        let spec = ResponseSpec::new(
-            &read(&format!("pki/{cert}.der")),
-            &read(&format!("pki/{issuer}.pem")),
-            builder::Hash::Sha256,
-            OcspStatus::Good,
-            now,
-        )
-        .unwrap();
         let path = dir.path().join(format!("{cert}.ocsp"));
-        std::fs::write(
-            &path,
-            builder::sign_response(&spec, &signer(issuer)).unwrap(),
-        )
-        .unwrap();
+        std::fs::write(&path, good_answer(cert, issuer, builder::Hash::Sha256)).unwrap();
         args.push("--ocsp-response".into());
         args.push(path.display().to_string());
     }
@@ -405,24 +400,6 @@ async fn the_command_line_asks_a_responder_and_takes_responses_from_files() {
 
 const PORTAL: &str = "portal-token-ocsp-1";
 const AUDITOR: &str = "auditor-token-ocsp-2";
-
-async fn as_token(
-    server: &qoltanba::serve::RunningServer,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> Answer {
-    let mut request = client()
-        .request(method, url(server, path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    answer(request.send().await.expect("the server answers")).await
-}
 
 /// A document stored while a responder said "revoked" (the CRLs still held the certificate
 /// good) keeps that answer: re-verified as of signing from the archive alone, it is still
@@ -441,7 +418,7 @@ async fn stored_documents_keep_the_ocsp_answers_that_judged_them() {
         token("auditor", "auditor", AUDITOR),
     ];
     let server = start(c).await;
-    let stored = as_token(
+    let stored = call_as(
         &server,
         reqwest::Method::POST,
         "/v1/verify",
@@ -458,7 +435,7 @@ async fn stored_documents_keep_the_ocsp_answers_that_judged_them() {
 
     // The responder is gone: re-verification as of signing works from the archive alone.
     deployment.nca.state.broken.store(true, Ordering::SeqCst);
-    let again = as_token(
+    let again = call_as(
         &server,
         reqwest::Method::POST,
         &format!("/v1/documents/{id}/reverify"),
@@ -562,6 +539,19 @@ async fn the_readme_ocsp_walkthrough_runs_as_written() {
     assert_eq!(used["url"], url.as_str(), "{}", answer.text);
 }
 
+/// The GOST test PKI with its CRLs, OCSP first with SHA-256 CertIDs (as the NCA's responder
+/// answers), asking `responder`.
+fn gost_config(responder: ResponderConfig) -> ServeConfig {
+    let mut c = config(&[], &[]);
+    c.trust.anchors = vec![fixture("gost/trust.pem")];
+    c.trust.intermediates = vec![fixture("gost/intermediates.pem")];
+    c.crl.paths = vec![fixture("gost/crl/all-current.pem")];
+    c.ocsp.policy = Some(RevocationPolicy::OcspThenCrl);
+    c.ocsp.cert_id_hash = qoltanba::ocsp::CertIdHash::Sha256;
+    c.ocsp.responders = vec![responder];
+    c
+}
+
 /// The NCA's profile over the service: GOST R 34.10-2015 512 certificates, a delegated GOST
 /// responder with id-kp-OCSPSigning and ocsp-nocheck, SHA-256 CertIDs, answers without
 /// nextUpdate; the responder's "revoked" revokes what the GOST CRL still holds good.
@@ -583,17 +573,11 @@ async fn gost_signatures_get_their_status_from_an_nca_style_responder() {
         key,
     };
     let responder = Responder::start_with(delegated, true).await;
-    let mut c = config(&[], &[]);
-    c.trust.anchors = vec![fixture("gost/trust.pem")];
-    c.trust.intermediates = vec![fixture("gost/intermediates.pem")];
-    c.crl.paths = vec![fixture("gost/crl/all-current.pem")];
-    c.ocsp.policy = Some(RevocationPolicy::OcspThenCrl);
-    c.ocsp.cert_id_hash = qoltanba::ocsp::CertIdHash::Sha256;
-    c.ocsp.responders = vec![ResponderConfig::ForIssuer {
+    let server = start(gost_config(ResponderConfig::ForIssuer {
         url: responder.url(),
         issuer: fingerprint("gost/pki/nca-gost.der"),
-    }];
-    let server = start(c).await;
+    }))
+    .await;
     let body = json!({ "signature": b64(&read("gost/samples/individual-attached.cms")) });
 
     let answer = post_json(&server, "/v1/verify", &body).await;
@@ -612,14 +596,7 @@ async fn gost_signatures_get_their_status_from_an_nca_style_responder() {
         .state
         .revoke_leaf_any
         .store(true, Ordering::SeqCst);
-    let mut c = config(&[], &[]);
-    c.trust.anchors = vec![fixture("gost/trust.pem")];
-    c.trust.intermediates = vec![fixture("gost/intermediates.pem")];
-    c.crl.paths = vec![fixture("gost/crl/all-current.pem")];
-    c.ocsp.policy = Some(RevocationPolicy::OcspThenCrl);
-    c.ocsp.cert_id_hash = qoltanba::ocsp::CertIdHash::Sha256;
-    c.ocsp.responders = vec![ResponderConfig::Any(responder.url())];
-    let server = start(c).await;
+    let server = start(gost_config(ResponderConfig::Any(responder.url()))).await;
     let answer = post_json(&server, "/v1/verify", &body).await;
     assert_eq!(
         answer.verdict(),

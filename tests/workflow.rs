@@ -59,23 +59,7 @@ fn config() -> ServeConfig {
     c
 }
 
-async fn call(
-    server: &RunningServer,
-    method: reqwest::Method,
-    path: &str,
-    bearer: &str,
-    body: Option<Value>,
-) -> Answer {
-    let mut request = client()
-        .request(method, url(server, path))
-        .bearer_auth(bearer);
-    if let Some(b) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(b.to_string());
-    }
-    answer(request.send().await.expect("request")).await
-}
+use serve_support::call_as as call;
 
 async fn get(server: &RunningServer, path: &str, bearer: &str) -> Answer {
     call(server, reqwest::Method::GET, path, bearer, None).await

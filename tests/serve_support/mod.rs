@@ -135,6 +135,25 @@ pub fn url(server: &RunningServer, path: &str) -> String {
     format!("http://{}{path}", server.addr())
 }
 
+/// `method` on `path` with a bearer token, and a JSON body when given.
+pub async fn call_as(
+    server: &RunningServer,
+    method: reqwest::Method,
+    path: &str,
+    bearer: &str,
+    body: Option<Value>,
+) -> Answer {
+    let mut request = client()
+        .request(method, url(server, path))
+        .bearer_auth(bearer);
+    if let Some(b) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(b.to_string());
+    }
+    answer(request.send().await.expect("request")).await
+}
+
 pub async fn post_json(server: &RunningServer, path: &str, body: &Value) -> Answer {
     answer(
         client()
