@@ -15,8 +15,9 @@ pub mod store;
 
 pub use settings::{WorkflowConfig, KAZAKHSTAN_MOVEABLE_HOLIDAYS};
 
-/// Failure injection for the crash tests; only in debug builds.
-#[cfg(debug_assertions)]
+/// Failure injection for the crash tests. Inert unless a test in the same process names an
+/// applicant; compiled in every profile so that the crash-recovery test also runs against the
+/// release build the CI tests.
 #[doc(hidden)]
 pub mod test_hooks {
     /// Submissions of these applicants (IIN/BIN) stop right after their first step is written,
@@ -351,7 +352,6 @@ impl Workflow {
             service.term().describe()
         ));
         let app_id = self.store.create(&row, &first).await?;
-        #[cfg(debug_assertions)]
         if test_hooks::FAIL_AFTER_CREATE
             .lock()
             .is_ok_and(|stopped| stopped.contains(&row.applicant_id))
