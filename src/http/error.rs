@@ -63,6 +63,53 @@ pub struct ErrorBody<'a> {
     pub request_id: &'a str,
 }
 
+/// Every `status` of an error body (the OpenAPI `Error` schema's enum): the usage and server
+/// failures of [`ApiError`], the refusals of [`super::auth::AuthFailure`] and the throttle, the
+/// workflow's conflicts and officers' refusals.
+pub const ERROR_STATUSES: &[&str] = &[
+    "usage_error",
+    "not_found",
+    "method_not_allowed",
+    "unavailable",
+    "internal_error",
+    "unauthorized",
+    "forbidden",
+    "too_many_requests",
+    "conflict",
+    "refused",
+];
+
+/// Every `reason` of an error body besides the core's usage reasons and the verdict reasons an
+/// officer's refusal may carry.
+pub const ERROR_REASONS: &[&str] = &[
+    "unsupported_media_type",
+    "not_found",
+    "method_not_allowed",
+    "timeout",
+    "body_timeout",
+    "busy",
+    "internal_error",
+    "archive_unavailable",
+    "archive_broken",
+    "no_archive",
+    "no_such_document",
+    "too_large_to_store",
+    "missing_token",
+    "invalid_token",
+    "forbidden",
+    "wrong_officer",
+    "too_many_failures",
+    "unknown_service",
+    "applicant_kind",
+    "no_such_application",
+    "wrong_state",
+    "wrong_provider",
+    "no_officer",
+    "no_workflow",
+    "provider_mismatch",
+    "role_not_allowed",
+];
+
 impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         ApiError::Usage(UsageError::new(UsageReason::BadRequest, message))
@@ -170,5 +217,50 @@ impl From<crate::archive::ArchiveError> for ApiError {
             crate::archive::ArchiveError::Closed => "it is shutting down".into(),
             _ => "the database did not answer; retry later".into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod code_lists {
+    use super::*;
+    use crate::http::auth::AuthFailure;
+
+    /// The lists the OpenAPI description publishes hold every code these types answer with.
+    #[test]
+    fn every_error_code_is_listed() {
+        let usage = crate::http::openapi::USAGE_REASONS;
+        let errors = [
+            ApiError::bad_request("x"),
+            ApiError::MediaType("x".into()),
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::Timeout,
+            ApiError::SlowBody,
+            ApiError::Busy,
+            ApiError::Internal,
+            ApiError::Archive("closed".into()),
+            ApiError::NoArchive,
+            ApiError::NoDocument(1),
+        ];
+        for e in &errors {
+            let (status, reason) = e.codes();
+            assert!(ERROR_STATUSES.contains(&status), "{status}");
+            assert!(
+                ERROR_REASONS.contains(&reason) || usage.contains(&reason),
+                "{reason}"
+            );
+        }
+        for failure in [
+            AuthFailure::MissingToken,
+            AuthFailure::InvalidToken,
+            AuthFailure::Forbidden,
+            AuthFailure::WrongOfficer,
+        ] {
+            assert!(
+                ERROR_REASONS.contains(&failure.code()),
+                "{}",
+                failure.code()
+            );
+        }
     }
 }

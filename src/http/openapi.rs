@@ -12,6 +12,36 @@ pub fn document() -> &'static str {
     DOC.get_or_init(|| serde_json::to_string_pretty(&spec()).unwrap_or_default())
 }
 
+/// The usage-error reasons of the core (`UsageReason`) and of the HTTP edge.
+pub(crate) const USAGE_REASONS: &[&str] = &[
+    "invalid_id",
+    "bad_time",
+    "unreadable_file",
+    "missing_content",
+    "too_large",
+    "bad_request",
+    "no_trust_anchor",
+    "unsupported_media_type",
+    "not_found",
+    "method_not_allowed",
+    "timeout",
+    "internal_error",
+];
+
+/// The `reason` codes of error bodies: the usage reasons, the HTTP layer's own
+/// ([`super::error::ERROR_REASONS`]) and the verdict reasons an officer's refusal names.
+fn error_reasons(usage_reasons: &[&'static str]) -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = usage_reasons
+        .iter()
+        .copied()
+        .chain(super::error::ERROR_REASONS.iter().copied())
+        .chain(Reason::ALL.iter().map(|r| r.as_str()))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
 fn nullable_string() -> Value {
     json!({"type": "string", "nullable": true})
 }
@@ -85,20 +115,7 @@ fn merge(mut base: Value, extra: Value) -> Value {
 
 fn spec() -> Value {
     let reasons: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
-    let usage_reasons = [
-        "invalid_id",
-        "bad_time",
-        "unreadable_file",
-        "missing_content",
-        "too_large",
-        "bad_request",
-        "no_trust_anchor",
-        "unsupported_media_type",
-        "not_found",
-        "method_not_allowed",
-        "timeout",
-        "internal_error",
-    ];
+    let usage_reasons = USAGE_REASONS;
     let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
@@ -117,7 +134,7 @@ fn spec() -> Value {
             "headers": {
                 "RequestId": {"description": "The request id (the caller's or a generated one).", "schema": {"type": "string"}}
             },
-            "schemas": schemas(&reasons, &usage_reasons)
+            "schemas": schemas(&reasons, usage_reasons)
         }
     });
     super::sign::describe(&mut doc);
@@ -244,7 +261,11 @@ fn paths() -> Value {
                 "application/pkcs7-mime": {"schema": {"type": "string", "format": "binary"}},
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
             }},
-            "responses": merge(json!({"200": verdict_response()}), common_errors())
+            "responses": merge(merge(json!({"200": verdict_response()}), common_errors()), json!({
+                "401": error_response("`store: true` without a bearer token (missing_token) or with an unknown one (invalid_token); with `auth.verify_requires_token`, any call without a valid token."),
+                "403": error_response("`store: true` with a token whose role may not store (forbidden): storing is a portal's right."),
+                "429": error_response("Too many refused tokens from this address (too_many_failures); retry after Retry-After seconds.")
+            }))
         }},
         "/v1/certificates/verify": {"post": {
             "operationId": "verifyCertificate",
@@ -301,7 +322,7 @@ fn paths() -> Value {
     })
 }
 
-fn schemas(reasons: &[&str], usage_reasons: &[&str]) -> Value {
+fn schemas(reasons: &[&str], usage_reasons: &[&'static str]) -> Value {
     let mut all = verdict_schemas(reasons);
     let rest = json!({
         "VerifyRequest": {
@@ -331,8 +352,8 @@ fn schemas(reasons: &[&str], usage_reasons: &[&str]) -> Value {
         "Error": {
             "type": "object", "required": ["status", "reason", "message", "request_id"],
             "properties": {
-                "status": {"type": "string", "enum": ["usage_error", "not_found", "method_not_allowed", "unavailable", "internal_error"]},
-                "reason": {"type": "string", "enum": usage_reasons},
+                "status": {"type": "string", "enum": super::error::ERROR_STATUSES},
+                "reason": {"type": "string", "enum": error_reasons(usage_reasons)},
                 "message": {"type": "string"},
                 "request_id": {"type": "string"}
             }
