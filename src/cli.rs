@@ -129,6 +129,9 @@ struct CommonArgs {
     /// Also ask the OCSP responders the certificates name (authorityInfoAccess).
     #[arg(long = "ocsp-aia")]
     ocsp_aia: bool,
+    /// The language of the verdict's message: en (default), ru or kk. Reason codes never change.
+    #[arg(long, value_enum, default_value_t = qoltanba::http::language::Lang::En)]
+    lang: qoltanba::http::language::Lang,
     /// Print exactly one JSON verdict document on stdout.
     #[arg(long)]
     json: bool,
@@ -152,8 +155,17 @@ impl CommonArgs {
 
 pub fn run() -> i32 {
     let cli = Cli::parse();
-    let json = match &cli.command {
-        Command::Verify { common, .. } | Command::VerifyCert { common, .. } => common.json,
+    let (json, lang, subject) = match &cli.command {
+        Command::Verify { common, .. } => (
+            common.json,
+            common.lang,
+            qoltanba::http::language::Subject::Signature,
+        ),
+        Command::VerifyCert { common, .. } => (
+            common.json,
+            common.lang,
+            qoltanba::http::language::Subject::Certificate,
+        ),
         Command::Serve { config } => return qoltanba::serve::run(config.clone()),
         Command::Sign(_) => {
             let Command::Sign(args) = cli.command else {
@@ -176,6 +188,7 @@ pub fn run() -> i32 {
     };
     match execute(cli.command) {
         Ok(verdict) => {
+            let verdict = lang.localize(verdict, subject);
             if json {
                 println!("{}", verdict.to_json());
             } else {

@@ -812,6 +812,16 @@ async fn invalid_case(page: &mut Page, file: &str, reason: &str, shot: &str) {
 
 async fn revoked_signature(page: &mut Page) {
     invalid_case(page, "revoked.cms", "cert_revoked", "06-invalid-revoked-en").await;
+    // On the Kazakh page the service's own message comes in Kazakh too (Accept-Language).
+    page.set_lang("kk").await;
+    assert_eq!(page.verify().await, "invalid");
+    let message = page.text("#verdict-message").await;
+    assert!(
+        message.contains(&tr("kk", "reason_cert_revoked")),
+        "{message}"
+    );
+    page.set_lang("en").await;
+    assert_eq!(page.verify().await, "invalid");
     let revocation = page.text("#revocation-state").await;
     assert!(
         revocation.contains(&tr("en", "rev_fail")) && revocation.contains("keyCompromise"),

@@ -586,7 +586,8 @@
       try {
         answer = await fetch('/v1/verify', {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          // The verdict's message in the page's language (the reason codes never change).
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'accept-language': lang },
           body: JSON.stringify(request),
           cache: 'no-store',
         });

@@ -497,6 +497,17 @@ impl Verdict {
         }
     }
 
+    /// The detail of the finding behind the verdict's reason: what `message` explains after
+    /// its sentence. `None` for a valid verdict or a finding without detail.
+    pub fn deciding_detail(&self) -> Option<&str> {
+        let reason = self.reason?;
+        self.checks
+            .iter()
+            .find(|c| c.reason == Some(reason) && c.result != CheckResult::Pass)
+            .map(|c| c.detail.trim())
+            .filter(|d| !d.is_empty())
+    }
+
     pub fn malformed(at: OffsetDateTime, detail: impl Into<String>) -> Self {
         let checks = vec![Check::fail("format", Reason::MalformedSignature, detail)];
         Self::from_checks(at, checks, None, None, Evidence::default(), Vec::new())

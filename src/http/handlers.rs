@@ -22,8 +22,18 @@ use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
 
 use super::auth::AuthFailure;
 use super::error::ApiError;
+use super::language::{Lang, Subject};
 use super::metrics::Outcome;
 use super::{AppState, RequestId};
+
+/// The language of the verdict's message: the caller's `Accept-Language` (kk, ru, en).
+fn message_language(headers: &HeaderMap) -> Lang {
+    Lang::from_accept_language(
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
 
 /// `POST /v1/verify` JSON body. The two large fields borrow from the body unless they hold JSON
 /// escapes: a request's base64 is not copied before it is decoded.
@@ -380,6 +390,7 @@ pub async fn verify(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let lang = message_language(&headers);
     let result = async {
         let bytes = read_body(body, &headers, &state.limits).await?;
         let (signature, data, opts, store, sent) = match media(&headers, &bytes)? {
@@ -435,7 +446,7 @@ pub async fn verify(
                 v.verify_signature(&signature, data.as_deref(), &opts)
             })
             .await?;
-            return verdict_response(&verdict);
+            return verdict_response(&lang.localize(verdict, Subject::Signature));
         }
         if input_len as u64 > state.max_stored_bytes {
             return Err(ApiError::Other {
@@ -469,7 +480,10 @@ pub async fn verify(
             Ok((document, asked))
         })
         .await?;
-        let answered = asked.unwrap_or_else(|| document.verdict.clone());
+        let answered = lang.localize(
+            asked.unwrap_or_else(|| document.verdict.clone()),
+            Subject::Signature,
+        );
         if document.verdict.reason == Some(qoltanba_core::Reason::MalformedSignature) {
             // Not a signature: nothing to keep, and nothing an anonymous flood could fill the
             // append-only archive with.
@@ -591,6 +605,7 @@ pub async fn verify_certificate(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let lang = message_language(&headers);
     let result = async {
         let call = certificate_call(&state, query.as_deref(), &headers, body, true).await?;
         let policy = if call.any_key_usage {
@@ -614,7 +629,7 @@ pub async fn verify_certificate(
             Ok(v.verify_certificate(&cert, &opts))
         })
         .await?;
-        verdict_response(&verdict)
+        verdict_response(&lang.localize(verdict, Subject::Certificate))
     }
     .await;
     reply(&id, result)

@@ -19,6 +19,7 @@ pub mod counters;
 pub mod documents;
 pub mod error;
 pub mod handlers;
+pub mod language;
 pub mod listen;
 pub mod metrics;
 pub mod middleware;
