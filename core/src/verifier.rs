@@ -890,12 +890,11 @@ fn policy_revocation_checks(
 }
 
 fn ocsp_evidence(used: &ocsp::Used) -> OcspEvidence {
-    let basic = used.basic();
     let single = used.single();
     OcspEvidence {
         responder: used.signer.clone(),
         url: used.url.clone(),
-        produced_at: rfc3339(basic.produced_at),
+        produced_at: rfc3339(used.produced_at),
         this_update: rfc3339(single.this_update),
         next_update: single.next_update.map(rfc3339),
         status: single.status.as_str(),

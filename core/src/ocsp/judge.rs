@@ -54,8 +54,10 @@ pub(crate) struct OcspContext<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct Used {
     pub response: Arc<OcspResponse>,
-    /// Index of the SingleResponse about the certificate.
-    pub single: usize,
+    /// The SingleResponse about the certificate.
+    pub single: SingleResponse,
+    /// The response's producedAt (a used response is a successful, basic one).
+    pub produced_at: OffsetDateTime,
     /// Who signed it: the issuer or the delegated responder (subject name).
     pub signer: String,
     pub url: Option<String>,
@@ -63,14 +65,7 @@ pub(crate) struct Used {
 
 impl Used {
     pub fn single(&self) -> &SingleResponse {
-        &self.basic().responses[self.single]
-    }
-
-    pub fn basic(&self) -> &BasicResponse {
-        self.response
-            .basic
-            .as_ref()
-            .expect("a used response is a successful one")
+        &self.single
     }
 
     /// "good from <signer> produced <time>"
@@ -79,7 +74,7 @@ impl Used {
             "{} from {} produced {}",
             self.single().status.as_str(),
             self.signer,
-            rfc3339(self.basic().produced_at)
+            rfc3339(self.produced_at)
         )
     }
 }
@@ -210,7 +205,8 @@ impl OcspContext<'_> {
         };
         let used = Used {
             response: Arc::clone(response),
-            single: index,
+            single: single.clone(),
+            produced_at: basic.produced_at,
             signer,
             url: answer.responder_url.clone(),
         };
@@ -239,7 +235,7 @@ impl OcspContext<'_> {
                      produced {}",
                     used.signer,
                     rfc3339(time),
-                    rfc3339(used.basic().produced_at)
+                    rfc3339(used.produced_at)
                 );
                 Finding::Revoked(used, detail)
             }
