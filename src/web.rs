@@ -1,5 +1,7 @@
 //! The verification page of `qoltanba serve`: `GET /` and `GET /assets/{file}`, embedded in the
 //! binary (no CDN, works offline). The page calls `POST /v1/verify` of the same service.
+//! `GET /docs` is the API page: Swagger UI (vendored in `web/vendor/swagger-ui`) showing
+//! `/openapi.json`.
 //!
 //! Every answer carries a strict Content-Security-Policy (scripts, styles and requests only from
 //! this origin, nothing inline, no framing), `nosniff`, `no-referrer`, and an `ETag` computed from
@@ -32,7 +34,19 @@ const INDEX: Asset = Asset {
     body: include_bytes!("../web/index.html"),
 };
 
-const ASSETS: [Asset; 4] = [
+/// The API page: Swagger UI over `/openapi.json`.
+const DOCS: Asset = Asset {
+    name: "docs.html",
+    content_type: "text/html; charset=utf-8",
+    body: include_bytes!("../web/docs.html"),
+};
+
+/// Swagger UI draws its icons from `data:` images; everything else stays as strict as the page's.
+pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
+
+const ASSETS: [Asset; 7] = [
     Asset {
         name: "app.js",
         content_type: "text/javascript; charset=utf-8",
@@ -53,22 +67,50 @@ const ASSETS: [Asset; 4] = [
         content_type: "image/svg+xml",
         body: include_bytes!("../web/favicon.svg"),
     },
+    Asset {
+        name: "docs.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../web/docs.js"),
+    },
+    Asset {
+        name: "swagger-ui-bundle.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../web/vendor/swagger-ui/swagger-ui-bundle.js"),
+    },
+    Asset {
+        name: "swagger-ui.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../web/vendor/swagger-ui/swagger-ui.css"),
+    },
 ];
+
+/// Where each file's ETag sits in [`etags`]: the two pages, then the assets.
+const FIRST_ASSET: usize = 2;
 
 /// The routes of the page, to merge into the service's router.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(index))
+        .route("/docs", get(docs))
         .route("/assets/{file}", get(asset))
 }
 
 async fn index(headers: HeaderMap) -> Response {
-    serve(&INDEX, 0, &headers)
+    serve(&INDEX, 0, &headers, CONTENT_SECURITY_POLICY)
+}
+
+async fn docs(headers: HeaderMap) -> Response {
+    serve(&DOCS, 1, &headers, DOCS_CONTENT_SECURITY_POLICY)
 }
 
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match ASSETS.iter().position(|a| a.name == file) {
-        Some(i) => serve(&ASSETS[i], i + 1, &headers),
+        Some(i) => serve(
+            &ASSETS[i],
+            i + FIRST_ASSET,
+            &headers,
+            CONTENT_SECURITY_POLICY,
+        ),
         None => {
             let mut response = (
                 StatusCode::NOT_FOUND,
@@ -86,7 +128,8 @@ async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
 fn etags() -> &'static [HeaderValue] {
     static ETAGS: OnceLock<Vec<HeaderValue>> = OnceLock::new();
     ETAGS.get_or_init(|| {
-        std::iter::once(&INDEX)
+        [&INDEX, &DOCS]
+            .into_iter()
             .chain(ASSETS.iter())
             .map(|a| {
                 let digest = ring::digest::digest(&ring::digest::SHA256, a.body);
@@ -97,7 +140,12 @@ fn etags() -> &'static [HeaderValue] {
     })
 }
 
-fn serve(asset: &Asset, index: usize, request: &HeaderMap) -> Response {
+fn serve(
+    asset: &Asset,
+    index: usize,
+    request: &HeaderMap,
+    content_security_policy: &'static str,
+) -> Response {
     let etag = etags()[index].clone();
     let fresh = request
         .get(header::IF_NONE_MATCH)
@@ -123,6 +171,10 @@ fn serve(asset: &Asset, index: usize, request: &HeaderMap) -> Response {
     h.insert(header::ETAG, etag);
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     security_headers(h);
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(content_security_policy),
+    );
     response
 }
 
@@ -186,6 +238,26 @@ mod tests {
             assert_eq!(r.headers()[header::CONTENT_TYPE], ty, "{name}");
             assert_eq!(r.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
             assert!(r.headers().contains_key(header::ETAG));
+        }
+        let api_page = docs(HeaderMap::new()).await;
+        assert_eq!(api_page.status(), StatusCode::OK);
+        assert_eq!(
+            api_page.headers()[header::CONTENT_SECURITY_POLICY],
+            DOCS_CONTENT_SECURITY_POLICY
+        );
+        let body = to_bytes(api_page.into_body(), usize::MAX).await.unwrap();
+        let text = String::from_utf8_lossy(&body);
+        for needed in [
+            "/assets/swagger-ui-bundle.js",
+            "/assets/docs.js",
+            "/assets/swagger-ui.css",
+        ] {
+            assert!(text.contains(needed), "{needed}");
+            let name = needed.trim_start_matches("/assets/");
+            assert_eq!(
+                get_asset(name, HeaderMap::new()).await.status(),
+                StatusCode::OK
+            );
         }
         let missing = get_asset("../Cargo.toml", HeaderMap::new()).await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);

@@ -16,31 +16,38 @@ const PORTAL: &str = "demo-portal-token";
 const AUDITOR: &str = "demo-auditor-token";
 const OFFICER: &str = "demo-officer-head-token";
 
-/// OpenAPI 3.0's `nullable` in JSON Schema terms: `type: [t, "null"]`, or `anyOf` with null
-/// around a `$ref`/`allOf` that has no type of its own.
-fn json_schema(value: &Value) -> Value {
+/// Every property name the description documents anywhere.
+fn documented_names(value: &Value, out: &mut std::collections::BTreeSet<String>) {
     match value {
         Value::Object(map) => {
-            let mut out: serde_json::Map<String, Value> = map
-                .iter()
-                .filter(|(k, _)| k.as_str() != "nullable")
-                .map(|(k, v)| (k.clone(), json_schema(v)))
-                .collect();
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                match out.get("type").cloned() {
-                    Some(Value::String(t)) => {
-                        out.insert("type".into(), json!([t, "null"]));
-                        if let Some(Value::Array(values)) = out.get_mut("enum") {
-                            values.push(Value::Null);
-                        }
-                    }
-                    _ => return json!({"anyOf": [Value::Object(out), {"type": "null"}]}),
-                }
+            if let Some(Value::Object(properties)) = map.get("properties") {
+                out.extend(properties.keys().cloned());
             }
-            Value::Object(out)
+            map.values().for_each(|v| documented_names(v, out));
         }
-        Value::Array(items) => Value::Array(items.iter().map(json_schema).collect()),
-        other => other.clone(),
+        Value::Array(items) => items.iter().for_each(|v| documented_names(v, out)),
+        _ => {}
+    }
+}
+
+/// The object keys of `answer` that no schema of the description names: fields the answers
+/// carry but the description does not tell.
+fn undocumented<'a>(
+    answer: &'a Value,
+    names: &std::collections::BTreeSet<String>,
+    out: &mut Vec<&'a str>,
+) {
+    match answer {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if !names.contains(key) {
+                    out.push(key);
+                }
+                undocumented(value, names, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| undocumented(v, names, out)),
+        _ => {}
     }
 }
 
@@ -64,9 +71,10 @@ fn check(
     let Some(schema) = response["content"]["application/json"].get("schema") else {
         return Err(format!("{method} {template} {status}: no JSON schema"));
     };
-    let mut root = json_schema(schema);
+    // OpenAPI 3.1's schemas are JSON Schema 2020-12: validated as they are served.
+    let mut root = schema.clone();
     if let Value::Object(map) = &mut root {
-        map.insert("components".into(), json_schema(&doc["components"]));
+        map.insert("components".into(), doc["components"].clone());
         map.insert(
             "$schema".into(),
             json!("https://json-schema.org/draft/2020-12/schema"),
@@ -82,7 +90,26 @@ fn check(
         .map_err(|e| format!("{method} {template} {status}: the schema does not compile: {e}"))?;
     schemas
         .validate(answer, index)
-        .map_err(|e| format!("{method} {template} {status}: {e:#}\nanswer: {answer}"))
+        .map_err(|e| format!("{method} {template} {status}: {e:#}\nanswer: {answer}"))?;
+    // A free-form answer (the description itself) has no fields to name.
+    let free_form = ["$ref", "properties", "allOf"]
+        .iter()
+        .all(|k| schema.get(*k).is_none());
+    if free_form {
+        return Ok(());
+    }
+    let mut names = std::collections::BTreeSet::new();
+    documented_names(&doc["components"], &mut names);
+    documented_names(schema, &mut names);
+    let mut missing = Vec::new();
+    undocumented(answer, &names, &mut missing);
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{method} {template} {status}: fields no schema describes: {missing:?}"
+        ))
+    }
 }
 
 struct Call {
@@ -210,6 +237,12 @@ async fn every_answer_matches_the_served_description() {
     exercise!(verify(json!({ "signature": signature, "store": true })));
     let stored = exercise!(verify(json!({ "signature": signature, "store": true })).token(PORTAL));
     let document = stored["archived"]["id"].as_i64().unwrap_or(1);
+    // Malformed input is never stored: 200 with `archived: null` and `not_archived`.
+    let refused = exercise!(
+        verify(json!({ "signature": b64(b"not a signature"), "store": true })).token(PORTAL)
+    );
+    assert_eq!(refused["archived"], Value::Null, "{refused}");
+    assert!(refused["not_archived"].is_string(), "{refused}");
     // Certificates.
     let cert = json!({ "certificate": b64(&read("pki/individual-sign.der")) });
     exercise!(call(
@@ -320,6 +353,30 @@ async fn every_answer_matches_the_served_description() {
         "/v1/cabinet/{id}",
         PORTAL
     ));
+    // The binary answers' refusals are JSON too.
+    exercise!(get_as(
+        "/v1/documents/99999/signature".into(),
+        "/v1/documents/{id}/signature",
+        AUDITOR
+    ));
+    exercise!(get_as(
+        "/v1/cabinet/050340001235/documents/99999".into(),
+        "/v1/cabinet/{id}/documents/{document}",
+        PORTAL
+    ));
+    exercise!(call(reqwest::Method::GET, "/openapi.json", "/openapi.json"));
+
+    // Every operation the description lists was called (the metrics' text format aside).
+    let mut uncalled = Vec::new();
+    for (template, item) in doc["paths"].as_object().into_iter().flatten() {
+        for method in item.as_object().into_iter().flatten().map(|(m, _)| m) {
+            let key = format!("{method} {template}");
+            if template != "/metrics" && method != "parameters" && !seen.contains_key(&key) {
+                uncalled.push(key);
+            }
+        }
+    }
+    assert!(uncalled.is_empty(), "never called: {uncalled:?}");
 
     assert!(
         failures.is_empty(),

@@ -458,6 +458,57 @@ async fn run(page: &mut Page) {
     dropped_file(page).await;
     pasted_base64(page).await;
     keyboard_reaches_every_control(page).await;
+    api_page(page).await;
+}
+
+/// `/docs`: Swagger UI from the binary shows every operation of `/openapi.json`, under the
+/// service's CSP, with nothing fetched from another origin.
+async fn api_page(page: &mut Page) {
+    page.client
+        .goto(&format!("{}docs", page.base))
+        .await
+        .expect("the API page loads");
+    page.wait_until(
+        "Swagger UI's operations",
+        "return document.querySelectorAll('.opblock').length > 0;",
+        vec![],
+    )
+    .await;
+    let seen = page
+        .js(
+            r#"
+const doc = await (await fetch('/openapi.json')).json();
+const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+const shown = [...document.querySelectorAll('.opblock-summary-path')].map((n) => n.textContent.replace(/\u200b/g, ''));
+const foreign = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => !u.startsWith(location.origin) && !u.startsWith('data:'));
+return {operations, shown, foreign, title: (document.querySelector('.title') || {}).textContent || ''};"#,
+            vec![],
+        )
+        .await;
+    let shown = seen["shown"].as_array().map_or(0, Vec::len);
+    assert_eq!(json!(shown), seen["operations"], "{seen}");
+    assert!(
+        seen["shown"]
+            .as_array()
+            .is_some_and(|paths| paths.iter().any(|p| p == "/v1/verify")),
+        "{seen}"
+    );
+    assert_eq!(seen["foreign"], json!([]), "{seen}");
+    assert!(
+        seen["title"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("qoltanba"),
+        "{seen}"
+    );
+    page.shot("30-api-docs", WIDE.0).await;
+    if std::env::var_os("QOLTANBA_UPDATE_DOCS_SCREENSHOT").is_some() {
+        std::fs::copy(
+            screenshot_dir().join("30-api-docs.png"),
+            manifest_dir().join("docs/web-api.png"),
+        )
+        .expect("docs/web-api.png");
+    }
 }
 
 /// The page and its assets come with their types, the CSP and cache headers (read through the

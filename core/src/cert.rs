@@ -19,6 +19,7 @@ pub enum CertError {
 }
 
 /// The role an NCA certificate gives its holder, from the extended key usage OIDs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -12,6 +12,11 @@ use crate::crl::Crl;
 
 /// The reason codes, declared in the contract's order: the derived `Ord` is that order, so the
 /// reason of a verdict is simply the smallest code among its findings.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(description = "The first failing condition, in the order of CONTRACT.md section 1.")
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -27,8 +32,11 @@ pub enum Reason {
     UnsupportedAlgorithm,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+/// The verdict: every condition holds (`valid`), one fails (`invalid`), or one could not be
+/// established (`indeterminate`).
 pub enum Status {
     Valid,
     Invalid,
@@ -124,8 +132,10 @@ impl Reason {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+/// What one check found.
 pub enum CheckResult {
     Pass,
     Fail,
@@ -133,15 +143,21 @@ pub enum CheckResult {
 }
 
 /// One finding. A failing or unknown check that affects the verdict carries its reason code.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
+    /// What was checked: format, content, message_digest, content_type, signature, chain,
+    /// validity, revocation, key_usage, identity, timestamp, …
     pub check: &'static str,
     pub result: CheckResult,
+    /// What was found, for people (names, times and numbers as they are).
     pub detail: String,
+    /// The reason code this finding gives the verdict, when it decides one.
     pub reason: Option<Reason>,
     /// The certificate the check is about, when it is about one.
     pub certificate: Option<String>,
     /// 1-based index of the signer, for signatures with several signers.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub signer: Option<usize>,
 }
 
@@ -188,19 +204,26 @@ impl Check {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SignerSummary {
+    /// The holder's IIN (SERIALNUMBER "IIN…").
     pub iin: Option<String>,
+    /// The organisation's BIN (OU "BIN…").
     pub bin: Option<String>,
     pub common_name: Option<String>,
     pub surname: Option<String>,
     pub given_name: Option<String>,
     pub organization: Option<String>,
+    /// The role the NCA's extended key usage gives the holder.
     pub role: Option<Role>,
+    /// The certificate's serial number, hex.
     pub serial: String,
     pub subject: String,
     pub issuer: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub not_before: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub not_after: String,
     pub key_usage: Vec<&'static str>,
     /// The IIN or BIN fails the control digit: an NCA test certificate (CONTRACT §2).
@@ -232,13 +255,19 @@ impl SignerSummary {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CrlEvidence {
     pub issuer: String,
+    /// The cRLNumber, decimal.
     pub number: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub this_update: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub next_update: Option<String>,
+    /// A delta CRL (RFC 5280 §5.2.4).
     pub delta: bool,
+    /// SHA-256 of the DER CRL.
     pub sha256: String,
 }
 
@@ -256,14 +285,18 @@ impl CrlEvidence {
 }
 
 /// An OCSP response that decided a certificate's status (CONTRACT.md §3).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OcspEvidence {
     /// Who signed it: the issuer, or the delegated responder certificate (subject name).
     pub responder: String,
     /// The URL it was fetched from, when the caller said.
     pub url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub produced_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub this_update: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub next_update: Option<String>,
     /// `good`, `revoked` or `unknown`, as answered.
     pub status: &'static str,
@@ -271,6 +304,7 @@ pub struct OcspEvidence {
     pub sha256: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evidence {
     /// Subjects from the signer's certificate up to the trust anchor.
@@ -344,6 +378,7 @@ impl Evidence {
 }
 
 /// The time one signer was judged at (CONTRACT §3, "Proof of existence").
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeBasis {
@@ -369,6 +404,7 @@ impl TimeBasis {
 /// What a signer's signature time-stamp tokens showed, in short: the earliest token that
 /// verifies, else the first that does not. The full verdict of that token is
 /// [`SignerOutcome::timestamp_verdict`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TimestampReport {
     /// The token verifies and time-stamps this signature: `gen_time` is proven.
@@ -376,6 +412,7 @@ pub struct TimestampReport {
     /// The TSA's certificate subject (else the token's `tsa` name), when known.
     pub tsa: Option<String>,
     /// `genTime`, RFC 3339; `null` for a token too broken to read.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub gen_time: Option<String>,
     /// The TSA policy OID.
     pub policy: Option<String>,
@@ -418,16 +455,22 @@ impl TimestampReport {
 }
 
 /// The outcome for one signer of a multi-signer SignedData.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SignerOutcome {
+    /// 1-based, in the order of the SignerInfos.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub index: usize,
     pub status: Status,
     pub reason: Option<Reason>,
     pub signer: Option<SignerSummary>,
+    /// The signingTime attribute: reported, not trusted.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub signing_time: Option<String>,
     /// Which time this signer was judged at: `timestamp`, `now` or `caller`.
     pub time_basis: TimeBasis,
     /// The time this signer's certificates were judged at, RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub time: String,
     /// The signer's signature time-stamp, when its unsigned attributes carry one (also when it
     /// does not verify).
@@ -438,14 +481,24 @@ pub struct SignerOutcome {
     pub timestamp_verdict: Option<Box<crate::timestamp::TimestampVerdict>>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     pub status: Status,
+    /// The first failing condition, in contract order; `null` when valid.
     pub reason: Option<Reason>,
+    /// The verdict in one sentence (English unless the caller asked for kk or ru).
     pub message: String,
+    /// The validation time of the request (`at`, else now); each signer's own time is in
+    /// `signers[].time`.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub at: String,
+    /// The first signer's certificate.
     pub signer: Option<SignerSummary>,
+    /// The first signer's signingTime attribute: reported, not trusted.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub signing_time: Option<String>,
+    /// Every finding, passing ones included.
     pub checks: Vec<Check>,
     pub evidence: Evidence,
     /// Every signer with its own outcome; the verdict above is the worst of them.

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 /// The `prev_hash` of the first record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// An applicant's signed request, stored with the verdict it got.
@@ -217,9 +217,11 @@ impl StoredDocument {
 }
 
 /// What the archive answers when it has durably stored a document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Receipt {
+    /// The document's id: `GET /v1/documents/{id}`.
     pub id: i64,
+    #[schema(format = DateTime)]
     pub received_at: String,
     pub record_hash: String,
 }

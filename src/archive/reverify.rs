@@ -27,8 +27,9 @@ use super::stamp::Proof;
 use super::{Archive, ArchiveError, DocumentQuery};
 
 /// Which time a verdict was judged at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ReverificationBasis)]
 pub enum TimeBasis {
     /// The genTime of a verified time-stamp token.
     Timestamp,
@@ -38,22 +39,29 @@ pub enum TimeBasis {
     Now,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A verdict with the time it was judged at.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TimedVerdict {
     pub basis: TimeBasis,
+    #[schema(format = DateTime)]
     pub time: String,
     /// What the document's time-stamp showed, when it has one (also when it failed to verify).
     pub timestamp: Option<Proof>,
     pub verdict: Verdict,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An archived document judged again, as of its signing time and as of now.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Reverification {
     pub document_id: i64,
     pub kind: DocumentKind,
+    #[schema(format = DateTime)]
     pub received_at: String,
     pub signer: Option<SignerSummary>,
+    /// At the genTime of a verified RFC 3161 time-stamp (basis timestamp), else at the time the
+    /// archive received the document (basis received), with the evidence stored with it.
     pub as_of_signing: TimedVerdict,
+    /// At the current time with the live CRLs.
     pub as_of_now: TimedVerdict,
     /// Stored evidence that is missing or unreadable.
     pub evidence_problems: Vec<String>,

@@ -16,7 +16,7 @@ use qoltanba_core::{Verifier, VerifyOptions};
 use super::EvidenceItem;
 
 /// What a signer's time-stamp shows: the earliest verified one, else the first that failed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Proof {
     #[serde(skip)]
     pub gen_time: OffsetDateTime,

@@ -25,10 +25,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::auth::{AuthFailure, Role};
-use super::error::ApiError;
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ErrorBody};
+use super::openapi::RawBody;
 use super::{AppState, RequestId};
-use crate::workflow::catalogue::ApplicantKind;
-use crate::workflow::{Decision, Payment, Reader, Submission, Workflow, WorkflowError};
+use crate::workflow::catalogue::{ApplicantKind, Service};
+use crate::workflow::model::ApplicationView;
+use crate::workflow::{
+    CabinetEntry, Decision, Payment, Reader, Submission, Workflow, WorkflowError,
+};
 
 impl From<WorkflowError> for ApiError {
     fn from(e: WorkflowError) -> Self {
@@ -132,7 +138,21 @@ fn base64_field(name: &str, text: &str) -> Result<Vec<u8>, ApiError> {
         .ok_or_else(|| ApiError::bad_request(format!("\"{name}\" is not valid base64")))
 }
 
+/// The answer of `GET /v1/services`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ServiceList<'a> {
+    services: &'a [Service],
+}
+
 /// `GET /v1/services`
+#[utoipa::path(
+    get, path = "/v1/services", operation_id = "listServices", tag = "procedure",
+    summary = "The catalogue of state services (names in Kazakh and Russian, provider, payment, applicant kind, deadline)",
+    responses(
+        (status = 200, description = "The services.", body = ServiceList),
+        (status = 503, description = "The service runs without the procedure (no_workflow).", body = ErrorBody),
+    ),
+)]
 pub async fn services(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -140,17 +160,24 @@ pub async fn services(
     match workflow(&state) {
         Ok(w) => json(
             StatusCode::OK,
-            &serde_json::json!({ "services": w.catalogue().services() }),
+            &ServiceList {
+                services: w.catalogue().services(),
+            },
         ),
         Err(e) => e.respond(&rid),
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// An applicant's signed request, as the portal submits it.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SubmitRequest {
+pub(crate) struct SubmitRequest {
+    /// The service's code in the catalogue (`GET /v1/services`).
     service: String,
+    /// The applicant's IIN or BIN.
+    #[schema(pattern = "^[0-9]{12}$")]
     applicant_id: String,
+    /// Which the id is, for services open to both.
     #[serde(default)]
     applicant_kind: Option<ApplicantKind>,
     /// Base64 of the signed request (CMS).
@@ -158,11 +185,29 @@ struct SubmitRequest {
     /// Base64 of the request's content, for a detached signature.
     #[serde(default)]
     data: Option<String>,
+    /// The payment gateway's reference, for paid services.
     #[serde(default)]
     payment_reference: Option<String>,
 }
 
 /// `POST /v1/applications`
+#[utoipa::path(
+    post, path = "/v1/applications", operation_id = "submitApplication", tag = "procedure",
+    summary = "Submit an applicant's signed request (portal token)",
+    description = "Unpaid services meet the signing condition at once; paid ones wait for the payment record.",
+    security(("bearer" = [])),
+    request_body(content((SubmitRequest = "application/json"))),
+    responses(
+        (status = 201, description = "Submitted: the application (Location: /v1/applications/{number}).", body = ApplicationView),
+        (status = 400, description = "A wrong call: unknown_service, applicant_kind, invalid_id, missing_content, bad_request.", body = ErrorBody),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
+        (status = 413, description = "The body is over the configured limit (too_large).", body = ErrorBody),
+        (status = 415, description = "Not application/json (unsupported_media_type).", body = ErrorBody),
+        (status = 503, description = "The archive is unavailable (archive_unavailable), its hash chain is broken and it refuses to append (archive_broken), or no officer of the provider can sign (no_officer).", body = ErrorBody),
+    ),
+)]
 pub async fn submit(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -201,6 +246,18 @@ pub async fn submit(
 }
 
 /// `GET /v1/applications/{number}`
+#[utoipa::path(
+    get, path = "/v1/applications/{number}", operation_id = "getApplication", tag = "procedure",
+    summary = "Status at any time: number, service, status, deadline, history (the submitting portal's token, an officer of the service's provider, or an auditor's, whose read is logged as an audit access)",
+    security(("bearer" = [])),
+    params(("number" = String, Path, pattern = "^[0-9]{4}-[0-9]{6,}$", description = "The application's number.")),
+    responses(
+        (status = 200, description = "The application.", body = ApplicationView),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 404, description = "No such application, or one this token may not read (no_such_application: the two are not told apart).", body = ErrorBody),
+    ),
+)]
 pub async fn status(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -224,15 +281,36 @@ pub async fn status(
     result.unwrap_or_else(|e: ApiError| e.respond(&rid))
 }
 
-#[derive(Debug, Deserialize)]
+/// The payment gateway's record.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PaymentRequest {
+pub(crate) struct PaymentRequest {
+    /// The gateway's payment reference.
     reference: String,
     /// `confirmed` or `declined`.
+    #[schema(pattern = "^(confirmed|declined)$")]
     status: String,
 }
 
 /// `POST /v1/applications/{number}/payment`
+#[utoipa::path(
+    post, path = "/v1/applications/{number}/payment", operation_id = "postPayment", tag = "procedure",
+    summary = "The payment gateway's record (portal token)",
+    security(("bearer" = [])),
+    params(("number" = String, Path, pattern = "^[0-9]{4}-[0-9]{6,}$", description = "The application's number.")),
+    request_body(content((PaymentRequest = "application/json"))),
+    responses(
+        (status = 200, description = "The application after the payment record.", body = ApplicationView),
+        (status = 400, description = "A bad body (bad_request).", body = ErrorBody),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
+        (status = 404, description = "No such application, or another portal's (no_such_application).", body = ErrorBody),
+        (status = 409, description = "The application is not awaiting a payment (wrong_state).", body = ErrorBody),
+        (status = 415, description = "Not application/json (unsupported_media_type).", body = ErrorBody),
+        (status = 503, description = "The archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken).", body = ErrorBody),
+    ),
+)]
 pub async fn payment(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -276,16 +354,38 @@ pub async fn payment(
     result.unwrap_or_else(|e: ApiError| e.respond(&rid))
 }
 
-#[derive(Debug, Deserialize)]
+/// The provider officer's decision.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DecisionRequest {
+pub(crate) struct DecisionRequest {
     /// `approve` or `refuse`.
+    #[schema(pattern = "^(approve|refuse)$")]
     decision: String,
+    /// Why, for a refusal (required there).
     #[serde(default)]
     motivation: Option<String>,
 }
 
 /// `POST /v1/applications/{number}/decision`
+#[utoipa::path(
+    post, path = "/v1/applications/{number}/decision", operation_id = "decideApplication", tag = "procedure",
+    summary = "The provider's officer approves, or refuses with a motivation (officer token)",
+    description = "The result or the motivated refusal is built from the catalogue's Kazakh and Russian template, signed by the deciding officer, archived and delivered to the cabinet.",
+    security(("bearer" = [])),
+    params(("number" = String, Path, pattern = "^[0-9]{4}-[0-9]{6,}$", description = "The application's number.")),
+    request_body(content((DecisionRequest = "application/json"))),
+    responses(
+        (status = 200, description = "The application after the decision.", body = ApplicationView),
+        (status = 400, description = "A refusal without motivation, or a bad body (bad_request).", body = ErrorBody),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 403, description = "Not an officer's token (forbidden), or an officer of another provider (wrong_provider).", body = ErrorBody),
+        (status = 404, description = "No such application (no_such_application).", body = ErrorBody),
+        (status = 409, description = "Not under review (wrong_state), or the officer may not sign now (the verifier's code).", body = ErrorBody),
+        (status = 415, description = "Not application/json (unsupported_media_type).", body = ErrorBody),
+        (status = 503, description = "The archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken).", body = ErrorBody),
+    ),
+)]
 pub async fn decision(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -321,7 +421,28 @@ pub async fn decision(
     result.unwrap_or_else(|e: ApiError| e.respond(&rid))
 }
 
+/// The answer of `GET /v1/cabinet/{id}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Cabinet<'a> {
+    /// The applicant's IIN or BIN.
+    applicant_id: &'a str,
+    documents: Vec<CabinetEntry>,
+}
+
 /// `GET /v1/cabinet/{iin_or_bin}`
+#[utoipa::path(
+    get, path = "/v1/cabinet/{id}", operation_id = "getCabinet", tag = "procedure",
+    summary = "The applicant's results and refusals (portal token)",
+    security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[0-9]{12}$", description = "The applicant's IIN or BIN.")),
+    responses(
+        (status = 200, description = "The applicant's documents.", body = Cabinet),
+        (status = 400, description = "Not a valid IIN/BIN (invalid_id).", body = ErrorBody),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
+    ),
+)]
 pub async fn cabinet(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -336,7 +457,10 @@ pub async fn cabinet(
         let entries = workflow(&state)?.cabinet(&id, Some(&portal)).await?;
         Ok(json(
             StatusCode::OK,
-            &serde_json::json!({ "applicant_id": id, "documents": entries }),
+            &Cabinet {
+                applicant_id: &id,
+                documents: entries,
+            },
         ))
     }
     .await;
@@ -344,6 +468,20 @@ pub async fn cabinet(
 }
 
 /// `GET /v1/cabinet/{iin_or_bin}/documents/{document}`
+#[utoipa::path(
+    get, path = "/v1/cabinet/{id}/documents/{document}", operation_id = "getCabinetDocument", tag = "procedure",
+    summary = "One result or refusal of the applicant: the signed document (CMS with the text inside)",
+    security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[0-9]{12}$", description = "The applicant's IIN or BIN."), ("document" = i64, Path, description = "The document's id (`outcome.document_id`).")),
+    responses(
+        (status = 200, description = "The signed document.", body = RawBody, content_type = "application/pkcs7-mime"),
+        (status = 400, description = "Not a document id (bad_request).", body = ErrorBody),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
+        (status = 404, description = "Not a document of this applicant's cabinet (no_such_application).", body = ErrorBody),
+    ),
+)]
 pub async fn cabinet_document(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -376,112 +514,4 @@ pub async fn cabinet_document(
     }
     .await;
     result.unwrap_or_else(|e: ApiError| e.respond(&rid))
-}
-
-/// The procedure's routes in the OpenAPI document.
-pub fn describe(doc: &mut serde_json::Value) {
-    use serde_json::json;
-    let error = |description: &str| {
-        json!({
-            "description": description,
-            "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-        })
-    };
-    let application = json!({
-        "description": "The application: number, service, applicant_id, status (submitted, awaiting_payment, under_review, completed, refused), submitted_at, deadline (YYYY-MM-DD, Kazakhstan), deadline_rule, request_document_id, outcome {kind result|refusal, document_id, refusal, reason, issued_at, download}, history [{at, step, status, code, detail, document_id, actor}].",
-        "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-        "content": {"application/json": {"schema": {"type": "object", "required": ["number", "service", "status", "deadline", "history"]}}}
-    });
-    let number = json!({"name": "number", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{6,}$"}});
-    let auth = |who: &str| {
-        json!({
-            "401": error("No bearer token (missing_token) or an unknown one (invalid_token)."),
-            "403": error(&format!("Not {who}'s token (forbidden).")),
-        })
-    };
-    let with = |mut base: serde_json::Value, extra: serde_json::Value| {
-        if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        base
-    };
-    let paths = &mut doc["paths"];
-    paths["/v1/services"] = json!({"get": {
-        "operationId": "listServices",
-        "summary": "The catalogue of state services (names in Kazakh and Russian, provider, payment, applicant kind, deadline)",
-        "responses": {"200": {"description": "{\"services\": [...]}", "content": {"application/json": {"schema": {"type": "object"}}}}}
-    }});
-    paths["/v1/applications"] = json!({"post": {
-        "operationId": "submitApplication",
-        "summary": "Submit an applicant's signed request (portal token)",
-        "description": "Body {service, applicant_id (IIN or BIN), applicant_kind (individual|legal_entity, optional), signature (base64 CMS), data (base64, for a detached signature), payment_reference}. Unpaid services meet the signing condition at once; paid ones wait for the payment record.",
-        "security": [{"bearer": []}],
-        "responses": with(with(json!({
-            "201": application.clone(),
-            "400": error("A wrong call: unknown_service, applicant_kind, invalid_id, missing_content, bad_request."),
-            "415": error("Not application/json (unsupported_media_type)."),
-            "503": error("The archive is unavailable (archive_unavailable), its hash chain is broken and it refuses to append (archive_broken), or no officer of the provider can sign (no_officer).")
-        }), auth("a portal")), json!({}))
-    }});
-    paths["/v1/applications/{number}"] = json!({"get": {
-        "operationId": "getApplication",
-        "summary": "Status at any time: number, service, status, deadline, history (the submitting portal's token, an officer of the service's provider, or an auditor's, whose read is logged as an audit access)",
-        "security": [{"bearer": []}],
-        "parameters": [number.clone()],
-        "responses": with(json!({
-            "200": application.clone(),
-            "404": error("No such application, or one this token may not read (no_such_application: the two are not told apart).")
-        }), json!({"401": error("No bearer token (missing_token) or an unknown one (invalid_token).")}))
-    }});
-    paths["/v1/applications/{number}/payment"] = json!({"post": {
-        "operationId": "postPayment",
-        "summary": "The payment gateway's record {reference, status: confirmed|declined} (portal token)",
-        "security": [{"bearer": []}],
-        "parameters": [number.clone()],
-        "responses": with(json!({
-            "200": application.clone(),
-            "404": error("No such application, or another portal's (no_such_application)."),
-            "409": error("The application is not awaiting a payment (wrong_state)."),
-            "415": error("Not application/json (unsupported_media_type)."),
-            "503": error("The archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken).")
-        }), auth("a portal"))
-    }});
-    paths["/v1/applications/{number}/decision"] = json!({"post": {
-        "operationId": "decideApplication",
-        "summary": "The provider's officer approves, or refuses with a motivation (officer token)",
-        "description": "Body {decision: approve|refuse, motivation}. The result or the motivated refusal is built from the catalogue's Kazakh and Russian template, signed by the deciding officer, archived and delivered to the cabinet.",
-        "security": [{"bearer": []}],
-        "parameters": [number],
-        "responses": with(json!({
-            "200": application,
-            "400": error("A refusal without motivation, or a bad body (bad_request)."),
-            "403": error("Not an officer's token (forbidden), or an officer of another provider (wrong_provider)."),
-            "404": error("No such application (no_such_application)."),
-            "409": error("Not under review (wrong_state), or the officer may not sign now (the verifier's code)."),
-            "415": error("Not application/json (unsupported_media_type)."),
-            "503": error("The archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken).")
-        }), json!({"401": error("No bearer token (missing_token) or an unknown one (invalid_token).")}))
-    }});
-    let applicant = json!({"name": "id", "description": "The applicant's IIN or BIN.", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{12}$"}});
-    paths["/v1/cabinet/{id}"] = json!({"get": {
-        "operationId": "getCabinet",
-        "summary": "The applicant's results and refusals (portal token)",
-        "security": [{"bearer": []}],
-        "parameters": [applicant.clone()],
-        "responses": with(json!({
-            "200": {"description": "{applicant_id, documents: [{number, service, status, outcome}]}", "content": {"application/json": {"schema": {"type": "object"}}}},
-            "400": error("Not a valid IIN/BIN (invalid_id).")
-        }), auth("a portal"))
-    }});
-    paths["/v1/cabinet/{id}/documents/{document}"] = json!({"get": {
-        "operationId": "getCabinetDocument",
-        "summary": "One result or refusal of the applicant: the signed document (CMS with the text inside)",
-        "security": [{"bearer": []}],
-        "parameters": [applicant, {"name": "document", "in": "path", "required": true, "schema": {"type": "integer"}}],
-        "responses": with(json!({
-            "200": {"description": "application/pkcs7-mime", "content": {"application/pkcs7-mime": {"schema": {"type": "string", "format": "binary"}}}},
-            "404": error("Not a document of this applicant's cabinet (no_such_application).")
-        }), auth("a portal"))
-    }});
 }

@@ -19,9 +19,14 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::auth::{AuthFailure, Role};
-use super::error::ApiError;
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, ErrorBody};
+use super::openapi::RawBody;
 use super::{AppState, RequestId};
-use crate::archive::{reverify, DocumentQuery, StoredDocument};
+use crate::archive::reverify::Reverification;
+use crate::archive::{reverify, DocumentKind, DocumentQuery, StoredDocument};
+use qoltanba_core::Verdict;
 use qoltanba_core::{parse_expected_id_with, parse_time, IdPolicy, UsageError, UsageReason};
 
 const MAX_PAGE: u32 = 1000;
@@ -43,23 +48,43 @@ fn document_id(text: &str) -> Result<i64, ApiError> {
     })
 }
 
-#[derive(Serialize)]
-struct EvidenceView {
+/// One piece of stored evidence, by its hash.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EvidenceView {
+    /// `cert`, `crl` or `ocsp`.
+    #[schema(pattern = "^(cert|crl|ocsp)$")]
     kind: &'static str,
+    /// SHA-256 of the stored DER, hex.
     sha256: String,
 }
 
-#[derive(Serialize)]
-struct DocumentSummary<'a> {
+/// An archived document without its bytes.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DocumentSummary<'a> {
     id: i64,
+    #[schema(value_type = DocumentKind)]
     kind: &'static str,
+    #[schema(format = DateTime)]
     received_at: String,
     signer_iin: Option<&'a str>,
     signer_bin: Option<&'a str>,
+    /// The IIN or BIN the call expected.
     expected_id: Option<&'a str>,
+    /// The verdict's status at receipt.
+    #[schema(value_type = qoltanba_core::Status)]
     status: &'a str,
+    #[schema(value_type = Option<qoltanba_core::Reason>)]
     reason: Option<&'a str>,
+    /// This record's link in the archive's hash chain.
     record_hash: &'a str,
+}
+
+/// A page of `GET /v1/documents`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DocumentPage<'a> {
+    documents: Vec<DocumentSummary<'a>>,
+    /// Give as `after` for the next page; `null` on the last page.
+    next_after: Option<i64>,
 }
 
 impl<'a> DocumentSummary<'a> {
@@ -79,17 +104,22 @@ impl<'a> DocumentSummary<'a> {
     }
 }
 
-#[derive(Serialize)]
-struct DocumentView<'a> {
+/// One archived document: signature, content, the verdict it got, evidence, chain hashes.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DocumentView<'a> {
     #[serde(flatten)]
     summary: DocumentSummary<'a>,
     /// Base64 of the stored signature (DER).
+    #[schema(format = Byte)]
     signature: String,
     /// Base64 of the content of a detached signature.
+    #[schema(format = Byte)]
     content: Option<String>,
     /// The verdict the document got when it was stored.
+    #[schema(value_type = Option<Verdict>)]
     verdict: serde_json::Value,
     evidence: Vec<EvidenceView>,
+    /// The previous record's hash in the archive's chain.
     prev_hash: &'a str,
 }
 
@@ -112,6 +142,21 @@ async fn load(state: &AppState, id: &str) -> Result<StoredDocument, ApiError> {
 }
 
 /// `GET /v1/documents/{id}`
+#[utoipa::path(
+    get, path = "/v1/documents/{id}", operation_id = "getDocument", tag = "archive",
+    summary = "One archived document: signature, content, the verdict it got, evidence references, chain hashes",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The document's id.")),
+    responses(
+        (status = 200, description = "The document.", body = DocumentView),
+        (status = 400, description = "Not a document id (bad_request).", body = ErrorBody),
+        (status = 404, description = "No such document (no_such_document).", body = ErrorBody),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 403, description = "Not an auditor's token (forbidden).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 503, description = "The archive is unavailable (archive_unavailable) or not configured (no_archive).", body = ErrorBody),
+    ),
+)]
 pub async fn get_document(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -147,6 +192,21 @@ pub async fn get_document(
 }
 
 /// `GET /v1/documents/{id}/signature`
+#[utoipa::path(
+    get, path = "/v1/documents/{id}/signature", operation_id = "getDocumentSignature", tag = "archive",
+    summary = "The archived signature itself (DER CMS)",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The document's id.")),
+    responses(
+        (status = 200, description = "The DER CMS SignedData.", body = RawBody, content_type = "application/pkcs7-signature"),
+        (status = 400, description = "Not a document id (bad_request).", body = ErrorBody),
+        (status = 404, description = "No such document (no_such_document).", body = ErrorBody),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 403, description = "Not an auditor's token (forbidden).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 503, description = "The archive is unavailable (archive_unavailable) or not configured (no_archive).", body = ErrorBody),
+    ),
+)]
 pub async fn get_signature(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -173,13 +233,23 @@ pub async fn get_signature(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListParams {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListParams {
+    /// IIN or BIN of the signer.
+    #[param(pattern = "^[0-9]{12}$")]
     signer: Option<String>,
+    /// Received at or after (RFC 3339).
+    #[param(format = DateTime)]
     from: Option<String>,
+    /// Received before (RFC 3339).
+    #[param(format = DateTime)]
     to: Option<String>,
+    /// Continue after this id (`next_after` of the previous page).
     after: Option<i64>,
+    /// Documents per page, 1 to 1,000; default 100.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -219,6 +289,20 @@ fn list_query(query: Option<&str>, ids: IdPolicy) -> Result<(DocumentQuery, i64,
 }
 
 /// `GET /v1/documents`
+#[utoipa::path(
+    get, path = "/v1/documents", operation_id = "listDocuments", tag = "archive",
+    summary = "A page of archived documents (auditor's token), in id order",
+    security(("bearer" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "The documents (without their bytes) and next_after (null on the last page).", body = DocumentPage),
+        (status = 400, description = "A bad parameter: invalid_id, bad_time, bad_request.", body = ErrorBody),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 403, description = "Not an auditor's token (forbidden).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 503, description = "The archive is unavailable (archive_unavailable) or not configured (no_archive).", body = ErrorBody),
+    ),
+)]
 pub async fn list_documents(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -237,7 +321,10 @@ pub async fn list_documents(
         let documents: Vec<DocumentSummary<'_>> = page.iter().map(DocumentSummary::of).collect();
         Ok(json(
             StatusCode::OK,
-            &serde_json::json!({ "documents": documents, "next_after": next_after }),
+            &DocumentPage {
+                documents,
+                next_after,
+            },
         ))
     }
     .await;
@@ -245,6 +332,21 @@ pub async fn list_documents(
 }
 
 /// `POST /v1/documents/{id}/reverify`
+#[utoipa::path(
+    post, path = "/v1/documents/{id}/reverify", operation_id = "reverifyDocument", tag = "archive",
+    summary = "Re-verify an archived document as of its signing time and as of now",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "The document's id.")),
+    responses(
+        (status = 200, description = "Both verdicts side by side.", body = Reverification),
+        (status = 400, description = "Not a document id (bad_request).", body = ErrorBody),
+        (status = 404, description = "No such document (no_such_document).", body = ErrorBody),
+        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
+        (status = 403, description = "Not an auditor's token (forbidden).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        (status = 503, description = "The archive is unavailable (archive_unavailable) or not configured (no_archive).", body = ErrorBody),
+    ),
+)]
 pub async fn reverify_document(
     State(state): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -270,91 +372,4 @@ pub async fn reverify_document(
     }
     .await;
     result.unwrap_or_else(|e: ApiError| e.respond(&rid))
-}
-
-/// The archive routes and `store` of `/v1/verify` in the OpenAPI document.
-pub fn describe(doc: &mut serde_json::Value) {
-    use serde_json::json;
-    let error = |description: &str| {
-        json!({
-            "description": description,
-            "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-        })
-    };
-    let ok = |description: &str, schema: serde_json::Value| {
-        json!({
-            "description": description,
-            "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-            "content": {"application/json": {"schema": schema}}
-        })
-    };
-    let auth_errors = json!({
-        "401": error("No bearer token (missing_token) or an unknown one (invalid_token)."),
-        "403": error("Not an auditor's token (forbidden)."),
-        "503": error("The archive is unavailable (archive_unavailable) or not configured (no_archive).")
-    });
-    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
-    let with = |mut responses: serde_json::Value| {
-        if let (Some(r), Some(extra)) = (responses.as_object_mut(), auth_errors.as_object()) {
-            r.extend(extra.clone());
-        }
-        responses
-    };
-    doc["paths"]["/v1/verify"]["post"]["responses"]["201"] = json!({
-        "description": "Verified and stored (\"store\": true, ?store=true, or archive.store_verified): the verdict with `archived` {id, received_at, record_hash}; Location: /v1/documents/{id}.",
-        "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}
-    });
-    doc["paths"]["/v1/verify"]["post"]["responses"]["503"] = error(
-        "Not stored: the archive is unavailable (archive_unavailable), or its hash chain failed the service's check and it refuses to append until an operator restores it (archive_broken); nothing was acknowledged.",
-    );
-    doc["paths"]["/v1/documents"] = json!({"get": {
-        "operationId": "listDocuments",
-        "summary": "A page of archived documents (auditor's token), in id order",
-        "security": [{"bearer": []}],
-        "parameters": [
-            {"name": "signer", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{12}$"}, "description": "IIN or BIN of the signer."},
-            {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Received at or after."},
-            {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Received before."},
-            {"name": "after", "in": "query", "schema": {"type": "integer"}, "description": "Continue after this id (next_after of the previous page)."},
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100}}
-        ],
-        "responses": with(json!({
-            "200": ok("The documents (without their bytes) and next_after (null on the last page).", json!({"type": "object"})),
-            "400": error("A bad parameter: invalid_id, bad_time, bad_request.")
-        }))
-    }});
-    doc["paths"]["/v1/documents/{id}"] = json!({"get": {
-        "operationId": "getDocument",
-        "summary": "One archived document: signature, content, the verdict it got, evidence references, chain hashes",
-        "security": [{"bearer": []}],
-        "parameters": [id.clone()],
-        "responses": with(json!({
-            "200": ok("The document.", json!({"type": "object"})),
-            "400": error("Not a document id (bad_request)."),
-            "404": error("No such document (no_such_document).")
-        }))
-    }});
-    doc["paths"]["/v1/documents/{id}/signature"] = json!({"get": {
-        "operationId": "getDocumentSignature",
-        "summary": "The archived signature itself (DER CMS)",
-        "security": [{"bearer": []}],
-        "parameters": [id.clone()],
-        "responses": with(json!({
-            "200": {"description": "application/pkcs7-signature", "content": {"application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}}},
-            "404": error("No such document (no_such_document).")
-        }))
-    }});
-    doc["paths"]["/v1/documents/{id}/reverify"] = json!({"post": {
-        "operationId": "reverifyDocument",
-        "summary": "Re-verify an archived document as of its signing time and as of now",
-        "description": "as_of_signing: at the genTime of a verified RFC 3161 time-stamp (basis timestamp), else at the time the archive received the document (basis received), judged with the evidence stored with it. as_of_now: at the current time with the live CRLs.",
-        "security": [{"bearer": []}],
-        "parameters": [id],
-        "responses": with(json!({
-            "200": ok("Both verdicts side by side.", json!({"type": "object", "required": ["document_id", "as_of_signing", "as_of_now"]})),
-            "404": error("No such document (no_such_document).")
-        }))
-    }});
 }

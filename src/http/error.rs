@@ -55,12 +55,34 @@ pub enum ApiError {
 }
 
 /// The JSON body of every error answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorBody<'a> {
+    /// What kind of failure: one of [`ERROR_STATUSES`].
+    #[schema(schema_with = error_status_schema)]
     pub status: &'static str,
+    /// The stable code: one of [`super::openapi::error_reasons`].
+    #[schema(schema_with = error_reason_schema)]
     pub reason: &'static str,
+    /// What went wrong, for people.
     pub message: String,
+    /// The request id (also in the `x-request-id` header): the key to the service's log.
     pub request_id: &'a str,
+}
+
+fn string_enum(values: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values))
+        .build()
+}
+
+fn error_status_schema() -> utoipa::openapi::Object {
+    string_enum(ERROR_STATUSES.iter().copied())
+}
+
+fn error_reason_schema() -> utoipa::openapi::Object {
+    string_enum(super::openapi::error_reasons())
 }
 
 /// Every `status` of an error body (the OpenAPI `Error` schema's enum): the usage and server

@@ -13,6 +13,7 @@ use axum::Extension;
 use http_body_util::BodyExt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
 
 use qoltanba_core::input::{self, InputLimits};
 use qoltanba_core::Certificate;
@@ -21,9 +22,10 @@ use qoltanba_core::{rfc3339, Verdict};
 use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
 
 use super::auth::AuthFailure;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::language::{Lang, Subject};
 use super::metrics::Outcome;
+use super::openapi::RawBody;
 use super::{AppState, RequestId};
 
 /// The language of the verdict's message: the caller's `Accept-Language` (kk, ru, en).
@@ -37,49 +39,74 @@ fn message_language(headers: &HeaderMap) -> Lang {
 
 /// `POST /v1/verify` JSON body. The two large fields borrow from the body unless they hold JSON
 /// escapes: a request's base64 is not copied before it is decoded.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct VerifyRequest<'a> {
+pub(crate) struct VerifyRequest<'a> {
     /// The CMS SignedData: base64 of the DER (or PEM text).
     #[serde(borrow)]
+    #[schema(value_type = String)]
     signature: Cow<'a, str>,
     /// Base64 of the signed content, for a detached signature.
     #[serde(default, borrow)]
+    #[schema(value_type = Option<String>)]
     data: Option<Cow<'a, str>>,
+    /// The IIN or BIN the signer must have (12 digits with a valid control digit).
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{12}$")]
     expected_id: Option<String>,
+    /// Validation time, RFC 3339, for every signer (`time_basis` caller); default: for a signer
+    /// with a signature time-stamp token that verifies its genTime (`timestamp`), else now
+    /// (`now`).
     #[serde(default)]
+    #[schema(format = DateTime)]
     at: Option<String>,
-    /// Keep the signature, its verdict and evidence in the archive (answer 201).
+    /// Keep the signature, its verdict at receipt and evidence in the archive: answered 201
+    /// with `archived` once committed. Needs a portal token (401/403 otherwise); malformed input
+    /// is never stored; above `archive.max_document_bytes` the answer is 413
+    /// `too_large_to_store`.
     #[serde(default)]
     store: bool,
     /// OCSP responses the caller holds (base64 of the DER), used as evidence when the
     /// deployment's revocation policy looks at OCSP.
     #[serde(default)]
+    #[schema(max_items = 16)]
     ocsp_responses: Vec<String>,
 }
 
-/// `POST /v1/certificates/verify` and `/info` JSON body.
-#[derive(Debug, Deserialize)]
+/// `POST /v1/certificates/verify` and `/info` JSON body (`/info` reads the certificate only).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CertificateRequest {
-    /// Base64 of the DER, or PEM text.
+pub(crate) struct CertificateRequest {
+    /// Base64 of the certificate's DER, or PEM text.
     certificate: String,
+    /// The IIN or BIN the holder must have (12 digits with a valid control digit).
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{12}$")]
     expected_id: Option<String>,
+    /// Validation time, RFC 3339; default now.
     #[serde(default)]
+    #[schema(format = DateTime)]
     at: Option<String>,
+    /// Skip the document-signing key-usage rule.
     #[serde(default)]
     any_key_usage: bool,
 }
 
-/// Query parameters of the raw-body forms.
-#[derive(Debug, Default, Deserialize)]
+/// Query parameters of the raw-body forms (the signature or certificate itself as the body).
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct RawParams {
+#[into_params(parameter_in = Query)]
+pub(crate) struct RawParams {
+    /// The IIN or BIN the signer must have (12 digits with a valid control digit).
+    #[param(pattern = "^[0-9]{12}$")]
     expected_id: Option<String>,
+    /// Validation time, RFC 3339; default now, or for a signer with a verified signature
+    /// time-stamp its genTime (`signers[].time_basis`).
+    #[param(format = DateTime)]
     at: Option<String>,
+    /// `/v1/certificates/verify`: skip the document-signing key-usage rule.
     any_key_usage: Option<bool>,
+    /// `/v1/verify`: keep the signature in the archive (as `"store": true`).
     store: Option<bool>,
 }
 
@@ -383,6 +410,32 @@ fn reply(id: &RequestId, result: Result<Response, ApiError>) -> Response {
 }
 
 /// `POST /v1/verify`
+#[utoipa::path(
+    post, path = "/v1/verify", operation_id = "verifySignature", tag = "verification",
+    summary = "Verify a CMS SignedData signature",
+    description = "JSON body, or the signature itself as the body (DER, PEM or base64) with application/pkcs7-signature, application/pkcs7-mime or application/octet-stream and the options as query parameters. The verdict is the same document as `qoltanba verify --json`; its `message` and check details follow `Accept-Language` (kk, ru, en; English by default), the codes never change.",
+    params(RawParams),
+    request_body(content(
+        (VerifyRequest = "application/json"),
+        (RawBody = "application/pkcs7-signature"),
+        (RawBody = "application/pkcs7-mime"),
+        (RawBody = "application/octet-stream"),
+    )),
+    responses(
+        (status = 200, description = "The verdict: valid, invalid or indeterminate (CONTRACT.md sections 1 and 5); with `store` but not stored, `archived` null and `not_archived`.", body = VerifyAnswer),
+        (status = 201, description = "Verified and stored (`\"store\": true`, `?store=true`, or archive.store_verified): the verdict with `archived` {id, received_at, record_hash}; Location: /v1/documents/{id}.", body = VerifyAnswer),
+        (status = 400, description = "A bad call: bad base64, bad IIN/BIN checksum (invalid_id), bad time (bad_time), missing or unknown field (bad_request), detached signature without data (missing_content).", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the request timeout (reason body_timeout).", body = ErrorBody),
+        (status = 413, description = "The body is over the configured limit (reason too_large).", body = ErrorBody),
+        (status = 415, description = "A content type this endpoint does not take (reason unsupported_media_type).", body = ErrorBody),
+        (status = 500, description = "An internal error (reason internal_error); logged under the request id.", body = ErrorBody),
+        (status = 503, description = "The verification did not finish within the request timeout (reason timeout), or every place for a request body stayed taken for limits.body_wait_ms (reason busy: the body was not read, the connection is closed; retry after Retry-After seconds). `/v1/verify` with `store`: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken); nothing was stored.", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "With reason busy: seconds to wait before retrying."))),
+        (status = 401, description = "With `auth.verify_requires_token`, a call without a bearer token (missing_token) or with an unknown one (invalid_token); `store` without a portal token.", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures); retry after Retry-After seconds.", body = ErrorBody),
+        (status = 403, description = "`store: true` with a token whose role may not store (forbidden): storing is a portal's right.", body = ErrorBody),
+    ),
+)]
 pub async fn verify(
     State(state): State<Arc<AppState>>,
     Extension(id): Extension<RequestId>,
@@ -506,18 +559,44 @@ fn storing_right(state: &AppState, headers: &HeaderMap) -> Result<(), AuthFailur
     }
 }
 
+/// The answer of `/v1/verify`: the verdict and, for a call that asked to store, what the archive
+/// did with the document.
+#[derive(Serialize, ToSchema)]
+#[schema(as = VerifyAnswer)]
+pub struct VerifyAnswer<'a> {
+    #[serde(flatten)]
+    verdict: &'a Verdict,
+    /// With `store`: the archive's receipt (answer 201), or `null` when the document was not
+    /// stored (answer 200, `not_archived` says why). Absent without `store`.
+    archived: Option<StoredReceipt<'a>>,
+    /// With `store`, why the document was not stored (`malformed_input`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_archived: Option<&'a str>,
+}
+
+/// The archive's receipt for a stored verification.
+#[derive(Serialize, ToSchema)]
+pub struct StoredReceipt<'a> {
+    #[serde(flatten)]
+    receipt: &'a crate::archive::Receipt,
+    /// The document's status as stored: judged at receipt, whatever `at` the call asked.
+    status: qoltanba_core::Status,
+}
+
+fn encoding_failed(e: serde_json::Error) -> ApiError {
+    tracing::error!("the verdict could not be encoded: {e}");
+    ApiError::Internal
+}
+
 /// 200 with the verdict and `"archived": null`, `"not_archived"`: why it was not stored.
 fn not_stored_response(verdict: &Verdict, why: &str) -> Result<Response, ApiError> {
-    let mut body = serde_json::to_value(verdict).map_err(|e| {
-        tracing::error!("the verdict could not be encoded: {e}");
-        ApiError::Internal
-    })?;
-    if let Some(map) = body.as_object_mut() {
-        map.insert("archived".into(), serde_json::Value::Null);
-        map.insert("not_archived".into(), why.into());
-    }
+    let body = VerifyAnswer {
+        verdict,
+        archived: None,
+        not_archived: Some(why),
+    };
     let mut response = verdict_response(verdict)?;
-    *response.body_mut() = Body::from(body.to_string());
+    *response.body_mut() = Body::from(serde_json::to_vec(&body).map_err(encoding_failed)?);
     Ok(response)
 }
 
@@ -527,19 +606,14 @@ fn stored_response(
     receipt: &crate::archive::Receipt,
     stored_status: qoltanba_core::Status,
 ) -> Result<Response, ApiError> {
-    let encoding_failed = |e: serde_json::Error| {
-        tracing::error!("the stored verdict could not be encoded: {e}");
-        ApiError::Internal
+    let body = VerifyAnswer {
+        verdict,
+        archived: Some(StoredReceipt {
+            receipt,
+            status: stored_status,
+        }),
+        not_archived: None,
     };
-    let mut body = serde_json::to_value(verdict).map_err(encoding_failed)?;
-    if let Some(map) = body.as_object_mut() {
-        let mut archived = serde_json::to_value(receipt).map_err(encoding_failed)?;
-        if let Some(archived) = archived.as_object_mut() {
-            // The document's status as stored: judged at receipt, whatever `at` the call asked.
-            archived.insert("status".into(), stored_status.as_str().into());
-        }
-        map.insert("archived".into(), archived);
-    }
     let mut response = verdict_response(verdict)?;
     *response.status_mut() = StatusCode::CREATED;
     *response.body_mut() = Body::from(serde_json::to_vec(&body).map_err(encoding_failed)?);
@@ -598,6 +672,29 @@ async fn certificate_call(
 }
 
 /// `POST /v1/certificates/verify`
+#[utoipa::path(
+    post, path = "/v1/certificates/verify", operation_id = "verifyCertificate", tag = "verification",
+    summary = "Validate a certificate alone (path, validity, revocation, key usage, identity)",
+    params(RawParams),
+    request_body(content(
+        (CertificateRequest = "application/json"),
+        (RawBody = "application/pkix-cert"),
+        (String = "application/x-pem-file"),
+        (RawBody = "application/octet-stream"),
+    )),
+    responses(
+        (status = 200, description = "The verdict on the certificate.", body = Verdict),
+        (status = 400, description = "A bad call: bad base64, bad IIN/BIN checksum (invalid_id), bad time (bad_time), missing or unknown field (bad_request), detached signature without data (missing_content).", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the request timeout (reason body_timeout).", body = ErrorBody),
+        (status = 413, description = "The body is over the configured limit (reason too_large).", body = ErrorBody),
+        (status = 415, description = "A content type this endpoint does not take (reason unsupported_media_type).", body = ErrorBody),
+        (status = 500, description = "An internal error (reason internal_error); logged under the request id.", body = ErrorBody),
+        (status = 503, description = "The verification did not finish within the request timeout (reason timeout), or every place for a request body stayed taken for limits.body_wait_ms (reason busy: the body was not read, the connection is closed; retry after Retry-After seconds). `/v1/verify` with `store`: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken); nothing was stored.", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "With reason busy: seconds to wait before retrying."))),
+        (status = 401, description = "With `auth.verify_requires_token`, a call without a bearer token (missing_token) or with an unknown one (invalid_token); `store` without a portal token.", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures); retry after Retry-After seconds.", body = ErrorBody),
+    ),
+)]
 pub async fn verify_certificate(
     State(state): State<Arc<AppState>>,
     Extension(id): Extension<RequestId>,
@@ -636,12 +733,15 @@ pub async fn verify_certificate(
 }
 
 /// What `/v1/certificates/info` says about a certificate, without judging it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CertificateInfo {
     pub subject: String,
     pub issuer: String,
+    /// The serial number, hex.
     pub serial: String,
+    #[schema(format = DateTime)]
     pub not_before: String,
+    #[schema(format = DateTime)]
     pub not_after: String,
     pub iin: Option<String>,
     pub bin: Option<String>,
@@ -649,13 +749,19 @@ pub struct CertificateInfo {
     pub surname: Option<String>,
     pub given_name: Option<String>,
     pub organization: Option<String>,
+    /// The role the NCA's extended key usage gives the holder.
+    #[schema(value_type = Option<qoltanba_core::Role>)]
     pub role: Option<&'static str>,
     pub key_usage: Vec<&'static str>,
+    /// Dotted OIDs.
     pub extended_key_usage: Vec<String>,
     pub is_ca: bool,
     pub crl_distribution_points: Vec<String>,
+    /// Hex.
     pub subject_key_id: Option<String>,
+    /// Hex.
     pub authority_key_id: Option<String>,
+    /// SHA-256 of the DER certificate, hex.
     pub sha256: String,
 }
 
@@ -687,6 +793,28 @@ impl CertificateInfo {
 }
 
 /// `POST /v1/certificates/info`
+#[utoipa::path(
+    post, path = "/v1/certificates/info", operation_id = "certificateInfo", tag = "verification",
+    summary = "Read a certificate without judging it: identity, role, key usage, validity, issuer, CRL distribution points",
+    request_body(content(
+        (CertificateRequest = "application/json"),
+        (RawBody = "application/pkix-cert"),
+        (String = "application/x-pem-file"),
+        (RawBody = "application/octet-stream"),
+    )),
+    responses(
+        (status = 200, description = "What the certificate says.", body = CertificateInfo),
+        (status = 400, description = "A bad call: bad base64, bad IIN/BIN checksum (invalid_id), bad time (bad_time), missing or unknown field (bad_request), detached signature without data (missing_content).", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the request timeout (reason body_timeout).", body = ErrorBody),
+        (status = 413, description = "The body is over the configured limit (reason too_large).", body = ErrorBody),
+        (status = 415, description = "A content type this endpoint does not take (reason unsupported_media_type).", body = ErrorBody),
+        (status = 500, description = "An internal error (reason internal_error); logged under the request id.", body = ErrorBody),
+        (status = 503, description = "The verification did not finish within the request timeout (reason timeout), or every place for a request body stayed taken for limits.body_wait_ms (reason busy: the body was not read, the connection is closed; retry after Retry-After seconds). `/v1/verify` with `store`: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken); nothing was stored.", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "With reason busy: seconds to wait before retrying."))),
+        (status = 401, description = "With `auth.verify_requires_token`, a call without a bearer token (missing_token) or with an unknown one (invalid_token); `store` without a portal token.", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures); retry after Retry-After seconds.", body = ErrorBody),
+    ),
+)]
 pub async fn certificate_info(
     State(state): State<Arc<AppState>>,
     Extension(id): Extension<RequestId>,
@@ -717,27 +845,104 @@ fn json_response<T: Serialize>(status: StatusCode, body: &T, outcome: &'static s
     response
 }
 
-/// `GET /healthz`: the process answers.
-pub async fn healthz() -> Response {
-    json_response(StatusCode::OK, &serde_json::json!({"status": "ok"}), "ok")
+/// The answer of `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(value_type = String, pattern = "^ok$")]
+    status: &'static str,
 }
 
-#[derive(Serialize)]
-struct IssuerReadiness {
+/// `GET /healthz`: the process answers.
+#[utoipa::path(
+    get, path = "/healthz", operation_id = "health", tag = "operations",
+    summary = "Liveness: the process answers",
+    responses((status = 200, description = "Alive.", body = Health)),
+)]
+pub async fn healthz() -> Response {
+    json_response(StatusCode::OK, &Health { status: "ok" }, "ok")
+}
+
+/// One configured CA's CRLs as `/readyz` shows them.
+#[derive(Serialize, ToSchema)]
+pub struct IssuerReadiness {
     issuer: String,
+    /// A complete CRL whose nextUpdate is in the future, and no lapsed delta CRL above it.
     current: bool,
     number: Option<String>,
+    #[schema(format = DateTime)]
     this_update: Option<String>,
+    #[schema(format = DateTime)]
     next_update: Option<String>,
+    /// Revoked entries in the complete CRL.
     entries: usize,
     delta_number: Option<String>,
+    #[schema(format = DateTime)]
     delta_next_update: Option<String>,
+}
+
+/// Where the node stands: `ready`, `read_only` (ready to verify and to be read, while the
+/// archive's hash chain failed the service's check and nothing is stored) or `not_ready`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadinessStatus {
+    Ready,
+    ReadOnly,
+    NotReady,
+}
+
+impl ReadinessStatus {
+    fn as_str(&self) -> &'static str {
+        match self {
+            ReadinessStatus::Ready => "ready",
+            ReadinessStatus::ReadOnly => "read_only",
+            ReadinessStatus::NotReady => "not_ready",
+        }
+    }
+}
+
+/// The archive's hash chain, as the service's last check found it.
+#[derive(Serialize, ToSchema)]
+pub struct ArchiveReadiness {
+    chain_intact: bool,
+    /// `archive_broken` when the chain failed the check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "^archive_broken$")]
+    reason: Option<&'static str>,
+    /// What the service's chain check found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+}
+
+/// The answer of `GET /readyz`.
+#[derive(Serialize, ToSchema)]
+pub struct Readiness<'a> {
+    status: ReadinessStatus,
+    /// The issuers without a current CRL (when the policy needs CRLs).
+    missing: Vec<&'a str>,
+    issuers: Vec<IssuerReadiness>,
+    /// Present when the service keeps an archive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    archive: Option<ArchiveReadiness>,
+    /// The revocation policy, present when OCSP is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'static str>,
+    /// Which responders answer, present when OCSP is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ocsp: Option<crate::ocsp::OcspReadiness>,
 }
 
 /// `GET /readyz`: 200 while the revocation evidence the policy relies on is at hand, 503 with what
 /// is lacking otherwise. CRLs (every policy but `ocsp`): every configured CA has a complete CRL
 /// whose nextUpdate is in the future and no lapsed delta CRL above it. OCSP (`ocsp`, `both`):
 /// every configured responder answered lately ([`crate::ocsp::OcspStatus`]).
+#[utoipa::path(
+    get, path = "/readyz", operation_id = "ready", tag = "operations",
+    summary = "Readiness per the revocation policy: every configured CA has a complete CRL whose nextUpdate is in the future (every policy but `ocsp`), every configured OCSP responder answered lately (`ocsp`, `both`)",
+    responses(
+        (status = 200, description = "Ready (`status` ready), or ready to verify and to be read while the archive's hash chain failed the service's check and nothing is stored (`status` read_only, `archive.reason` archive_broken).", body = Readiness),
+        (status = 503, description = "Not ready; `missing` lists the issuers without a current CRL (when the policy needs CRLs), `ocsp.responders` shows which responders do not answer.", body = Readiness),
+    ),
+)]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let now = OffsetDateTime::now_utc();
     let statuses = state.store.issuer_statuses(now);
@@ -766,37 +971,37 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let chain_problem = state.archive.as_ref().and_then(|a| a.chain().problem());
     let ready = missing.is_empty() && ocsp.as_ref().is_none_or(|o| o.ready);
     let status = match (ready, &chain_problem) {
-        (false, _) => "not_ready",
-        (true, Some(_)) => "read_only",
-        (true, None) => "ready",
+        (false, _) => ReadinessStatus::NotReady,
+        (true, Some(_)) => ReadinessStatus::ReadOnly,
+        (true, None) => ReadinessStatus::Ready,
     };
-    let mut body = serde_json::json!({
-        "status": status,
-        "missing": missing,
-        "issuers": issuers,
+    let outcome = status.as_str();
+    let archive = state.archive.as_ref().map(|_| ArchiveReadiness {
+        chain_intact: chain_problem.is_none(),
+        reason: chain_problem.as_ref().map(|_| "archive_broken"),
+        problem: chain_problem.clone(),
     });
-    if state.archive.is_some() {
-        body["archive"] = match &chain_problem {
-            None => serde_json::json!({"chain_intact": true}),
-            Some(problem) => serde_json::json!({
-                "chain_intact": false,
-                "reason": "archive_broken",
-                "problem": problem,
-            }),
-        };
-    }
-    if let Some(ocsp) = ocsp {
-        body["policy"] = serde_json::json!(ocsp.policy);
-        body["ocsp"] = serde_json::json!(ocsp);
-    }
+    let body = Readiness {
+        status,
+        missing,
+        issuers,
+        archive,
+        policy: ocsp.as_ref().map(|o| o.policy),
+        ocsp,
+    };
     if ready {
-        json_response(StatusCode::OK, &body, status)
+        json_response(StatusCode::OK, &body, outcome)
     } else {
         json_response(StatusCode::SERVICE_UNAVAILABLE, &body, "not_ready")
     }
 }
 
 /// `GET /metrics`: Prometheus text format.
+#[utoipa::path(
+    get, path = "/metrics", operation_id = "metrics", tag = "operations",
+    summary = "Prometheus metrics (text exposition format 0.0.4)",
+    responses((status = 200, description = "Metrics.", body = String, content_type = "text/plain")),
+)]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let now = OffsetDateTime::now_utc();
     let mut text =
@@ -831,6 +1036,11 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// `GET /openapi.json`
+#[utoipa::path(
+    get, path = "/openapi.json", operation_id = "openapi", tag = "operations",
+    summary = "This document (OpenAPI 3.1); `/docs` shows it as a page",
+    responses((status = 200, description = "The OpenAPI document.", body = Object)),
+)]
 pub async fn openapi() -> Response {
     (
         StatusCode::OK,

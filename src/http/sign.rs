@@ -23,7 +23,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::auth::{Auth, AuthConfig, AuthFailure, Role};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::metrics::Outcome;
 use super::{AppState, RequestId};
 use crate::sign::issue::TimestampOutcome;
@@ -59,14 +59,17 @@ impl Signing {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SignRequest {
-    /// Base64 of the document.
+pub(crate) struct SignRequest {
+    /// Base64 of the document to sign.
+    #[schema(format = Byte)]
     document: String,
-    /// The document's media type (`application/pdf`, `application/json`, …), reported back.
+    /// The document's media type (`application/pdf`, `application/json`, …), reported back;
+    /// default application/octet-stream.
     #[serde(default)]
     content_type: Option<String>,
+    /// Leave the document out of the signature.
     #[serde(default)]
     detached: bool,
     /// The officer to sign as: the token's own (optional).
@@ -74,15 +77,21 @@ struct SignRequest {
     officer: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct SignAnswer {
+/// Signed: the signature and the verdict of the officer's certificate at signing time.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct SignAnswer {
+    /// `signed`.
+    #[schema(pattern = "^signed$")]
     status: &'static str,
     /// Base64 of the DER CMS SignedData.
+    #[schema(format = Byte)]
     signature: String,
+    /// SHA-256 of the DER signature, hex.
     signature_sha256: String,
     detached: bool,
     content_type: String,
     content_bytes: usize,
+    #[schema(format = DateTime)]
     signing_time: String,
     officer: OfficerInfo,
     /// The verdict of the officer's certificate at signing time.
@@ -94,11 +103,18 @@ struct SignAnswer {
     timestamp: TimestampOutcome,
 }
 
-#[derive(Debug, Serialize)]
-struct RefusalAnswer<'a> {
+/// Refused: the officer may not sign now; nothing was signed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SignRefusal)]
+pub(crate) struct RefusalAnswer<'a> {
+    /// `refused`.
+    #[schema(pattern = "^refused$")]
     status: &'static str,
+    /// A reason code of the officer certificate's verdict (cert_expired, cert_revoked,
+    /// key_usage_not_signing, revocation_unknown, …), or provider_mismatch, role_not_allowed.
     reason: &'static str,
     message: &'a str,
+    /// The officer's id.
     officer: &'a str,
     verdict: &'a Verdict,
     rules: &'a [RuleCheck],
@@ -146,6 +162,25 @@ fn json(status: StatusCode, body: &impl Serialize, outcome: Outcome) -> Response
 }
 
 /// `POST /v1/sign`
+#[utoipa::path(
+    post, path = "/v1/sign", operation_id = "sign", tag = "signing",
+    summary = "Sign a document as the officer of the bearer token (CMS SignedData)",
+    description = "The officer is the one the token names (role officer:ID). Before the signature the officer's own certificate must pass the verifier's checks at the current time (chain, validity, revocation with a usable CRL, nonRepudiation), carry the provider's BIN and an allowed role. The signature has the signed attributes contentType, messageDigest, signingTime and signingCertificateV2, and the officer's certificate with its chain (without the root).",
+    security(("bearer" = [])),
+    request_body(content((SignRequest = "application/json"))),
+    responses(
+        (status = 200, description = "Signed: the signature and the verdict of the officer's certificate at signing time.", body = SignAnswer),
+        (status = 400, description = "A bad call: bad base64, empty document, bad content_type, unknown field (reason bad_request).", body = ErrorBody),
+        (status = 401, description = "No bearer token (reason missing_token) or an unknown one (invalid_token); WWW-Authenticate: Bearer.", body = ErrorBody),
+        (status = 403, description = "The token may not sign (reason forbidden: a portal or auditor token) or names another officer (wrong_officer).", body = ErrorBody),
+        (status = 409, description = "Refused: the officer may not sign now; nothing was signed.", body = RefusalAnswer),
+        (status = 413, description = "The body is over the configured limit (reason too_large).", body = ErrorBody),
+        (status = 415, description = "Not application/json (reason unsupported_media_type).", body = ErrorBody),
+        (status = 429, description = "Too many refused tokens from this address (too_many_failures); retry after Retry-After seconds.", body = ErrorBody),
+        (status = 500, description = "An internal error (reason internal_error); logged under the request id.", body = ErrorBody),
+        (status = 503, description = "Not signed within the request timeout (reason timeout), or the result could not be archived: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken).", body = ErrorBody),
+    ),
+)]
 pub async fn sign(
     State(state): State<Arc<AppState>>,
     Extension(id): Extension<RequestId>,
@@ -303,97 +338,4 @@ fn signed(signature: &Signature, officer: &OfficerInfo, extras: SignedExtras) ->
             reason: "",
         },
     )
-}
-
-/// Adds `POST /v1/sign`, its schemas and the bearer scheme to the OpenAPI document.
-pub fn describe(doc: &mut serde_json::Value) {
-    use serde_json::json;
-    let error = |description: &str| {
-        json!({
-            "description": description,
-            "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-        })
-    };
-    doc["paths"]["/v1/sign"] = json!({"post": {
-        "operationId": "sign",
-        "summary": "Sign a document as the officer of the bearer token (CMS SignedData)",
-        "description": "The officer is the one the token names (role officer:ID). Before the signature the officer's own certificate must pass the verifier's checks at the current time (chain, validity, revocation with a usable CRL, nonRepudiation), carry the provider's BIN and an allowed role. The signature has the signed attributes contentType, messageDigest, signingTime and signingCertificateV2, and the officer's certificate with its chain (without the root).",
-        "security": [{"bearer": []}],
-        "parameters": [{"$ref": "#/components/parameters/RequestId"}],
-        "requestBody": {"required": true, "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/SignRequest"}}
-        }},
-        "responses": {
-            "200": {
-                "description": "Signed: the signature and the verdict of the officer's certificate at signing time.",
-                "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignAnswer"}}}
-            },
-            "400": error("A bad call: bad base64, empty document, bad content_type, unknown field (reason bad_request)."),
-            "401": error("No bearer token (reason missing_token) or an unknown one (invalid_token); WWW-Authenticate: Bearer."),
-            "403": error("The token may not sign (reason forbidden: a portal or auditor token) or names another officer (wrong_officer)."),
-            "409": {
-                "description": "Refused: the officer may not sign now; nothing was signed.",
-                "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignRefusal"}}}
-            },
-            "413": error("The body is over the configured limit (reason too_large)."),
-            "415": error("Not application/json (reason unsupported_media_type)."),
-            "500": error("An internal error (reason internal_error); logged under the request id."),
-            "503": error("Not signed within the request timeout (reason timeout), or the result could not be archived: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken).")
-        }
-    }});
-    let schemas = &mut doc["components"]["schemas"];
-    schemas["SignRequest"] = json!({
-        "type": "object", "required": ["document"], "additionalProperties": false,
-        "properties": {
-            "document": {"type": "string", "format": "byte", "description": "Base64 of the document to sign."},
-            "content_type": {"type": "string", "description": "The document's media type (reported back); default application/octet-stream."},
-            "detached": {"type": "boolean", "default": false, "description": "Leave the document out of the signature."},
-            "officer": {"type": "string", "description": "The officer to sign as: must be the token's own."}
-        }
-    });
-    let rule = json!({"type": "object", "properties": {
-        "check": {"type": "string", "enum": ["provider", "role"]},
-        "result": {"type": "string", "enum": ["pass", "fail"]},
-        "detail": {"type": "string"},
-        "reason": {"type": "string", "nullable": true, "enum": ["provider_mismatch", "role_not_allowed", null]}
-    }});
-    schemas["SignAnswer"] = json!({
-        "type": "object",
-        "required": ["status", "signature", "detached", "signing_time", "officer", "verdict", "rules"],
-        "properties": {
-            "status": {"type": "string", "enum": ["signed"]},
-            "signature": {"type": "string", "format": "byte", "description": "Base64 of the DER CMS SignedData."},
-            "signature_sha256": {"type": "string"},
-            "detached": {"type": "boolean"},
-            "content_type": {"type": "string"},
-            "content_bytes": {"type": "integer"},
-            "signing_time": {"type": "string", "format": "date-time"},
-            "officer": {"type": "object", "properties": {
-                "id": {"type": "string"}, "provider_name": {"type": "string"}, "provider_bin": {"type": "string"},
-                "allowed_roles": {"type": "array", "items": {"type": "string"}},
-                "key": {"type": "string"}, "signature_algorithm": {"type": "string"}
-            }},
-            "verdict": {"$ref": "#/components/schemas/Verdict"},
-            "rules": {"type": "array", "items": rule.clone()}
-        }
-    });
-    schemas["SignRefusal"] = json!({
-        "type": "object", "required": ["status", "reason", "message", "officer", "verdict", "rules"],
-        "properties": {
-            "status": {"type": "string", "enum": ["refused"]},
-            "reason": {"type": "string", "description": "A reason code of the officer certificate's verdict (cert_expired, cert_revoked, key_usage_not_signing, revocation_unknown, …), or provider_mismatch, role_not_allowed."},
-            "message": {"type": "string"},
-            "officer": {"type": "string"},
-            "verdict": {"$ref": "#/components/schemas/Verdict"},
-            "rules": {"type": "array", "items": rule},
-            "request_id": {"type": "string"}
-        }
-    });
-    doc["components"]["securitySchemes"]["bearer"] = json!({
-        "type": "http", "scheme": "bearer",
-        "description": "A token of the configuration's [[auth.tokens]] (stored as its SHA-256): role officer:ID for /v1/sign; portal or auditor for the verification routes when auth.verify_requires_token is set."
-    });
 }

@@ -33,19 +33,24 @@ impl Seen {
 }
 
 /// One responder as `/readyz` shows it (its URL redacted).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ResponderReadiness {
+    /// The responder's URL, redacted.
     pub responder: String,
+    /// From the configuration (else learned from a certificate's AIA).
     pub configured: bool,
     pub answering: bool,
+    #[schema(format = DateTime)]
     pub last_success: Option<String>,
+    #[schema(format = DateTime)]
     pub last_failure: Option<String>,
     pub last_failure_reason: Option<&'static str>,
 }
 
 /// The OCSP side of `/readyz`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OcspReadiness {
+    /// The revocation policy (`ocsp`, `ocsp_then_crl`, `crl_then_ocsp`, `both`).
     pub policy: &'static str,
     /// Whether readiness waits for the responders (`ocsp`, `both`).
     pub needs_ocsp: bool,

@@ -13,7 +13,7 @@ use crate::timestamp::TsaClient;
 use qoltanba_core::Verifier;
 
 /// Whether the result carries a time-stamp from the configured TSA.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum TimestampOutcome {
     NotConfigured,

@@ -32,19 +32,22 @@ use qoltanba_core::{KeyUsagePolicy, Verifier, VerifyOptions};
 pub const CHECK_TTL: Duration = Duration::from_secs(60);
 
 /// One of the officer's own rules, as reported with the verdict.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RuleCheck {
     /// `provider` or `role`.
+    #[schema(pattern = "^(provider|role)$")]
     pub check: &'static str,
     /// `pass` or `fail`.
+    #[schema(pattern = "^(pass|fail)$")]
     pub result: &'static str,
     pub detail: String,
     /// `provider_mismatch` or `role_not_allowed` when failing.
+    #[schema(pattern = "^(provider_mismatch|role_not_allowed)$")]
     pub reason: Option<&'static str>,
 }
 
 /// Who signs, for whom.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct OfficerInfo {
     pub id: String,
     /// The officer's name (the certificate's common name).

@@ -15,7 +15,7 @@ pub const KAZAKHSTAN: UtcOffset = match UtcOffset::from_hms(5, 0, 0) {
     Err(_) => UtcOffset::UTC,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {
     Working,

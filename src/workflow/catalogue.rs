@@ -13,7 +13,7 @@ use qoltanba_core::IdNumber;
 /// The catalogue shipped with qoltanba: the services of the regulations.
 pub const DEFAULT_CATALOGUE: &str = include_str!("../../config/services.toml");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicantKind {
     /// A person, by IIN.
@@ -23,7 +23,8 @@ pub enum ApplicantKind {
     Both,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A state service of the catalogue.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     pub code: String,

@@ -136,7 +136,7 @@ pub enum Decision {
 }
 
 /// One of an applicant's documents in the personal cabinet.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct CabinetEntry {
     pub number: String,
     pub service: ServiceRef,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 /// A step of the procedure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// The applicant's signed request arrived.
@@ -54,8 +54,9 @@ impl Step {
 }
 
 /// Where an application stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ApplicationStatus)]
 pub enum Status {
     /// Submitted; the conditions are being checked.
     Submitted,
@@ -121,9 +122,11 @@ impl RefusalCode {
 }
 
 /// One step as recorded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ApplicationEvent)]
 pub struct Event {
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
     pub step: Step,
     /// The status after this step.
@@ -181,7 +184,8 @@ impl Event {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The service an application is for.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceRef {
     pub code: String,
     pub name_kk: String,
@@ -189,28 +193,34 @@ pub struct ServiceRef {
 }
 
 /// The document an application ended with.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ApplicationOutcome)]
 pub struct Outcome {
     /// `result` or `refusal`.
+    #[schema(pattern = "^(result|refusal)$")]
     pub kind: &'static str,
     pub document_id: i64,
     /// The refusal code and, for an EDS that was not confirmed, the verifier's reason.
     pub refusal: Option<String>,
     pub reason: Option<String>,
+    #[schema(format = DateTime)]
     pub issued_at: String,
     /// Where the applicant (through the portal) downloads the signed document.
     pub download: String,
 }
 
 /// "Request number, service, status, deadline" and the history of steps.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Application)]
 pub struct ApplicationView {
     pub number: String,
     pub service: ServiceRef,
     pub applicant_id: String,
     pub status: Status,
+    #[schema(format = DateTime)]
     pub submitted_at: String,
     /// The last day of the regulation's term, in Kazakhstan's calendar.
+    #[schema(format = Date)]
     pub deadline: String,
     pub deadline_rule: String,
     pub request_document_id: Option<i64>,

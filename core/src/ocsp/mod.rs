@@ -67,6 +67,7 @@ pub enum OcspError {
 
 /// Where a certificate's revocation status comes from (per deployment). With no OCSP answers
 /// at hand, `Crl` is exactly the verifier's behaviour before OCSP existed, and the default.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevocationPolicy {

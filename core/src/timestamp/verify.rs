@@ -20,6 +20,7 @@ use crate::verdict::{
 use crate::verifier::{KeyUsagePolicy, Verifier, VerifyOptions};
 
 /// What a time-stamp token proves about one signature.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TimestampVerdict {
     /// The token is valid and time-stamps this signature: `gen_time` is proven.
@@ -32,6 +33,7 @@ pub struct TimestampVerdict {
     /// When not verified: why, for people.
     pub detail: Option<String>,
     /// `genTime`, RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub gen_time: String,
     /// The TSA's certificate, when the token names one that was found.
     pub tsa: Option<SignerSummary>,
