@@ -256,6 +256,7 @@ pub async fn submit(
         (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
         (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
         (status = 404, description = "No such application, or one this token may not read (no_such_application: the two are not told apart).", body = ErrorBody),
+        (status = 503, description = "The service runs without the procedure (no_workflow), or the archive is unavailable (archive_unavailable).", body = ErrorBody),
     ),
 )]
 pub async fn status(
@@ -438,6 +439,7 @@ pub(crate) struct Cabinet<'a> {
     responses(
         (status = 200, description = "The applicant's documents.", body = Cabinet),
         (status = 400, description = "Not a valid IIN/BIN (invalid_id).", body = ErrorBody),
+        (status = 503, description = "The service runs without the procedure (no_workflow), or the archive is unavailable (archive_unavailable).", body = ErrorBody),
         (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
         (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
         (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
@@ -480,6 +482,7 @@ pub async fn cabinet(
         (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
         (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
         (status = 404, description = "Not a document of this applicant's cabinet (no_such_application).", body = ErrorBody),
+        (status = 503, description = "The service runs without the procedure (no_workflow), or the archive is unavailable (archive_unavailable).", body = ErrorBody),
     ),
 )]
 pub async fn cabinet_document(
