@@ -348,6 +348,31 @@ async fn every_answer_matches_the_served_description() {
     .token("demo-officer-ec-token")
     .json(json!({ "decision": "approve" })));
     let _ = decided;
+    // Conflicts and refusals of the procedure.
+    exercise!(call(
+        reqwest::Method::POST,
+        format!("/v1/applications/{number}/payment"),
+        "/v1/applications/{number}/payment"
+    )
+    .token(PORTAL)
+    .json(json!({ "reference": "PAY-1", "status": "confirmed" })));
+    exercise!(call(
+        reqwest::Method::POST,
+        format!("/v1/applications/{number}/decision"),
+        "/v1/applications/{number}/decision"
+    )
+    .token(PORTAL)
+    .json(json!({ "decision": "approve" })));
+    exercise!(call(
+        reqwest::Method::POST,
+        format!("/v1/applications/{number}/decision"),
+        "/v1/applications/{number}/decision"
+    )
+    .token("demo-officer-ec-token")
+    .raw("text/plain", b"approve".to_vec()));
+    exercise!(call(reqwest::Method::POST, "/v1/sign", "/v1/sign")
+        .token(OFFICER)
+        .raw("text/plain", b"x".to_vec()));
     exercise!(get_as(
         "/v1/cabinet/050340001235".into(),
         "/v1/cabinet/{id}",
@@ -367,6 +392,12 @@ async fn every_answer_matches_the_served_description() {
     exercise!(call(reqwest::Method::GET, "/openapi.json", "/openapi.json"));
 
     // Every operation the description lists was called (the metrics' text format aside).
+    // The statuses seen cover the usual outcomes: successes, usage errors, the token's refusals,
+    // conflicts and wrong media types.
+    let statuses: std::collections::BTreeSet<u16> = seen.values().flatten().copied().collect();
+    for status in [200, 201, 400, 401, 403, 404, 409, 415] {
+        assert!(statuses.contains(&status), "no answer with {status}: {seen:#?}");
+    }
     let mut uncalled = Vec::new();
     for (template, item) in doc["paths"].as_object().into_iter().flatten() {
         for method in item.as_object().into_iter().flatten().map(|(m, _)| m) {
