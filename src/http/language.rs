@@ -211,6 +211,61 @@ mod tests {
     }
 
     #[test]
+    fn a_time_stamp_reports_detail_is_localized_with_the_checks() {
+        use qoltanba_core::{Check, Evidence, SignerOutcome, TimeBasis, TimestampReport};
+        let note = Phrase::new(PhraseKey::TokenVerifiedBut)
+            .phrase("note", Phrase::new(PhraseKey::TokenNotUsedCallerTime));
+        let checks = vec![
+            Check::pass("timestamp", Phrase::new(PhraseKey::TsaKey)),
+            // The parser's own words: no sentence of their own, English in every language.
+            Check::fail(
+                "format",
+                Reason::MalformedSignature,
+                Phrase::verbatim("unexpected end"),
+            ),
+        ];
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        let mut verdict =
+            Verdict::from_checks(at, checks, None, None, Evidence::default(), Vec::new());
+        verdict.signers.push(SignerOutcome {
+            index: 1,
+            status: Status::Valid,
+            reason: None,
+            signer: None,
+            signing_time: None,
+            time_basis: TimeBasis::Caller,
+            time: "1970-01-01T00:00:00Z".into(),
+            timestamp: Some(TimestampReport {
+                verified: true,
+                tsa: None,
+                gen_time: None,
+                policy: None,
+                serial: None,
+                status: Status::Valid,
+                reason: None,
+                detail: Some(note.to_string()),
+                phrase: Some(note),
+            }),
+            timestamp_verdict: None,
+        });
+        let ru = Lang::Ru.localize(verdict, Subject::Signature);
+        let report = ru.signers[0]
+            .timestamp
+            .as_ref()
+            .and_then(|r| r.detail.clone());
+        assert_eq!(
+            report.as_deref(),
+            Some("подтверждена, но не использована: время проверки задано в запросе")
+        );
+        assert_eq!(
+            ru.checks[0].detail,
+            "Ключ службы штампов времени (критическое EKU timeStamping)"
+        );
+        assert_eq!(ru.checks[1].detail, "unexpected end");
+        assert!(ru.message.ends_with("(unexpected end)"), "{}", ru.message);
+    }
+
+    #[test]
     fn a_detail_is_rendered_with_its_values_and_falls_back_to_english() {
         let phrase = Phrase::new(PhraseKey::Expired).text("not_after", "2020-01-01T00:00:00Z");
         assert_eq!(
