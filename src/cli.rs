@@ -197,6 +197,11 @@ pub fn run() -> i32 {
             verdict.status.exit_code()
         }
         Err(e) => {
+            let mut e = lang.localize_usage(e);
+            if e.reason == UsageReason::MissingContent {
+                // The core's sentence names no way of giving the content; here it is --data.
+                e.message.push_str(" (--data FILE)");
+            }
             if json {
                 println!("{}", e.to_json());
             } else {

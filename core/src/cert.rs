@@ -512,10 +512,10 @@ impl Certificate {
     /// May this certificate's key sign certificates? (basicConstraints CA, v3, keyCertSign if KU present)
     pub fn can_sign_certificates(&self) -> Result<(), &'static str> {
         if self.version < 3 || !self.is_ca() {
-            return Err("the issuer is not a CA (basicConstraints cA is not TRUE)");
+            return Err(NOT_CA);
         }
         if self.key_usage.is_some_and(|ku| !ku.key_cert_sign) {
-            return Err("the issuer's key usage lacks keyCertSign");
+            return Err(NO_KEY_CERT_SIGN);
         }
         Ok(())
     }
@@ -674,5 +674,19 @@ impl ParsedCertificates {
             .unwrap_or_else(|p| p.into_inner())
             .insert(key, cert.clone());
         Ok(cert)
+    }
+}
+
+/// Why a certificate may not issue certificates ([`Certificate::can_sign_certificates`]).
+const NOT_CA: &str = "the issuer is not a CA (basicConstraints cA is not TRUE)";
+const NO_KEY_CERT_SIGN: &str = "the issuer's key usage lacks keyCertSign";
+
+/// The phrase of a refusal of [`Certificate::can_sign_certificates`].
+pub(crate) fn ca_refusal_phrase(why: &str) -> crate::phrase::Phrase {
+    use crate::phrase::{Phrase, PhraseKey};
+    match why {
+        NOT_CA => Phrase::new(PhraseKey::IssuerNotCa),
+        NO_KEY_CERT_SIGN => Phrase::new(PhraseKey::IssuerNoKeyCertSign),
+        other => Phrase::verbatim(other),
     }
 }

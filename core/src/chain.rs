@@ -15,6 +15,7 @@ use crate::cert::{name_key_hash, Certificate};
 use crate::crypto::CryptoError;
 use crate::name::NameKey;
 use crate::name_constraints::{self, Budget, Violation};
+use crate::phrase::{Phrase, PhraseKey};
 use crate::policy::{self, PolicyError, PolicyOptions, ValidPolicies, ANY_POLICY};
 use crate::sigcache::SigCache;
 
@@ -192,6 +193,58 @@ impl PathError {
 
     pub fn is_unsupported_algorithm(&self) -> bool {
         matches!(self, PathError::UnsupportedAlgorithm { .. })
+    }
+
+    /// The error as a phrase (its `Display` is this phrase in English).
+    pub fn phrase(&self) -> Phrase {
+        match self {
+            PathError::IssuerNotFound { subject, issuer } => Phrase::new(PhraseKey::IssuerNotFound)
+                .text("subject", subject.clone())
+                .text("issuer", issuer.clone()),
+            PathError::BadSignature { subject, issuer } => {
+                Phrase::new(PhraseKey::ChainBadSignature)
+                    .text("subject", subject.clone())
+                    .text("issuer", issuer.clone())
+            }
+            PathError::NotCa {
+                subject,
+                issuer,
+                why,
+            } => Phrase::new(PhraseKey::NotCa)
+                .text("issuer", issuer.clone())
+                .text("subject", subject.clone())
+                .phrase("why", crate::cert::ca_refusal_phrase(why)),
+            PathError::PathLength { subject } => {
+                Phrase::new(PhraseKey::PathLength).text("subject", subject.clone())
+            }
+            PathError::UnsupportedCriticalExtension { subject, oid } => {
+                Phrase::new(PhraseKey::UnsupportedCriticalExtension)
+                    .text("subject", subject.clone())
+                    .text("oid", oid.clone())
+            }
+            // The certificate's defect in the parser's own words.
+            PathError::Malformed { subject, why } => Phrase::new(PhraseKey::NotConforming)
+                .text("subject", subject.clone())
+                .text("why", why.clone()),
+            PathError::NameConstraints { subject, ca, why } => {
+                Phrase::new(PhraseKey::NameConstraints)
+                    .text("ca", ca.clone())
+                    .text("subject", subject.clone())
+                    .phrase("why", why.phrase())
+            }
+            PathError::Policy(e) => Phrase::new(PhraseKey::Policies).phrase("why", e.phrase()),
+            PathError::UnsupportedAlgorithm { subject, why } => {
+                Phrase::new(PhraseKey::ChainUnsupportedAlgorithm)
+                    .text("subject", subject.clone())
+                    .text("why", why.clone())
+            }
+            PathError::BudgetExhausted(limit) => {
+                Phrase::new(PhraseKey::PathBudget).text("limit", limit.to_string())
+            }
+            PathError::TooLong(limit) => {
+                Phrase::new(PhraseKey::PathTooLong).text("limit", limit.to_string())
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use base64::Engine;
 
 use crate::cert::Certificate;
 use crate::crl::Crl;
+use crate::phrase::{Phrase, PhraseKey};
 use crate::usage::{UsageError, UsageReason};
 
 /// Upper bounds on untrusted input.
@@ -37,30 +38,27 @@ const SIGNATURE_LABELS: [&str; 3] = ["CMS", "PKCS7", "PKCS #7 SIGNED DATA"];
 
 /// Turns signature input in any accepted encoding into DER. The error is a sentence for
 /// `malformed_signature`.
-pub fn signature_der(input: &[u8]) -> Result<Cow<'_, [u8]>, String> {
+pub fn signature_der(input: &[u8]) -> Result<Cow<'_, [u8]>, Phrase> {
     let trimmed = trim_ascii(strip_bom(input));
     if trimmed.is_empty() {
-        return Err("the signature input is empty".into());
+        return Err(Phrase::new(PhraseKey::InputEmpty));
     }
     if trimmed[0] == 0x30 {
         return Ok(Cow::Borrowed(trimmed));
     }
-    let text = std::str::from_utf8(trimmed)
-        .map_err(|_| "the signature input is neither DER nor text (PEM or base64)".to_string())?;
+    let text = std::str::from_utf8(trimmed).map_err(|_| Phrase::new(PhraseKey::InputNotText))?;
     if text.contains("-----BEGIN ") {
         let block = first_pem_block(text);
         let (label, der) = pem_rfc7468::decode_vec(block.as_bytes())
-            .map_err(|e| format!("unreadable PEM: {e}"))?;
+            .map_err(|e| Phrase::new(PhraseKey::InputBadPem).text("error", e.to_string()))?;
         if !SIGNATURE_LABELS.contains(&label) {
-            return Err(format!(
-                "PEM label {label:?} is not a signature (expected CMS or PKCS7)"
-            ));
+            return Err(Phrase::new(PhraseKey::InputPemLabel).text("label", format!("{label:?}")));
         }
         return Ok(Cow::Owned(der));
     }
     decode_base64(text)
         .map(Cow::Owned)
-        .ok_or_else(|| "the signature input is neither DER, PEM nor base64".to_string())
+        .ok_or_else(|| Phrase::new(PhraseKey::InputNotBase64))
 }
 
 fn strip_bom(input: &[u8]) -> &[u8] {
@@ -290,7 +288,7 @@ mod tests {
     #[test]
     fn wrong_pem_label_is_named() {
         let pem = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
-        let err = signature_der(pem.as_bytes()).unwrap_err();
+        let err = signature_der(pem.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("CERTIFICATE"), "{err}");
     }
 

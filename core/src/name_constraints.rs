@@ -215,6 +215,24 @@ pub enum Violation {
     Budget(usize),
 }
 
+impl Violation {
+    /// The violation as a phrase (its `Display` is this phrase in English).
+    pub fn phrase(&self) -> crate::phrase::Phrase {
+        use crate::phrase::{Phrase, PhraseKey};
+        match self {
+            Violation::NotPermitted { name } => {
+                Phrase::new(PhraseKey::NameNotPermitted).text("name", name.clone())
+            }
+            Violation::Excluded { name } => {
+                Phrase::new(PhraseKey::NameExcluded).text("name", name.clone())
+            }
+            Violation::Budget(limit) => {
+                Phrase::new(PhraseKey::NameBudget).text("limit", limit.to_string())
+            }
+        }
+    }
+}
+
 /// The subject's names a CA's constraints apply to: the subject DN (when not empty), every
 /// subjectAltName entry, and the subject's emailAddress attributes when the certificate has no
 /// rfc822Name alternative name (§4.2.1.10).

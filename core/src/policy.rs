@@ -62,6 +62,25 @@ pub enum PolicyError {
     TooComplex(usize),
 }
 
+impl PolicyError {
+    /// The error as a phrase (its `Display` is this phrase in English).
+    pub fn phrase(&self) -> crate::phrase::Phrase {
+        use crate::phrase::{Phrase, PhraseKey};
+        match self {
+            PolicyError::ExplicitPolicyRequired { depth } => {
+                Phrase::new(PhraseKey::ExplicitPolicyRequired).text("depth", depth.to_string())
+            }
+            PolicyError::NoAcceptablePolicy => Phrase::new(PhraseKey::NoAcceptablePolicy),
+            PolicyError::AnyPolicyMapped { depth } => {
+                Phrase::new(PhraseKey::AnyPolicyMapped).text("depth", depth.to_string())
+            }
+            PolicyError::TooComplex(limit) => {
+                Phrase::new(PhraseKey::PoliciesTooComplex).text("limit", limit.to_string())
+            }
+        }
+    }
+}
+
 /// Steps (node comparisons) allowed for one path: real paths take a few dozen; a crafted one with
 /// thousands of policies and mappings per certificate is refused instead of stalling the verifier.
 pub const MAX_POLICY_STEPS: usize = 1 << 20;

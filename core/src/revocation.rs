@@ -29,6 +29,7 @@ use crate::crl::{Crl, RevocationReason, RevokedEntry};
 use crate::crl_scope;
 use crate::dist_point::{self, ReasonMask, ALL_REASONS};
 use crate::name::NameKey;
+use crate::phrase::{Phrase, PhraseKey};
 use crate::verdict::CrlEvidence;
 
 /// An immutable set of CRLs indexed by issuer name. Verifications read one snapshot from start to
@@ -105,11 +106,11 @@ pub enum RevocationStatus {
     },
     Revoked {
         crl: Arc<Crl>,
-        detail: String,
+        detail: Phrase,
     },
     /// No usable CRL: the reasons each candidate was refused.
     Unknown {
-        why: String,
+        why: Phrase,
     },
 }
 
@@ -149,8 +150,8 @@ enum Judged {
     /// Usable for these reasons.
     Usable(ReasonMask),
     /// An authentic delta CRL that covers the certificate but whose nextUpdate had passed at T.
-    LapsedDelta(String),
-    Unusable(String),
+    LapsedDelta(Phrase),
+    Unusable(Phrase),
 }
 
 impl RevocationContext<'_> {
@@ -175,11 +176,8 @@ impl RevocationContext<'_> {
         // CRL that does not is malformed): a padded serial would never be found revoked.
         if !crate::crl::minimal_integer(&cert.serial) {
             return RevocationStatus::Unknown {
-                why: format!(
-                    "the serial number of {} is not a minimally encoded INTEGER, so no CRL \
-                     entry can match it",
-                    cert.subject
-                ),
+                why: Phrase::new(PhraseKey::SerialNotMinimal)
+                    .text("subject", cert.subject.to_string()),
             };
         }
         let mut refusals = Vec::new();
@@ -194,28 +192,36 @@ impl RevocationContext<'_> {
                     Judged::Usable(_) if crl.is_delta() => deltas.push(crl.clone()),
                     Judged::Usable(reasons) => complete.push((crl.clone(), reasons)),
                     Judged::LapsedDelta(why) => lapsed.push((crl.clone(), why)),
-                    Judged::Unusable(why) => refusals.push(format!(
-                        "CRL {} ({}): {why}",
-                        crl.number_string()
-                            .unwrap_or_else(|| "without number".into()),
-                        crl.this_update.date()
-                    )),
+                    Judged::Unusable(why) => {
+                        let refusal = Phrase::new(PhraseKey::CrlRefused);
+                        let refusal = match crl.number_string() {
+                            Some(number) => refusal.text("number", number),
+                            None => {
+                                refusal.phrase("number", Phrase::new(PhraseKey::CrlWithoutNumber))
+                            }
+                        };
+                        refusals.push(
+                            refusal
+                                .text("date", crl.this_update.date().to_string())
+                                .phrase("why", why),
+                        );
+                    }
                 }
             }
         }
         if candidates == 0 {
             return RevocationStatus::Unknown {
-                why: format!("no CRL from {} is available", cert.issuer),
+                why: Phrase::new(PhraseKey::NoCrl).text("issuer", cert.issuer.to_string()),
             };
         }
         // A delta CRL counts only together with a usable complete CRL it updates.
         deltas.retain(|d: &Arc<Crl>| complete.iter().any(|(base, _)| updates(d, base)));
         if complete.is_empty() {
             if refusals.is_empty() {
-                refusals.push("only delta CRLs, no complete CRL".into());
+                refusals.push(Phrase::new(PhraseKey::OnlyDeltaCrls));
             }
             return RevocationStatus::Unknown {
-                why: refusals.join("; "),
+                why: Phrase::joined(refusals),
             };
         }
 
@@ -229,11 +235,9 @@ impl RevocationContext<'_> {
         let covered = complete.iter().fold(0, |mask, (_, reasons)| mask | reasons);
         if covered & ALL_REASONS != ALL_REASONS {
             let missing = dist_point::reason_names(ALL_REASONS & !covered).join(", ");
-            refusals.push(format!(
-                "the usable CRLs do not cover every revocation reason (missing: {missing})"
-            ));
+            refusals.push(Phrase::new(PhraseKey::ReasonsNotCovered).text("missing", missing));
             return RevocationStatus::Unknown {
-                why: refusals.join("; "),
+                why: Phrase::joined(refusals),
             };
         }
         if let Some(status) = self.lapsed_delta_status(cert, &complete, &deltas, &lapsed) {
@@ -267,13 +271,11 @@ impl RevocationContext<'_> {
             }
             _ => {}
         }
-        let reason = found.reason.map(|r| r.as_str()).unwrap_or("no reason code");
         Some(RevocationStatus::Revoked {
-            detail: format!(
-                "revoked on {} ({reason}), CRL {}",
-                crate::verdict::rfc3339(found.date),
-                crl.number_string().unwrap_or_default()
-            ),
+            detail: Phrase::new(PhraseKey::RevokedCrl)
+                .text("date", crate::verdict::rfc3339(found.date))
+                .phrase("reason", reason_phrase(found.reason))
+                .text("crl", crl.number_string().unwrap_or_default()),
             crl: crl.clone(),
         })
     }
@@ -316,7 +318,7 @@ impl RevocationContext<'_> {
         cert: &Certificate,
         complete: &[(Arc<Crl>, ReasonMask)],
         deltas: &[Arc<Crl>],
-        lapsed: &[(Arc<Crl>, String)],
+        lapsed: &[(Arc<Crl>, Phrase)],
     ) -> Option<RevocationStatus> {
         let newest_current = complete
             .iter()
@@ -336,22 +338,20 @@ impl RevocationContext<'_> {
                 Some(RevocationReason::RemoveFromCrl | RevocationReason::CertificateHold)
             );
             if final_revocation && found.date <= self.at {
-                let reason = found.reason.map(|r| r.as_str()).unwrap_or("no reason code");
                 return Some(RevocationStatus::Revoked {
-                    detail: format!(
-                        "revoked on {} ({reason}), delta CRL {number} (lapsed since)",
-                        crate::verdict::rfc3339(found.date),
-                    ),
+                    detail: Phrase::new(PhraseKey::RevokedLapsedDelta)
+                        .text("date", crate::verdict::rfc3339(found.date))
+                        .phrase("reason", reason_phrase(found.reason))
+                        .text("crl", number),
                     crl: delta.clone(),
                 });
             }
         }
         Some(RevocationStatus::Unknown {
-            why: format!(
-                "delta CRL {number} ({}): {why}; the revocations published since the complete \
-                 CRL are unknown",
-                delta.this_update.date()
-            ),
+            why: Phrase::new(PhraseKey::DeltaLapsed)
+                .text("number", number)
+                .text("date", delta.this_update.date().to_string())
+                .phrase("why", why.clone()),
         })
     }
 
@@ -364,12 +364,13 @@ impl RevocationContext<'_> {
         anchor: &Certificate,
         depth: Nesting,
     ) -> Judged {
+        // The CRL's defects and scope in the parser's own words.
         if let Some(why) = crl.unusable_reason() {
-            return Judged::Unusable(why);
+            return Judged::Unusable(Phrase::verbatim(why));
         }
         let reasons = match crl_scope::coverage(crl, cert) {
             Ok(reasons) => reasons,
-            Err(why) => return Judged::Unusable(why),
+            Err(why) => return Judged::Unusable(Phrase::verbatim(why)),
         };
         // A lapsed delta still matters (see `lapsed_delta_status`) once it is known to be authentic.
         let lapsed = match self.fresh(crl, cert) {
@@ -378,7 +379,7 @@ impl RevocationContext<'_> {
             Err(why) => return Judged::Unusable(why),
         };
         if let Err(why) = self.authentic(crl, issuer, anchor, depth) {
-            return Judged::Unusable(why);
+            return Judged::Unusable(Phrase::verbatim(why));
         }
         match lapsed {
             Some(why) => Judged::LapsedDelta(why),
@@ -519,7 +520,7 @@ impl RevocationContext<'_> {
     }
 
     /// CONTRACT.md §3: (a) current at T, or (b) issued after T while the certificate was valid.
-    fn fresh(&self, crl: &Crl, cert: &Certificate) -> Result<(), String> {
+    fn fresh(&self, crl: &Crl, cert: &Certificate) -> Result<(), Phrase> {
         let t = self.at;
         let current = crl.this_update <= t
             && match crl.next_update {
@@ -531,23 +532,26 @@ impl RevocationContext<'_> {
             return Ok(());
         }
         if t < crl.this_update {
-            return Err(
-                "issued after the certificate expired, so it proves nothing about it".into(),
-            );
+            return Err(Phrase::new(PhraseKey::CrlAfterExpiry));
         }
         if crl.next_update.is_none() {
-            return Err(format!(
-                "stale: it has no nextUpdate and was issued more than {} days before the \
-                 validation time",
-                MAX_AGE_WITHOUT_NEXT_UPDATE.whole_days()
-            ));
+            return Err(Phrase::new(PhraseKey::CrlStaleNoNextUpdate)
+                .text("days", MAX_AGE_WITHOUT_NEXT_UPDATE.whole_days().to_string()));
         }
-        Err(format!(
-            "stale: nextUpdate {} is not after the validation time",
+        Err(Phrase::new(PhraseKey::CrlStale).text(
+            "next_update",
             crl.next_update
                 .map(crate::verdict::rfc3339)
-                .unwrap_or_default()
+                .unwrap_or_default(),
         ))
+    }
+}
+
+/// A revocation reason's name, or "no reason code".
+pub(crate) fn reason_phrase(reason: Option<RevocationReason>) -> Phrase {
+    match reason {
+        Some(r) => Phrase::new(PhraseKey::Verbatim).text("text", r.as_str()),
+        None => Phrase::new(PhraseKey::NoReasonCode),
     }
 }
 

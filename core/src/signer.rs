@@ -4,6 +4,7 @@
 use crate::cert::Certificate;
 use crate::cms::{SignedAttributes, SignedMessage, SignerData};
 use crate::crypto::{self, CryptoError, HashAlg, SignatureAlgorithm};
+use crate::phrase::{Phrase, PhraseKey};
 use crate::verdict::{Check, Reason};
 
 /// The checks of `signer` over `content`, with its certificate when it was found.
@@ -24,13 +25,12 @@ pub fn signature_checks(
             match &attrs.message_digest {
                 Some(claimed) if *claimed == digest => checks.push(Check::pass(
                     "message_digest",
-                    format!("{} of the content matches", hash.name()),
+                    Phrase::new(PhraseKey::DigestMatches).text("hash", hash.name()),
                 )),
                 Some(_) => checks.push(Check::fail(
                     "message_digest",
                     Reason::SignatureInvalid,
-                    "the content's digest differs from the signed messageDigest: the content was \
-                     altered",
+                    Phrase::new(PhraseKey::DigestDiffers),
                 )),
                 // Reported by `attribute_structure_checks`.
                 None => {}
@@ -44,21 +44,26 @@ pub fn signature_checks(
         checks.push(Check::unknown(
             "signature",
             None,
-            "not checked: the signer's certificate is missing",
+            Phrase::new(PhraseKey::SignatureNotChecked),
         ));
         return checks;
     };
     match crypto::verify(algorithm, &cert.spki, signed_bytes, &signer.signature) {
-        Ok(()) => checks.push(Check::pass("signature", algorithm.name())),
+        Ok(()) => checks.push(Check::pass(
+            "signature",
+            Phrase::new(PhraseKey::SignatureVerifies).text("algorithm", algorithm.name()),
+        )),
         Err(CryptoError::Unsupported(why)) => checks.push(Check::unknown(
             "signature",
             Some(Reason::UnsupportedAlgorithm),
-            why,
+            Phrase::verbatim(why),
         )),
         Err(e) => checks.push(Check::fail(
             "signature",
             Reason::SignatureInvalid,
-            format!("{}: {e}", algorithm.name()),
+            Phrase::new(PhraseKey::SignatureFails)
+                .text("algorithm", algorithm.name())
+                .phrase("error", e.phrase()),
         )),
     }
     checks
@@ -72,7 +77,7 @@ fn attribute_structure_checks(message: &SignedMessage, attrs: &SignedAttributes)
         checks.push(Check::fail(
             "message_digest",
             Reason::SignatureInvalid,
-            "signed attributes without a messageDigest",
+            Phrase::new(PhraseKey::NoMessageDigest),
         ));
     }
     match attrs.content_type {
@@ -80,15 +85,14 @@ fn attribute_structure_checks(message: &SignedMessage, attrs: &SignedAttributes)
         Some(ct) => checks.push(Check::fail(
             "content_type",
             Reason::SignatureInvalid,
-            format!(
-                "signed contentType {ct} differs from the content's {}",
-                message.content_type
-            ),
+            Phrase::new(PhraseKey::ContentTypeDiffers)
+                .text("signed", ct.to_string())
+                .text("content", message.content_type.to_string()),
         )),
         None => checks.push(Check::fail(
             "content_type",
             Reason::SignatureInvalid,
-            "signed attributes without a contentType",
+            Phrase::new(PhraseKey::NoContentType),
         )),
     }
     checks
@@ -138,13 +142,13 @@ fn unusable_algorithm_checks(
         return vec![Check::unknown(
             "signature",
             Some(Reason::UnsupportedAlgorithm),
-            why.to_string(),
+            why.phrase(),
         )];
     }
     let mut checks = vec![Check::unknown(
         "digest_algorithm",
         Some(Reason::UnsupportedAlgorithm),
-        why.to_string(),
+        why.phrase(),
     )];
     checks.extend(evidence);
     checks
@@ -196,12 +200,9 @@ fn signature_evidence(
             vec![Check::fail(
                 "message_digest",
                 Reason::SignatureInvalid,
-                format!(
-                    "the signed attributes verify with {}, but their messageDigest is the digest \
-                     of the content under no supported hash: the content was altered \
-                     (digestAlgorithm: {why})",
-                    alg.name()
-                ),
+                Phrase::new(PhraseKey::DigestOfNoHash)
+                    .text("algorithm", alg.name())
+                    .phrase("why", why.phrase()),
             )]
         }
         // The signature over the content itself verifies: intact.
@@ -210,10 +211,10 @@ fn signature_evidence(
             Some((alg, e)) => vec![Check::fail(
                 "signature",
                 Reason::SignatureInvalid,
-                format!(
-                    "{}: {e}, with the hash its signature algorithm names (digestAlgorithm: {why})",
-                    alg.name()
-                ),
+                Phrase::new(PhraseKey::SignatureFailsNamedHash)
+                    .text("algorithm", alg.name())
+                    .phrase("error", e.phrase())
+                    .phrase("why", why.phrase()),
             )],
             None => Vec::new(),
         },

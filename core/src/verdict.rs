@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use crate::cert::{Certificate, Role};
 use crate::crl::Crl;
+use crate::phrase::Phrase;
 
 /// The reason codes, declared in the contract's order: the derived `Ord` is that order, so the
 /// reason of a verdict is simply the smallest code among its findings.
@@ -101,18 +102,7 @@ impl Reason {
     /// The plain sentence followed by what exactly was found, as one sentence:
     /// "A certificate was revoked at the validation time: serial 0x1007, keyCompromise …".
     pub fn explain(self, detail: &str) -> String {
-        let sentence = self.sentence();
-        let detail = detail.trim();
-        if detail.is_empty() {
-            return sentence.to_owned();
-        }
-        let head = sentence.strip_suffix('.').unwrap_or(sentence);
-        let end = if detail.ends_with(['.', '!', '?']) {
-            ""
-        } else {
-            "."
-        };
-        format!("{head}: {detail}{end}")
+        crate::phrase::explain(self.sentence(), detail)
     }
 
     /// A plain sentence for people.
@@ -159,26 +149,29 @@ pub struct Check {
     /// 1-based index of the signer, for signatures with several signers.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub signer: Option<usize>,
+    /// `detail` apart from its values, for rendering it in another language.
+    #[serde(skip)]
+    pub phrase: Phrase,
 }
 
 impl Check {
-    pub fn pass(check: &'static str, detail: impl Into<String>) -> Self {
+    pub fn pass(check: &'static str, detail: Phrase) -> Self {
         Self::new(check, CheckResult::Pass, None, detail)
     }
 
-    pub fn fail(check: &'static str, reason: Reason, detail: impl Into<String>) -> Self {
+    pub fn fail(check: &'static str, reason: Reason, detail: Phrase) -> Self {
         Self::new(check, CheckResult::Fail, Some(reason), detail)
     }
 
     /// Could not be established; `reason` makes the verdict indeterminate (or is None when a
     /// failing check elsewhere already explains why this one could not run).
-    pub fn unknown(check: &'static str, reason: Option<Reason>, detail: impl Into<String>) -> Self {
+    pub fn unknown(check: &'static str, reason: Option<Reason>, detail: Phrase) -> Self {
         Self::new(check, CheckResult::Unknown, reason, detail)
     }
 
     /// A finding that failed but decides nothing: a time-stamp token that does not verify
     /// proves nothing, and the signer is judged as if it were absent (CONTRACT §3).
-    pub fn fail_without_effect(check: &'static str, detail: impl Into<String>) -> Self {
+    pub fn fail_without_effect(check: &'static str, detail: Phrase) -> Self {
         Self::new(check, CheckResult::Fail, None, detail)
     }
 
@@ -186,16 +179,24 @@ impl Check {
         check: &'static str,
         result: CheckResult,
         reason: Option<Reason>,
-        detail: impl Into<String>,
+        detail: Phrase,
     ) -> Self {
         Check {
             check,
             result,
-            detail: detail.into(),
+            detail: detail.to_string(),
             reason,
             certificate: None,
             signer: None,
+            phrase: detail,
         }
+    }
+
+    /// Adds `note` after the detail: "…; note".
+    pub fn note(&mut self, note: Phrase) {
+        let phrase = std::mem::replace(&mut self.phrase, Phrase::verbatim(""));
+        self.phrase = phrase.noted(note);
+        self.detail = self.phrase.to_string();
     }
 
     pub fn about(mut self, cert: &Certificate) -> Self {
@@ -424,6 +425,9 @@ pub struct TimestampReport {
     pub reason: Option<Reason>,
     /// Why, for people; or, for a verified token that was not used, why not.
     pub detail: Option<String>,
+    /// `detail` apart from its values, for rendering it in another language.
+    #[serde(skip)]
+    pub phrase: Option<Phrase>,
 }
 
 impl TimestampReport {
@@ -561,7 +565,28 @@ impl Verdict {
             .filter(|d| !d.is_empty())
     }
 
-    pub fn malformed(at: OffsetDateTime, detail: impl Into<String>) -> Self {
+    /// The phrase of [`deciding_detail`](Self::deciding_detail).
+    pub fn deciding_phrase(&self) -> Option<&Phrase> {
+        let reason = self.reason?;
+        self.checks
+            .iter()
+            .find(|c| c.reason == Some(reason) && c.result != CheckResult::Pass)
+            .filter(|c| !c.detail.trim().is_empty())
+            .map(|c| &c.phrase)
+    }
+
+    /// [`message`](Self::message) as a phrase: the reason's sentence and the deciding detail.
+    /// `None` for a valid verdict.
+    pub fn message_phrase(&self) -> Option<Phrase> {
+        let reason = self.reason?;
+        let detail = self
+            .deciding_phrase()
+            .cloned()
+            .unwrap_or_else(|| Phrase::verbatim(""));
+        Some(Phrase::explained(reason, detail))
+    }
+
+    pub fn malformed(at: OffsetDateTime, detail: Phrase) -> Self {
         let checks = vec![Check::fail("format", Reason::MalformedSignature, detail)];
         Self::from_checks(at, checks, None, None, Evidence::default(), Vec::new())
     }
@@ -691,8 +716,12 @@ mod tests {
     #[test]
     fn invalid_beats_indeterminate_whatever_the_check_order() {
         let checks = vec![
-            Check::unknown("revocation", Some(Reason::RevocationUnknown), "no CRL"),
-            Check::fail("identity", Reason::IdentityMismatch, "x"),
+            Check::unknown(
+                "revocation",
+                Some(Reason::RevocationUnknown),
+                Phrase::verbatim("no CRL"),
+            ),
+            Check::fail("identity", Reason::IdentityMismatch, Phrase::verbatim("x")),
         ];
         let v = Verdict::from_checks(
             OffsetDateTime::UNIX_EPOCH,
@@ -727,7 +756,7 @@ mod tests {
     fn all_pass_is_valid() {
         let v = Verdict::from_checks(
             OffsetDateTime::UNIX_EPOCH,
-            vec![Check::pass("signature", "ok")],
+            vec![Check::pass("signature", Phrase::verbatim("ok"))],
             None,
             None,
             Evidence::default(),

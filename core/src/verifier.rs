@@ -16,6 +16,7 @@ use crate::input;
 use crate::ocsp::{
     self, Combined, OcspAnswer, OcspContext, RevocationPolicy, Sources, StatusQuery,
 };
+use crate::phrase::{Phrase, PhraseKey};
 use crate::policy::PolicyOptions;
 use crate::revocation::{CrlSnapshot, RevocationContext, RevocationStatus};
 use crate::sigcache::SigCache;
@@ -206,7 +207,8 @@ impl Verifier {
         };
         match SignedMessage::from_der(&der, self.cms_limits) {
             Ok(message) => self.verify_message(&message, detached, options),
-            Err(e) => Ok(Verdict::malformed(at, e.to_string())),
+            // The parser's own words: a CMS structure's defects have no sentences of their own.
+            Err(e) => Ok(Verdict::malformed(at, Phrase::verbatim(e.to_string()))),
         }
     }
 
@@ -250,8 +252,9 @@ impl Verifier {
             (None, None) => {
                 return Err(UsageError::new(
                     UsageReason::MissingContent,
-                    "the signature is detached: give the signed content (--data, or \"data\" in the request)",
-                ))
+                    // Neutral: the command line and the API each say how to give it.
+                    PhraseKey::MissingContent.english(),
+                ));
             }
         };
         let content_mismatch = matches!((&message.content, detached), (Some(inside), Some(given)) if inside.as_slice() != given);
@@ -297,7 +300,7 @@ impl Verifier {
                 signer_checks.push(Check::fail(
                     "content",
                     Reason::SignatureInvalid,
-                    "the given data differs from the content inside the signature",
+                    Phrase::new(PhraseKey::ContentDiffers),
                 ));
             }
             let cert = [&cms_pool, &self.intermediates, &self.anchors]
@@ -331,10 +334,8 @@ impl Verifier {
                 None => signer_checks.push(Check::fail(
                     "chain",
                     Reason::ChainUntrusted,
-                    format!(
-                        "the signer's certificate ({}) is neither in the signature nor configured",
-                        signer.id.describe()
-                    ),
+                    Phrase::new(PhraseKey::SignerCertificateMissing)
+                        .text("signer", signer.id.describe()),
                 )),
             }
             runs.push(SignerRun {
@@ -633,11 +634,9 @@ fn judge_path(
     let mut checks = Vec::with_capacity(2 * path.certs.len() + 2);
     checks.push(Check::pass(
         "chain",
-        format!(
-            "{} certificate(s) to trust anchor {}",
-            path.certs.len(),
-            path.anchor().subject
-        ),
+        Phrase::new(PhraseKey::ChainTrusted)
+            .text("count", path.certs.len().to_string())
+            .text("anchor", path.anchor().subject.to_string()),
     ));
     for c in &path.certs {
         checks.push(validity_check(c, at));
@@ -702,12 +701,7 @@ fn no_path(cert: &Certificate, e: &PathError, at: OffsetDateTime) -> CertEvaluat
     let checks = vec![
         path_failure(e),
         validity_check(cert, at),
-        Check::unknown(
-            "revocation",
-            None,
-            "not checked: there is no trusted path to verify CRLs with",
-        )
-        .about(cert),
+        Check::unknown("revocation", None, Phrase::new(PhraseKey::RevocationNoPath)).about(cert),
     ];
     CertEvaluation {
         checks,
@@ -758,32 +752,32 @@ fn expected_identity(runs: &mut [SignerRun], expected: &IdNumber) {
 
 fn path_failure(e: &PathError) -> Check {
     if e.is_unsupported_algorithm() {
-        Check::unknown("chain", Some(Reason::UnsupportedAlgorithm), e.to_string())
+        Check::unknown("chain", Some(Reason::UnsupportedAlgorithm), e.phrase())
     } else {
-        Check::fail("chain", Reason::ChainUntrusted, e.to_string())
+        Check::fail("chain", Reason::ChainUntrusted, e.phrase())
     }
 }
 
 fn validity_check(cert: &Certificate, at: OffsetDateTime) -> Check {
-    let window = format!(
-        "{} .. {}",
-        rfc3339(cert.not_before),
-        rfc3339(cert.not_after)
-    );
     if cert.not_before > at {
         Check::fail(
             "validity",
             Reason::CertNotYetValid,
-            format!("not valid before {}", rfc3339(cert.not_before)),
+            Phrase::new(PhraseKey::NotYetValid).text("not_before", rfc3339(cert.not_before)),
         )
     } else if cert.not_after < at {
         Check::fail(
             "validity",
             Reason::CertExpired,
-            format!("expired {}", rfc3339(cert.not_after)),
+            Phrase::new(PhraseKey::Expired).text("not_after", rfc3339(cert.not_after)),
         )
     } else {
-        Check::pass("validity", window)
+        Check::pass(
+            "validity",
+            Phrase::new(PhraseKey::ValidityPeriod)
+                .text("not_before", rfc3339(cert.not_before))
+                .text("not_after", rfc3339(cert.not_after)),
+        )
     }
     .about(cert)
 }
@@ -810,7 +804,7 @@ fn revocation_checks(
                     }
                     Check::pass(
                         "revocation",
-                        format!("not revoked (CRL {})", numbers.join(" + ")),
+                        Phrase::new(PhraseKey::NotRevokedCrl).text("numbers", numbers.join(" + ")),
                     )
                 }
                 RevocationStatus::Revoked { crl, detail, .. } => {
@@ -859,15 +853,18 @@ fn policy_revocation_checks(
                                 number
                             })
                             .collect();
-                        parts.push(format!("not revoked (CRL {})", numbers.join(" + ")));
+                        parts.push(
+                            Phrase::new(PhraseKey::NotRevokedCrl)
+                                .text("numbers", numbers.join(" + ")),
+                        );
                     }
                     if let Some((used, detail)) = ocsp {
                         evidence.add_ocsp(ocsp_evidence(&used), &used.response);
                         parts.push(detail);
                     }
-                    let mut detail = parts.join(" and ");
+                    let mut detail = both(parts);
                     if let Some(note) = note {
-                        detail = format!("{detail}; {note}");
+                        detail = detail.noted(note);
                     }
                     Check::pass("revocation", detail)
                 }
@@ -902,21 +899,32 @@ fn ocsp_evidence(used: &ocsp::Used) -> OcspEvidence {
     }
 }
 
+/// One phrase, or two joined by "and".
+fn both(mut parts: Vec<Phrase>) -> Phrase {
+    match (parts.pop(), parts.pop()) {
+        (Some(second), Some(first)) => Phrase::new(PhraseKey::Both)
+            .phrase("first", first)
+            .phrase("second", second),
+        (Some(one), None) => one,
+        _ => Phrase::verbatim(""),
+    }
+}
+
 fn key_usage_check(cert: &Certificate) -> Check {
     match cert.key_usage {
         Some(ku) if ku.non_repudiation => Check::pass(
             "key_usage",
-            format!("signing key ({})", ku.names().join(", ")),
+            Phrase::new(PhraseKey::SigningKey).text("usages", ku.names().join(", ")),
         ),
         Some(ku) => Check::fail(
             "key_usage",
             Reason::KeyUsageNotSigning,
-            format!("no nonRepudiation: key usage is {}", ku.names().join(", ")),
+            Phrase::new(PhraseKey::NoNonRepudiation).text("usages", ku.names().join(", ")),
         ),
         None => Check::fail(
             "key_usage",
             Reason::KeyUsageNotSigning,
-            "the certificate has no key usage extension, so no nonRepudiation",
+            Phrase::new(PhraseKey::NoKeyUsage),
         ),
     }
     .about(cert)
@@ -927,36 +935,26 @@ fn key_usage_check(cert: &Certificate) -> Check {
 /// extension MUST be critical." A key usage, when present, must allow signatures.
 fn time_stamping_check(cert: &Certificate) -> Check {
     const TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
-    let lacks = "the TSA certificate lacks the critical timeStamping extended key usage";
     let ekus = &cert.ext_key_usage;
     let failure = if ekus.is_empty() {
-        Some(format!("{lacks}: it has no extended key usage"))
+        Some(Phrase::new(PhraseKey::TsaNoEku))
     } else if !ekus.iter().any(|e| e == TIME_STAMPING) {
-        Some(format!(
-            "{lacks}: its extended key usage is {}",
-            ekus.join(", ")
-        ))
+        Some(Phrase::new(PhraseKey::TsaOtherEku).text("usages", ekus.join(", ")))
     } else if !cert.ext_key_usage_critical {
-        Some(format!(
-            "{lacks}: the extended key usage extension is not critical (RFC 3161 §2.3)"
-        ))
+        Some(Phrase::new(PhraseKey::TsaEkuNotCritical))
     } else if ekus.len() > 1 {
-        Some(format!(
-            "the TSA certificate's extended key usage must be timeStamping alone (RFC 3161 §2.3), not {}",
-            ekus.join(", ")
-        ))
+        Some(Phrase::new(PhraseKey::TsaEkuNotAlone).text("usages", ekus.join(", ")))
     } else {
         match cert.key_usage {
-            Some(ku) if !ku.digital_signature && !ku.non_repudiation => Some(format!(
-                "the TSA certificate's key usage ({}) allows no signature",
-                ku.names().join(", ")
-            )),
+            Some(ku) if !ku.digital_signature && !ku.non_repudiation => {
+                Some(Phrase::new(PhraseKey::TsaNoSignature).text("usages", ku.names().join(", ")))
+            }
             _ => None,
         }
     };
     match failure {
         Some(detail) => Check::fail("key_usage", Reason::KeyUsageNotSigning, detail),
-        None => Check::pass("key_usage", "time-stamping key (critical EKU timeStamping)"),
+        None => Check::pass("key_usage", Phrase::new(PhraseKey::TsaKey)),
     }
     .about(cert)
 }
@@ -965,31 +963,32 @@ fn identity_check(cert: &Certificate, expected_id: &IdNumber) -> Check {
     let expected = expected_id.to_string();
     let id = &cert.identity;
     // Only a deployment that enables test ids parses one as expected id (CONTRACT §2).
-    let test = if expected_id.is_test_id() {
-        " (an NCA test id, accepted because test ids are enabled)"
-    } else {
-        ""
-    };
+    let test = expected_id.is_test_id();
     if id.iin.as_deref() == Some(expected.as_str()) {
-        Check::pass(
-            "identity",
-            format!("{expected} is the certificate's IIN{test}"),
-        )
+        let key = if test {
+            PhraseKey::TestIdIsIin
+        } else {
+            PhraseKey::IdIsIin
+        };
+        Check::pass("identity", Phrase::new(key).text("id", expected))
     } else if id.bin.as_deref() == Some(expected.as_str()) {
-        Check::pass(
-            "identity",
-            format!("{expected} is the certificate's BIN{test}"),
-        )
+        let key = if test {
+            PhraseKey::TestIdIsBin
+        } else {
+            PhraseKey::IdIsBin
+        };
+        Check::pass("identity", Phrase::new(key).text("id", expected))
     } else {
-        let has = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+        let has = |name: &'static str, v: &Option<String>, phrase: Phrase| match v {
+            Some(v) => phrase.text(name, v.clone()),
+            None => phrase.phrase(name, Phrase::new(PhraseKey::NoneValue)),
+        };
+        let phrase = Phrase::new(PhraseKey::IdMismatch).text("expected", expected);
+        let phrase = has("iin", &id.iin, phrase);
         Check::fail(
             "identity",
             Reason::IdentityMismatch,
-            format!(
-                "expected {expected}, certificate IIN {} / BIN {}",
-                has(&id.iin),
-                has(&id.bin)
-            ),
+            has("bin", &id.bin, phrase),
         )
     }
     .about(cert)

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use qoltanba_core::Certificate;
 use qoltanba_core::Crl;
 use qoltanba_core::CrlSnapshot;
+use qoltanba_core::Phrase;
 use qoltanba_core::Verdict;
 use qoltanba_core::{OcspAnswer, OcspResponse};
 
@@ -168,7 +169,7 @@ pub fn result_document(
         signed_at,
     )
     .unwrap_or_else(|usage| {
-        let verdict = Verdict::malformed(signed_at, usage.message);
+        let verdict = Verdict::malformed(signed_at, Phrase::verbatim(usage.message));
         document(
             DocumentKind::Result,
             verifier,

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use qoltanba_core::input;
 use qoltanba_core::TimeBasis as CoreBasis;
-use qoltanba_core::{rfc3339, SignerSummary, Verdict};
+use qoltanba_core::{rfc3339, Phrase, SignerSummary, Verdict};
 use qoltanba_core::{CmsLimits, SignedMessage};
 use qoltanba_core::{KeyUsagePolicy, RevocationPolicy, Verifier, VerifyOptions};
 
@@ -122,7 +122,7 @@ pub fn reverify_document(
                 basis,
                 time: rfc3339(at),
                 timestamp: None,
-                verdict: Verdict::malformed(at, why.clone()),
+                verdict: Verdict::malformed(at, Phrase::verbatim(why.clone())),
             };
             return Reverification {
                 document_id: fields.id,
@@ -139,7 +139,7 @@ pub fn reverify_document(
     let judge = |options: &VerifyOptions, at: OffsetDateTime| {
         verifier
             .verify_message(&message, fields.content.as_deref(), options)
-            .unwrap_or_else(|usage| Verdict::malformed(at, usage.message))
+            .unwrap_or_else(|usage| Verdict::malformed(at, Phrase::verbatim(usage.message)))
     };
     let signing = judge(&signing_options, fields.received_at);
     let current = judge(&now_options, now);

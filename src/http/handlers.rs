@@ -547,6 +547,11 @@ pub async fn verify(
         stored_response(&answered, &receipt, stored_status)
     }
     .await;
+    // A usage error names what is missing in the caller's language too.
+    let result = result.map_err(|e| match e {
+        ApiError::Usage(usage) => ApiError::Usage(lang.localize_usage(usage)),
+        other => other,
+    });
     reply(&id, result)
 }
 

@@ -41,6 +41,22 @@ pub enum CryptoError {
     BadKey(String),
 }
 
+impl CryptoError {
+    /// The error as a phrase (its `Display` is this phrase in English).
+    pub fn phrase(&self) -> crate::phrase::Phrase {
+        use crate::phrase::{Phrase, PhraseKey};
+        match self {
+            CryptoError::Unsupported(what) => {
+                Phrase::new(PhraseKey::UnsupportedAlgorithm).text("what", what.clone())
+            }
+            CryptoError::BadSignature => Phrase::new(PhraseKey::BadSignatureValue),
+            CryptoError::BadKey(why) => {
+                Phrase::new(PhraseKey::UnusableKey).text("why", why.clone())
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
     Sha256,

@@ -34,6 +34,8 @@ use super::response::{BasicResponse, CertStatus, ResponderId, SingleResponse};
 use super::{oid, CertIdHash, OcspAnswer, OcspResponse, ResponseStatus};
 use crate::cert::Certificate;
 use crate::crl::RevocationReason;
+use crate::phrase::{Phrase, PhraseKey};
+use crate::revocation::reason_phrase;
 use crate::sigcache::SigCache;
 use crate::verdict::rfc3339;
 
@@ -69,13 +71,15 @@ impl Used {
     }
 
     /// "good from <signer> produced <time>"
-    fn describe(&self) -> String {
-        format!(
-            "{} from {} produced {}",
-            self.single().status.as_str(),
-            self.signer,
-            rfc3339(self.produced_at)
-        )
+    fn describe(&self) -> Phrase {
+        let key = match self.single().status {
+            CertStatus::Good => PhraseKey::OcspAnswerGood,
+            CertStatus::Revoked { .. } => PhraseKey::OcspAnswerRevoked,
+            CertStatus::Unknown => PhraseKey::OcspAnswerUnknown,
+        };
+        Phrase::new(key)
+            .text("responder", self.signer.clone())
+            .text("produced_at", rfc3339(self.produced_at))
     }
 }
 
@@ -84,15 +88,15 @@ impl Used {
 pub(crate) enum OcspStatus {
     Good {
         used: Used,
-        detail: String,
+        detail: Phrase,
     },
     Revoked {
         used: Used,
-        detail: String,
+        detail: Phrase,
     },
     /// No answer decides: none, none usable, or the responder said `unknown`.
     Unknown {
-        why: String,
+        why: Phrase,
     },
 }
 
@@ -100,11 +104,11 @@ pub(crate) enum OcspStatus {
 enum Finding {
     /// Not about this certificate.
     NotAbout,
-    Unusable(String),
-    Good(Used, String),
-    Revoked(Used, String),
+    Unusable(Phrase),
+    Good(Used, Phrase),
+    Revoked(Used, Phrase),
     /// The responder does not know the certificate.
-    Unknown(String),
+    Unknown(Phrase),
 }
 
 /// The check of a delegated responder's own status: `Err` says why it cannot be trusted.
@@ -120,7 +124,7 @@ impl OcspContext<'_> {
         responder_check: &ResponderCheck<'_>,
     ) -> OcspStatus {
         let mut good = None;
-        let mut reasons: Vec<String> = Vec::new();
+        let mut reasons: Vec<Phrase> = Vec::new();
         for answer in self.answers {
             match self.judge(answer, cert, issuer, responder_check) {
                 Finding::NotAbout => {}
@@ -129,12 +133,12 @@ impl OcspContext<'_> {
                     good.get_or_insert((used, detail));
                 }
                 Finding::Unknown(why) | Finding::Unusable(why) => {
-                    let from = answer
-                        .responder_url
-                        .as_deref()
-                        .map(|u| format!(" ({u})"))
-                        .unwrap_or_default();
-                    reasons.push(format!("{why}{from}"));
+                    reasons.push(match answer.responder_url.as_deref() {
+                        Some(url) => Phrase::new(PhraseKey::OcspFrom)
+                            .phrase("why", why)
+                            .text("url", url),
+                        None => why,
+                    });
                 }
             }
         }
@@ -142,11 +146,13 @@ impl OcspContext<'_> {
             return OcspStatus::Good { used, detail };
         }
         if reasons.is_empty() {
-            reasons.push(format!("no OCSP answer about {}", cert.subject));
+            reasons.push(
+                Phrase::new(PhraseKey::NoOcspAnswer).text("subject", cert.subject.to_string()),
+            );
         }
         reasons.dedup();
         OcspStatus::Unknown {
-            why: format!("OCSP: {}", reasons.join("; ")),
+            why: Phrase::new(PhraseKey::OcspUnknown).list("why", reasons),
         }
     }
 
@@ -160,15 +166,18 @@ impl OcspContext<'_> {
         let about_cert = answer.subject.is_none_or(|s| s == cert.fingerprint);
         let response = match &answer.response {
             Ok(r) => r,
-            Err(why) if about_cert => return Finding::Unusable(format!("no response: {why}")),
+            Err(why) if about_cert => {
+                return Finding::Unusable(
+                    Phrase::new(PhraseKey::OcspNoResponse).text("why", why.to_string()),
+                )
+            }
             Err(_) => return Finding::NotAbout,
         };
         let Some(basic) = response.basic.as_ref() else {
             return if about_cert && response.status != ResponseStatus::Successful {
-                Finding::Unusable(format!(
-                    "the responder answered {}, not a status",
-                    response.status.as_str()
-                ))
+                Finding::Unusable(
+                    Phrase::new(PhraseKey::OcspNotAStatus).text("status", response.status.as_str()),
+                )
             } else {
                 Finding::NotAbout
             };
@@ -182,26 +191,21 @@ impl OcspContext<'_> {
             .first()
             .or(single.unsupported_critical.first())
         {
-            return Finding::Unusable(format!("unsupported critical extension {what}"));
+            return Finding::Unusable(
+                Phrase::new(PhraseKey::OcspUnsupportedCritical).text("oid", what.to_string()),
+            );
         }
         if let Some(sent) = &answer.nonce {
             match &basic.nonce {
                 Some(echoed) if echoed == sent => {}
-                Some(_) => {
-                    return Finding::Unusable(
-                        "the response's nonce is not the one the request sent".into(),
-                    )
-                }
-                None => {
-                    return Finding::Unusable(
-                        "the response does not echo the request's nonce".into(),
-                    )
-                }
+                Some(_) => return Finding::Unusable(Phrase::new(PhraseKey::OcspNonceDiffers)),
+                None => return Finding::Unusable(Phrase::new(PhraseKey::OcspNonceMissing)),
             }
         }
         let signer = match self.signer(response, basic, issuer, responder_check) {
             Ok(s) => s,
-            Err(why) => return Finding::Unusable(why),
+            // The responder's refusal in the judge's own words.
+            Err(why) => return Finding::Unusable(Phrase::verbatim(why)),
         };
         let used = Used {
             response: Arc::clone(response),
@@ -211,7 +215,7 @@ impl OcspContext<'_> {
             url: answer.responder_url.clone(),
         };
         if let Err(why) = self.fresh(basic, single) {
-            return Finding::Unusable(why);
+            return Finding::Unusable(Phrase::verbatim(why));
         }
         self.status_of(used)
     }
@@ -221,39 +225,30 @@ impl OcspContext<'_> {
         let single = used.single().clone();
         match single.status {
             CertStatus::Good => {
-                let detail = format!("OCSP: {}", used.describe());
+                let detail = Phrase::new(PhraseKey::OcspGood).phrase("answer", used.describe());
                 Finding::Good(used, detail)
             }
-            CertStatus::Unknown => Finding::Unknown(format!(
-                "the responder {} does not know the certificate (unknown)",
-                used.signer
-            )),
+            CertStatus::Unknown => Finding::Unknown(
+                Phrase::new(PhraseKey::OcspResponderUnknown).text("responder", used.signer.clone()),
+            ),
             CertStatus::Revoked { time, .. } if not_issued(&single) => {
-                let detail = format!(
-                    "OCSP: the CA does not know this certificate: {} answered \"revoked\" at \
-                     {} with the extended-revoke extension (not issued, RFC 6960 §2.2), \
-                     produced {}",
-                    used.signer,
-                    rfc3339(time),
-                    rfc3339(used.produced_at)
-                );
+                let detail = Phrase::new(PhraseKey::OcspNotIssued)
+                    .text("responder", used.signer.clone())
+                    .text("date", rfc3339(time))
+                    .text("produced_at", rfc3339(used.produced_at));
                 Finding::Revoked(used, detail)
             }
             CertStatus::Revoked { time, reason } if time <= self.at => {
-                let reason = reason.map(|r| r.as_str()).unwrap_or("no reason code");
-                let detail = format!(
-                    "revoked on {} ({reason}), OCSP {}",
-                    rfc3339(time),
-                    used.describe()
-                );
+                let detail = Phrase::new(PhraseKey::RevokedOcsp)
+                    .text("date", rfc3339(time))
+                    .phrase("reason", reason_phrase(reason))
+                    .phrase("answer", used.describe());
                 Finding::Revoked(used, detail)
             }
             CertStatus::Revoked { time, .. } => {
-                let detail = format!(
-                    "OCSP: not revoked at the validation time (revoked later, on {}), {}",
-                    rfc3339(time),
-                    used.describe()
-                );
+                let detail = Phrase::new(PhraseKey::OcspRevokedLater)
+                    .text("date", rfc3339(time))
+                    .phrase("answer", used.describe());
                 Finding::Good(used, detail)
             }
         }

@@ -8,6 +8,7 @@ use super::judge::{OcspContext, OcspStatus, Used};
 use super::RevocationPolicy;
 use crate::cert::Certificate;
 use crate::crl::Crl;
+use crate::phrase::{Phrase, PhraseKey};
 use crate::revocation::{RevocationContext, RevocationStatus};
 
 /// Everything a revocation decision under a policy needs.
@@ -24,16 +25,16 @@ pub(crate) enum Combined {
     /// it, and what the other source said when it could not decide (a fallback).
     Good {
         crls: Vec<Arc<Crl>>,
-        ocsp: Option<(Used, String)>,
-        note: Option<String>,
+        ocsp: Option<(Used, Phrase)>,
+        note: Option<Phrase>,
     },
     Revoked {
         crl: Option<Arc<Crl>>,
         ocsp: Option<Used>,
-        detail: String,
+        detail: Phrase,
     },
     Unknown {
-        why: String,
+        why: Phrase,
     },
 }
 
@@ -74,7 +75,7 @@ impl From<OcspStatus> for Combined {
 }
 
 impl Combined {
-    fn noting(self, why: String) -> Self {
+    fn noting(self, why: Phrase) -> Self {
         match self {
             Combined::Good { crls, ocsp, .. } => Combined::Good {
                 crls,
@@ -133,7 +134,7 @@ impl Sources<'_> {
             RevocationPolicy::OcspThenCrl => match ocsp() {
                 OcspStatus::Unknown { why: by_ocsp } => match crl() {
                     RevocationStatus::Unknown { why } => Combined::Unknown {
-                        why: format!("{by_ocsp}; CRL: {why}"),
+                        why: Phrase::joined(vec![by_ocsp, crl_said(why)]),
                     },
                     decided => Combined::from(decided).noting(by_ocsp),
                 },
@@ -142,9 +143,9 @@ impl Sources<'_> {
             RevocationPolicy::CrlThenOcsp => match crl() {
                 RevocationStatus::Unknown { why: by_crl } => match ocsp() {
                     OcspStatus::Unknown { why } => Combined::Unknown {
-                        why: format!("CRL: {by_crl}; {why}"),
+                        why: Phrase::joined(vec![crl_said(by_crl), why]),
                     },
-                    decided => Combined::from(decided).noting(format!("CRL: {by_crl}")),
+                    decided => Combined::from(decided).noting(crl_said(by_crl)),
                 },
                 decided => decided.into(),
             },
@@ -165,13 +166,18 @@ fn both(by_crl: Combined, by_ocsp: Combined) -> Combined {
             note: None,
         },
         (Combined::Unknown { why: c }, Combined::Unknown { why: o }) => Combined::Unknown {
-            why: format!("CRL: {c}; {o}"),
+            why: Phrase::joined(vec![crl_said(c), o]),
         },
         (Combined::Unknown { why }, _) => Combined::Unknown {
-            why: format!("CRL: {why} (the policy needs both CRL and OCSP)"),
+            why: Phrase::new(PhraseKey::PolicyNeedsBoth).phrase("why", crl_said(why)),
         },
         (_, Combined::Unknown { why }) => Combined::Unknown {
-            why: format!("{why} (the policy needs both CRL and OCSP)"),
+            why: Phrase::new(PhraseKey::PolicyNeedsBoth).phrase("why", why),
         },
     }
+}
+
+/// What the CRLs said: "CRL: …".
+fn crl_said(why: Phrase) -> Phrase {
+    Phrase::new(PhraseKey::CrlPrefixed).phrase("why", why)
 }

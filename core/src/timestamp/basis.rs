@@ -21,6 +21,7 @@ use super::token::{tokens_of, TimeStampToken};
 use super::verify::{verify_token, TimestampVerdict};
 use super::TimestampError;
 use crate::cms::SignerData;
+use crate::phrase::{Phrase, PhraseKey};
 use crate::verdict::{Check, Reason, Status, TimeBasis, TimestampReport};
 use crate::verifier::{Verifier, VerifyOptions};
 
@@ -66,7 +67,7 @@ pub(crate) fn signer_time(
             Err(e) => {
                 time.checks.push(Check::fail_without_effect(
                     "timestamp",
-                    format!("a time-stamp token proves nothing: {e}"),
+                    Phrase::new(PhraseKey::TokenUnreadable).text("error", e.to_string()),
                 ));
                 first_failed.get_or_insert((unreadable(&e), None));
                 continue;
@@ -76,29 +77,36 @@ pub(crate) fn signer_time(
         let report = report_of(&token, &verdict);
         if verdict.verified {
             verified_checks.push((time.checks.len(), token.gen_time()));
+            let by = Phrase::new(PhraseKey::TokenVerifies);
+            let by = match &report.tsa {
+                Some(tsa) => by.text("tsa", tsa.clone()),
+                None => by.phrase("tsa", Phrase::new(PhraseKey::UnnamedTsa)),
+            };
             time.checks.push(Check::pass(
                 "timestamp",
-                format!(
-                    "time-stamp by {} at {} verifies (policy {}, serial {}): the signature existed then",
-                    report.tsa.as_deref().unwrap_or("an unnamed TSA"),
-                    verdict.gen_time,
-                    verdict.policy,
-                    verdict.serial
-                ),
+                by.text("gen_time", verdict.gen_time.clone())
+                    .text("policy", verdict.policy.clone())
+                    .text("serial", verdict.serial.clone()),
             ));
             let gen_time = token.gen_time();
             if earliest.as_ref().is_none_or(|(t, ..)| gen_time < *t) {
                 earliest = Some((gen_time, report, verdict));
             }
         } else {
+            let reason = match verdict.reason {
+                Some(r) => Phrase::verbatim(r.as_str()),
+                None => Phrase::new(PhraseKey::TokenNotVerified),
+            };
+            let why = verdict
+                .phrase
+                .clone()
+                .unwrap_or_else(|| Phrase::new(PhraseKey::TokenDoesNotVerify));
             time.checks.push(Check::fail_without_effect(
                 "timestamp",
-                format!(
-                    "a time-stamp token at {} proves nothing ({}): {}",
-                    verdict.gen_time,
-                    verdict.reason.map_or("not verified", Reason::as_str),
-                    verdict.detail.as_deref().unwrap_or("it does not verify")
-                ),
+                Phrase::new(PhraseKey::TokenProvesNothing)
+                    .text("gen_time", verdict.gen_time.clone())
+                    .phrase("reason", reason)
+                    .phrase("why", why),
             ));
             if first_failed.is_none() {
                 first_failed = Some((report, Some(verdict)));
@@ -112,29 +120,30 @@ pub(crate) fn signer_time(
             // wrong): the signer is not judged at a future time on its word.
             let future = gen_time > OffsetDateTime::now_utc() + FUTURE_SKEW;
             let (used, note) = if options.at.is_some() {
-                (false, "not used: the caller set the validation time")
+                (false, PhraseKey::TokenNotUsedCallerTime)
             } else if future {
-                (
-                    false,
-                    "not used: its genTime is later than the current time",
-                )
+                (false, PhraseKey::TokenNotUsedFuture)
             } else {
-                (true, "the signer is judged at that time")
+                (true, PhraseKey::TokenUsed)
             };
             for (index, t) in verified_checks {
-                let check = &mut time.checks[index];
+                let Some(check) = time.checks.get_mut(index) else {
+                    continue;
+                };
                 if t == gen_time {
-                    check.detail.push_str("; ");
-                    check.detail.push_str(note);
+                    check.note(Phrase::new(note));
                 } else {
-                    check.detail.push_str("; not used: an earlier one verifies");
+                    check.note(Phrase::new(PhraseKey::TokenNotUsedEarlier));
                 }
             }
             if used {
                 time.at = gen_time.replace_nanosecond(0).unwrap_or(gen_time);
                 time.basis = TimeBasis::Timestamp;
             } else {
-                report.detail = Some(format!("verified, but {note}"));
+                let phrase =
+                    Phrase::new(PhraseKey::TokenVerifiedBut).phrase("note", Phrase::new(note));
+                report.detail = Some(phrase.to_string());
+                report.phrase = Some(phrase);
             }
             time.report = Some(report);
             time.verdict = Some(Box::new(verdict));
@@ -163,6 +172,7 @@ fn report_of(token: &TimeStampToken, verdict: &TimestampVerdict) -> TimestampRep
         status: verdict.status,
         reason: verdict.reason,
         detail: verdict.detail.clone(),
+        phrase: verdict.phrase.clone(),
     }
 }
 
@@ -175,6 +185,8 @@ fn unreadable(e: &TimestampError) -> TimestampReport {
         serial: None,
         status: Status::Invalid,
         reason: Some(Reason::MalformedSignature),
+        // The token's defect in the parser's own words.
         detail: Some(e.to_string()),
+        phrase: Some(Phrase::verbatim(e.to_string())),
     }
 }

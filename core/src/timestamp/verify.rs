@@ -14,6 +14,7 @@ use super::TimestampError;
 use crate::cert::Certificate;
 use crate::cms::SignerData;
 use crate::crypto::{oid as alg_oid, HashAlg};
+use crate::phrase::{Phrase, PhraseKey};
 use crate::verdict::{
     first_reason, rfc3339, Check, CheckResult, Reason, SignerSummary, Status, Verdict,
 };
@@ -32,6 +33,9 @@ pub struct TimestampVerdict {
     pub reason: Option<Reason>,
     /// When not verified: why, for people.
     pub detail: Option<String>,
+    /// `detail` apart from its values, for rendering it in another language.
+    #[serde(skip)]
+    pub phrase: Option<Phrase>,
     /// `genTime`, RFC 3339.
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub gen_time: String,
@@ -83,25 +87,29 @@ pub fn verify_token(
     };
     let verdict = verifier
         .verify_token_message(&token.message, &token_options)
-        .unwrap_or_else(|e| Verdict::malformed(gen_time, e.to_string()));
+        .unwrap_or_else(|e| Verdict::malformed(gen_time, Phrase::verbatim(e.to_string())));
 
     let imprint = match token.imprint_matches(signature_value) {
         Ok(true) => Check::pass(
             "imprint",
-            format!(
-                "{} of the signature value matches the token's messageImprint",
-                token.imprint_algorithm().map(|h| h.name()).unwrap_or("?")
+            Phrase::new(PhraseKey::ImprintMatches).text(
+                "hash",
+                token.imprint_algorithm().map(|h| h.name()).unwrap_or("?"),
             ),
         ),
         Ok(false) => Check::fail(
             "imprint",
             Reason::SignatureInvalid,
-            format!(
-                "the token's messageImprint is not the {} of this signature value: it time-stamps other data",
-                token.imprint_algorithm().map(|h| h.name()).unwrap_or("?")
+            Phrase::new(PhraseKey::ImprintDiffers).text(
+                "hash",
+                token.imprint_algorithm().map(|h| h.name()).unwrap_or("?"),
             ),
         ),
-        Err(e) => Check::unknown("imprint", Some(Reason::UnsupportedAlgorithm), e.to_string()),
+        Err(e) => Check::unknown(
+            "imprint",
+            Some(Reason::UnsupportedAlgorithm),
+            Phrase::verbatim(e.to_string()),
+        ),
     };
 
     let signer = token.message.signers.first();
@@ -119,26 +127,28 @@ pub fn verify_token(
         _ => Check::unknown(
             "signing_certificate",
             None,
-            "not checked: the TSA's certificate is missing",
+            Phrase::new(PhraseKey::TsaCertificateMissing),
         ),
     };
 
     let own = [imprint.clone(), signing_certificate.clone()];
     let reason = first_reason(&own).into_iter().chain(verdict.reason).min();
-    let detail = reason.map(|r| {
+    let phrase = reason.and_then(|r| {
         match own
             .iter()
             .find(|c| c.reason == Some(r) && c.result != CheckResult::Pass)
         {
-            Some(c) => r.explain(&c.detail),
-            None => verdict.message.clone(),
+            Some(c) => Some(Phrase::explained(r, c.phrase.clone())),
+            None => verdict.message_phrase(),
         }
     });
+    let detail = phrase.as_ref().map(Phrase::to_string);
     TimestampVerdict {
         verified: reason.is_none(),
         status: reason.map(Reason::status).unwrap_or(Status::Valid),
         reason,
         detail,
+        phrase,
         gen_time: rfc3339(gen_time),
         tsa: verdict.signer.clone(),
         policy: token.policy(),
@@ -238,24 +248,23 @@ pub(crate) fn signing_certificate_check(signer: &SignerData, tsa: &Certificate) 
         Ok(None)
     };
     match found() {
-        Ok(Some((named, actual))) if named == actual => Check::pass(
-            NAME,
-            "the ESS signing-certificate attribute names the TSA's certificate",
-        ),
+        Ok(Some((named, actual))) if named == actual => {
+            Check::pass(NAME, Phrase::new(PhraseKey::EssNamesTsa))
+        }
         Ok(Some(_)) => Check::fail(
             NAME,
             Reason::SignatureInvalid,
-            "the ESS signing-certificate attribute names another certificate than the TSA's",
+            Phrase::new(PhraseKey::EssNamesOther),
         ),
         Ok(None) => Check::fail(
             NAME,
             Reason::MalformedSignature,
-            "the token has no ESS signing-certificate attribute (RFC 3161 §2.4.1, RFC 5816)",
+            Phrase::new(PhraseKey::EssMissing),
         ),
         Err(why) => Check::fail(
             NAME,
             Reason::MalformedSignature,
-            format!("the ESS signing-certificate attribute is unreadable: {why}"),
+            Phrase::new(PhraseKey::EssUnreadable).text("why", why),
         ),
     }
     .about(tsa)
