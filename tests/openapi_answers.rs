@@ -396,7 +396,10 @@ async fn every_answer_matches_the_served_description() {
     // conflicts and wrong media types.
     let statuses: std::collections::BTreeSet<u16> = seen.values().flatten().copied().collect();
     for status in [200, 201, 400, 401, 403, 404, 409, 415] {
-        assert!(statuses.contains(&status), "no answer with {status}: {seen:#?}");
+        assert!(
+            statuses.contains(&status),
+            "no answer with {status}: {seen:#?}"
+        );
     }
     let mut uncalled = Vec::new();
     for (template, item) in doc["paths"].as_object().into_iter().flatten() {

@@ -871,6 +871,56 @@ async fn revoked_signature(page: &mut Page) {
         message.contains(&tr("kk", "reason_cert_revoked")),
         "{message}"
     );
+    // Every check's detail in the page's language, Kazakh then Russian, with a screenshot of
+    // each; the values inside (dates, serials, names) stay as they are.
+    for (lang, validity, revoked) in [
+        ("kk", "Сертификаттың қолданылу мерзімі", "кері қайтарылған"),
+        ("ru", "Срок действия сертификата", "Отозван"),
+    ] {
+        if lang != "kk" {
+            page.set_lang(lang).await;
+            assert_eq!(page.verify().await, "invalid");
+        }
+        let details = page
+            .js(
+                "return [...document.querySelectorAll('#checks-table tbody tr td:nth-child(3)')] \
+                     .map((n) => n.textContent);",
+                vec![],
+            )
+            .await;
+        let details: Vec<String> = details
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str().map(str::to_owned))
+            .collect();
+        assert!(details.len() >= 5, "{details:?}");
+        for detail in &details {
+            let english = [
+                "revoked on",
+                "not revoked",
+                "valid before",
+                "the signature",
+                "signed by",
+            ]
+            .iter()
+            .any(|w| detail.contains(w));
+            assert!(
+                !english,
+                "{lang}: an English detail: {detail:?} in {details:?}"
+            );
+        }
+        assert!(
+            details.iter().any(|d| d.contains(validity)),
+            "{lang}: {details:?}"
+        );
+        assert!(
+            details.iter().any(|d| d.contains(revoked)),
+            "{lang}: {details:?}"
+        );
+        page.shot(&format!("06-invalid-revoked-{lang}"), WIDE.0)
+            .await;
+    }
     page.set_lang("en").await;
     assert_eq!(page.verify().await, "invalid");
     let revocation = page.text("#revocation-state").await;

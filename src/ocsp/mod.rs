@@ -235,21 +235,28 @@ impl OcspService {
         queries
             .iter()
             .zip(results)
-            .map(|(query, result)| match result {
+            .filter_map(|(query, result)| match result {
                 // Parsed once when it arrived; the verifier judges it anew for each call.
-                Ok(found) => qoltanba_core::OcspAnswer {
+                Ok(found) => Some(qoltanba_core::OcspAnswer {
                     response: found.answer.parsed.clone(),
                     nonce: found.answer.fetched.nonce_sent.clone(),
                     responder_url: Some(found.answer.fetched.responder.clone()),
                     subject: Some(query.cert.fingerprint),
-                },
+                }),
+                // Nobody was asked: no answer at all, which the verifier explains in its own
+                // words ("no OCSP answer about …").
+                Err(FetchError::NoResponder) => None,
                 Err(failure) => {
                     let asked = self.responders_for(&query.cert, &query.issuer);
                     let url = asked
                         .first()
                         .map(|u| crate::url::redact(u))
                         .unwrap_or_default();
-                    qoltanba_core::OcspAnswer::failed(&query.cert, url, failure.to_string())
+                    Some(qoltanba_core::OcspAnswer::failed(
+                        &query.cert,
+                        url,
+                        failure.to_string(),
+                    ))
                 }
             })
             .collect()

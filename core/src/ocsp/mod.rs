@@ -170,12 +170,14 @@ impl OcspAnswer {
         }
     }
 
-    /// No response: the responder at `url` failed for the request about `cert`.
+    /// No response: the responder at `url` (empty when unknown) failed for the request about
+    /// `cert`.
     pub fn failed(cert: &Certificate, url: impl Into<String>, why: impl Into<String>) -> Self {
+        let url = url.into();
         OcspAnswer {
             response: Err(why.into()),
             nonce: None,
-            responder_url: Some(url.into()),
+            responder_url: (!url.is_empty()).then_some(url),
             subject: Some(cert.fingerprint),
         }
     }
