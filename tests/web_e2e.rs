@@ -1275,6 +1275,16 @@ async fn garbage_file(page: &mut Page) {
             page.text("#verdict-reason").await,
             tr(lang, "reason_malformed_signature")
         );
+        // The page asks the service again in the new language: the check's detail is no
+        // longer the English one.
+        page.wait_until(
+            "the verdict asked again in the new language",
+            "const d = document.querySelector('#checks-table tbody tr td:nth-child(3)'); \
+             return !document.getElementById('verify').disabled && d !== null \
+                 && /[\\u0400-\\u04FF]/.test(d.textContent) && !/signature input/.test(d.textContent);",
+            vec![],
+        )
+        .await;
         page.shot(&format!("12-garbage-{lang}"), WIDE.0).await;
     }
     page.set_lang("en").await;

@@ -14,6 +14,9 @@
   const files = { sig: null, data: null };
   // What is on screen, kept so that a language switch redraws it.
   let shown = null;
+  /** The last request sent and what the page shows of its content, to ask again in another
+   * language: the service writes the verdict's message and check details in the language asked. */
+  let lastCall = null;
   let formError = null;
   let blobUrls = [];
 
@@ -576,6 +579,14 @@
       at: at.value,
     };
 
+    lastCall = { request, content, lang };
+    await ask(lastCall, true);
+  }
+
+  /** Sends `call.request` in the page's language and shows the answer. */
+  async function ask(call, scroll) {
+    const { request, content } = call;
+    call.lang = lang;
     const button = $('verify');
     button.disabled = true;
     button.textContent = t('verifying');
@@ -604,7 +615,7 @@
         showFormError('err_answer', { code: answer.status });
         return;
       }
-      $('result').scrollIntoView({ block: 'start' });
+      if (scroll) $('result').scrollIntoView({ block: 'start' });
     } finally {
       button.disabled = false;
       button.textContent = t('verify');
@@ -617,6 +628,7 @@
     files.sig = null;
     files.data = null;
     shown = null;
+    lastCall = null;
     freeBlobs();
     clearFormError();
     showFileName('sig');
@@ -643,7 +655,11 @@
     $('form').addEventListener('submit', submit);
     $('clear').addEventListener('click', clearAll);
     for (const b of document.querySelectorAll('#langs button')) {
-      b.addEventListener('click', () => setLang(b.dataset.lang, true));
+      b.addEventListener('click', () => {
+        setLang(b.dataset.lang, true);
+        // A verdict on screen came in the previous language: ask for it in this one.
+        if (shown && lastCall && lastCall.lang !== lang && !$('verify').disabled) ask(lastCall, false);
+      });
     }
     setLang(storedLang() || browserLang(), false);
     document.body.dataset.ready = 'true';
