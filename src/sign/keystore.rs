@@ -892,6 +892,26 @@ mod pfx {
             .ok()
             .map(Zeroizing::new)
     }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// The NCA's keystores give encryptedContent in one segment; BER allows any number.
+        #[test]
+        fn encrypted_content_in_either_form() {
+            let primitive = [0x80, 3, b'a', b'b', b'c'];
+            let constructed = [
+                0xa0, 10, 0x04, 3, b'a', b'b', b'c', 0x04, 3, b'd', b'e', b'f',
+            ];
+            let read = |bytes: &[u8]| implicit_octets(AnyRef::from_der(bytes).unwrap());
+            assert_eq!(read(&primitive).unwrap(), b"abc");
+            assert_eq!(read(&constructed).unwrap(), b"abcdef");
+            // A segment that is not an OCTET STRING, and another tag, are refused.
+            assert!(read(&[0xa0, 5, 0x02, 3, 1, 2, 3]).is_err());
+            assert!(read(&[0x81, 1, 0]).is_err());
+        }
+    }
 }
 
 fn read_keystore(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
