@@ -65,7 +65,8 @@ const FORBIDDEN_CRATES: &[&str] = &[
     "x509_parser",
     "spki",
     "pkcs8",
-    "p12_keystore",
+    "pkcs12",
+    "pkcs5",
     "streebog",
     "gost94",
 ];

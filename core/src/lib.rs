@@ -74,6 +74,9 @@ mod usage;
 mod verdict;
 mod verifier;
 
+/// BER to definite-length (DER-length) rewriting, for other BER inputs a caller decodes with
+/// `der`: the NCA's PKCS#12 keystores are BER with indefinite lengths.
+pub use ber::{to_der as ber_to_der, BerError};
 pub use cert::{serial_hex, BasicConstraints, CertError, Certificate, Identity, KeyUsage, Role};
 pub use cms::{CmsError, CmsLimits, SignedAttributes, SignedMessage, SignerData, SignerId};
 /// Policy identifiers in [`PolicyOptions`] and in the verdict.

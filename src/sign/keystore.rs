@@ -3,17 +3,17 @@
 //! [`SigningKey`] (RSA ≥ 2048 bits, ECDSA P-256, or the NCA's GOST 2015-512) that matches the
 //! officer's certificate.
 //!
-//! Decryption is done by maintained crates (`p12-keystore` for PKCS#12, `pkcs8`/`pkcs5` for
-//! encrypted PKCS#8); signing by `ring`, and GOST signing by the core's [`gost`] module. The
-//! NCA's own PKCS#12 files (those its SDK and NCALayer write) are BER with indefinite lengths,
-//! which `p12-keystore` refuses: they are read by [`ber_pkcs12`] with RustCrypto's `pkcs12`
-//! types and KDF over `der` in BER mode, and the legacy ciphers (`des`, `rc2`, `cbc`, `hmac`,
-//! `sha1`). The password and every decrypted copy of the key that this module holds live in
-//! zeroizing buffers and are wiped as soon as the signing key is built, and a GOST private key
-//! wipes itself when dropped. Some copies are outside this module's reach and are freed without
-//! being wiped: the decrypted bags inside `p12-keystore` while it parses a PKCS#12 file, the
-//! password-derived blocks inside `pkcs12`'s KDF, and the key inside `ring`'s key pair (kept for
-//! as long as the officer can sign). None is ever formatted: [`SigningKey`]'s `Debug` shows the
+//! Decryption is done by maintained crates (RustCrypto's `pkcs12` types and KDF, `pkcs5`, `des`,
+//! `rc2`, `cbc`, `hmac` for PKCS#12; `pkcs8`/`pkcs5` for encrypted PKCS#8); signing by `ring`, and
+//! GOST signing by the core's [`gost`] module. The NCA's own PKCS#12 files (those its SDK and
+//! NCALayer write) are BER with indefinite lengths: [`pfx`] rewrites each layer to definite
+//! lengths with the core's BER rewriting before decoding it, so DER and BER keystores are read by
+//! the same code on the same `der` line as the rest of the service. The password and every
+//! decrypted copy of the key that this module holds live in zeroizing buffers and are wiped as
+//! soon as the signing key is built, and a GOST private key wipes itself when dropped. Some copies
+//! are outside this module's reach and are freed without being wiped: the password-derived blocks
+//! inside `pkcs12`'s KDF and `pkcs5`'s PBES2, and the key inside `ring`'s key pair (kept for as
+//! long as the officer can sign). None is ever formatted: [`SigningKey`]'s `Debug` shows the
 //! algorithm only.
 
 use std::fmt;
@@ -376,104 +376,29 @@ impl KeySource {
         })
     }
 
+    /// A PKCS#12 keystore, DER or BER (the NCA's): the key chosen by `alias` (or the only one),
+    /// the key's certificate first, then the keystore's other certificates.
     fn open_pkcs12(
         &self,
         file: &str,
         bytes: &[u8],
         password: &Password,
     ) -> Result<(SigningKey, Vec<Arc<Certificate>>), KeyError> {
-        use p12_keystore::error::Error as P12Error;
-        use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
         let unreadable = |why: String| KeyError::Unreadable {
             file: file.to_owned(),
             why,
         };
-        let store =
-            match KeyStore::from_pkcs12(bytes, password.expose(), Pkcs12ImportPolicy::Relaxed) {
-                Ok(store) => store,
-                Err(P12Error::MacError(_) | P12Error::UnpadError) => {
-                    return Err(KeyError::WrongPassword {
-                        file: file.to_owned(),
-                    })
-                }
-                // Not DER: perhaps BER, as the NCA's SDK and NCALayer write their keystores.
-                Err(P12Error::DerError(e)) => {
-                    return self.open_ber_pkcs12(file, bytes, password, &e.to_string())
-                }
-                Err(other) => {
-                    return Err(unreadable(format!(
-                        "not a readable PKCS#12 keystore ({other})"
-                    )))
-                }
-            };
-        let chains: Vec<(&String, &p12_keystore::PrivateKeyChain)> = store
-            .entries()
-            .filter_map(|(alias, entry)| match entry {
-                KeyStoreEntry::PrivateKeyChain(chain) => Some((alias, chain)),
-                _ => None,
-            })
-            .collect();
-        let chain = match (&self.alias, chains.as_slice()) {
-            (Some(wanted), _) => chains
-                .iter()
-                .find(|(alias, _)| *alias == wanted)
-                .map(|(_, c)| *c)
-                .ok_or_else(|| unreadable(format!("no key named {wanted:?} in the keystore")))?,
-            (None, [(_, only)]) => *only,
-            (None, []) => return Err(unreadable("the keystore holds no private key".into())),
-            (None, several) => {
-                let names: Vec<&str> = several.iter().map(|(a, _)| a.as_str()).collect();
-                return Err(unreadable(format!(
-                    "the keystore holds {} keys ({}): name one with `alias`",
-                    several.len(),
-                    names.join(", ")
-                )));
-            }
-        };
-        let key = SigningKey::from_pkcs8_der(chain.key().as_der()).map_err(|why| {
-            KeyError::Unsupported {
-                file: file.to_owned(),
-                why,
-            }
-        })?;
-        let mut certs = Vec::new();
-        for (i, c) in chain.certs().iter().enumerate() {
-            let cert = Certificate::from_der(c.as_der())
-                .map_err(|e| unreadable(format!("certificate {} in the keystore: {e}", i + 1)))?;
-            certs.push(Arc::new(cert));
-        }
-        Ok((key, certs))
-    }
-}
-
-impl KeySource {
-    /// A PKCS#12 keystore in BER (the NCA's): the same choice of key by `alias`, the same errors.
-    /// `der_error` is why the DER reader refused it, reported if this one cannot read it either.
-    fn open_ber_pkcs12(
-        &self,
-        file: &str,
-        bytes: &[u8],
-        password: &Password,
-        der_error: &str,
-    ) -> Result<(SigningKey, Vec<Arc<Certificate>>), KeyError> {
-        let unreadable = |why: String| KeyError::Unreadable {
-            file: file.to_owned(),
-            why,
-        };
-        let contents = ber_pkcs12::open(bytes, password.expose()).map_err(|e| match e {
-            ber_pkcs12::Failure::WrongPassword => KeyError::WrongPassword {
+        let contents = pfx::open(bytes, password.expose()).map_err(|e| match e {
+            pfx::Failure::WrongPassword => KeyError::WrongPassword {
                 file: file.to_owned(),
             },
-            ber_pkcs12::Failure::NotPkcs12(ber_error) => unreadable(format!(
-                "not a readable PKCS#12 keystore ({der_error}; read as BER: {ber_error})"
-            )),
-            ber_pkcs12::Failure::Unreadable(why) => {
+            pfx::Failure::Unreadable(why) => {
                 unreadable(format!("not a readable PKCS#12 keystore ({why})"))
             }
         })?;
         // Each key with its certificate (same localKeyId), named by its friendlyName or, without
-        // one, by the certificate's subject (as p12-keystore names them).
-        let mut entries: Vec<(String, &ber_pkcs12::KeyEntry, Option<usize>)> = Vec::new();
+        // one, by the certificate's subject.
+        let mut entries: Vec<(String, &pfx::KeyEntry, Option<usize>)> = Vec::new();
         for key in &contents.keys {
             let cert = key.local_key_id.as_ref().and_then(|id| {
                 contents
@@ -525,22 +450,31 @@ impl KeySource {
     }
 }
 
-/// PKCS#12 (RFC 7292) in BER, as the NCA's SDK and NCALayer write keystores: indefinite lengths,
-/// password integrity (HMAC-SHA-1 MAC), the key in a pkcs8ShroudedKeyBag under
-/// pbeWithSHAAnd3-KeyTripleDES-CBC and the certificates in an EncryptedData under
-/// pbeWithSHAAnd40BitRC2-CBC. Read with RustCrypto's `pkcs12` types and KDF (RFC 7292 appendix B)
-/// decoded by `der` in BER mode, and its `des`/`rc2`/`cbc` ciphers and `hmac`/`sha1`.
-mod ber_pkcs12 {
+/// PKCS#12 (RFC 7292) keystores, as OpenSSL, Java and the NCA's SDK and NCALayer write them. The
+/// NCA's are BER with indefinite lengths: each layer (the PFX, the authSafe contents, each
+/// SafeContents) is rewritten to definite lengths by the core's BER rewriting before RustCrypto's
+/// `pkcs12` types decode it, and a DER layer comes out of that rewriting unchanged. The MAC is
+/// checked over the authSafe's octets as the file has them, before any of them is rewritten.
+/// Bags are decrypted with PBES2 (PBKDF2 or scrypt, AES or 3DES) by `pkcs5`, or with the legacy
+/// PKCS#12 schemes (3DES, two-key 3DES, RC2) keyed by `pkcs12`'s KDF; the MAC is HMAC with SHA-1
+/// or SHA-2 keyed by the same KDF.
+mod pfx {
     use cbc::cipher::block_padding::Pkcs7;
-    use cbc::cipher::{BlockCipherDecrypt, BlockModeDecrypt, KeyInit, KeyIvInit};
-    use der08::asn1::{BmpString, ContextSpecific, ObjectIdentifier, OctetString};
-    use der08::{Decode, EncodingRules};
+    use cbc::cipher::{BlockCipher, BlockDecryptMut, KeyInit, KeyIvInit};
+    use cms::content_info::ContentInfo;
+    use der::asn1::{AnyRef, BmpString, ContextSpecific, ObjectIdentifier, OctetString};
+    use der::asn1::{OctetStringRef, SetOfVec};
+    use der::{Decode, Encode, Reader, Sequence, SliceReader, Tag, TagNumber, Tagged};
+    use hmac::digest::core_api::BlockSizeUser;
+    use hmac::digest::{Digest, FixedOutputReset};
     use hmac::Mac;
-    use pkcs12::cms::content_info::ContentInfo;
-    use pkcs12::cms::encrypted_data::EncryptedData;
+    use pkcs12::cert_type::CertBag;
     use pkcs12::kdf::{derive_key_utf8, Pkcs12KeyType};
+    use pkcs12::mac_data::MacData;
     use pkcs12::pbe_params::{EncryptedPrivateKeyInfo, Pkcs12PbeParams};
-    use pkcs12::{CertBag, MacData, Pfx, SafeBag};
+    use pkcs12::pfx::Pfx;
+    use pkcs12::safe_bag::SafeBag;
+    use spki::AlgorithmIdentifierOwned;
     use zeroize::{Zeroize, Zeroizing};
 
     const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
@@ -554,21 +488,29 @@ mod ber_pkcs12 {
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.22.1");
     const FRIENDLY_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.20");
     const LOCAL_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.21");
-    const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+    const PBES2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.13");
     const PBE_SHA1_RC2_128: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.5");
     const PBE_SHA1_RC2_40: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.6");
     const PBE_SHA1_3DES: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.3");
     const PBE_SHA1_2DES: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.4");
-    /// More iterations than any keystore tool writes (the NCA's: 1024); a file asking for more
-    /// would only make the KDF a denial of service.
-    const MAX_ITERATIONS: i32 = 10_000_000;
+    const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+    const SHA224: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.4");
+    const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+    const SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+    const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+    const SHA512_224: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.5");
+    const SHA512_256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.6");
+    /// More iterations than any keystore tool writes (the NCA's: 1024, OpenSSL's: 2048); a file
+    /// asking for more would only make the KDF a denial of service.
+    const MAX_ITERATIONS: u32 = 10_000_000;
+    /// scrypt's memory (128·N·r bytes) and parallelism are bounded for the same reason.
+    const MAX_SCRYPT_MEMORY: u64 = 1 << 30;
+    const MAX_SCRYPT_PARALLELISM: u16 = 16;
 
     /// Why a keystore could not be read. Never quotes the password or a key byte.
     pub(super) enum Failure {
-        /// Not a PFX, not even in BER (the BER decoder's reason).
-        NotPkcs12(String),
         /// The MAC does not verify, or (without a MAC) the decryption fails.
         WrongPassword,
         Unreadable(String),
@@ -591,12 +533,36 @@ mod ber_pkcs12 {
         pub certs: Vec<CertEntry>,
     }
 
-    fn unreadable(what: &'static str) -> impl Fn(der08::Error) -> Failure {
+    /// EncryptedData (RFC 5652 §8) as a PKCS#12 file has it, without unprotectedAttrs (RFC 7292
+    /// writes none). `cms`' own type takes encryptedContent in its primitive form only, while BER
+    /// writers give it in the constructed one: [0] holding OCTET STRING segments.
+    #[derive(Sequence)]
+    struct EncryptedData<'a> {
+        version: u8,
+        encrypted_content_info: EncryptedContentInfo<'a>,
+    }
+
+    #[derive(Sequence)]
+    struct EncryptedContentInfo<'a> {
+        content_type: ObjectIdentifier,
+        content_encryption_algorithm: AlgorithmIdentifierOwned,
+        /// `[0] IMPLICIT OCTET STRING`, primitive or constructed.
+        encrypted_content: Option<AnyRef<'a>>,
+    }
+
+    fn unreadable(what: &'static str) -> impl Fn(der::Error) -> Failure {
         move |e| Failure::Unreadable(format!("{what}: {e}"))
     }
 
+    /// The definite-length form of a BER element (a DER one comes out as it went in).
+    fn definite(what: &'static str, ber: &[u8]) -> Result<Zeroizing<Vec<u8>>, Failure> {
+        qoltanba_core::ber_to_der(ber)
+            .map(Zeroizing::new)
+            .map_err(|e| Failure::Unreadable(format!("{what}: {e}")))
+    }
+
     pub(super) fn open(bytes: &[u8], password: &str) -> Result<Contents, Failure> {
-        let pfx = Pfx::from_ber(bytes).map_err(|e| Failure::NotPkcs12(e.to_string()))?;
+        let pfx = Pfx::from_der(&definite("PFX", bytes)?).map_err(unreadable("PFX"))?;
         if pfx.auth_safe.content_type != ID_DATA {
             return Err(Failure::Unreadable(format!(
                 "authSafe of content type {}: only password integrity (id-data) is supported",
@@ -606,7 +572,7 @@ mod ber_pkcs12 {
         let auth_safe: OctetString = pfx
             .auth_safe
             .content
-            .decode_as_encoding(EncodingRules::Ber)
+            .decode_as()
             .map_err(unreadable("authSafe"))?;
         let data = auth_safe.as_bytes();
         // With a MAC the password is checked before anything is decrypted; without one, a wrong
@@ -622,29 +588,31 @@ mod ber_pkcs12 {
             keys: Vec::new(),
             certs: Vec::new(),
         };
-        let infos = Vec::<ContentInfo>::from_ber(data).map_err(unreadable("AuthenticatedSafe"))?;
+        let infos = Vec::<ContentInfo>::from_der(&definite("AuthenticatedSafe", data)?)
+            .map_err(unreadable("AuthenticatedSafe"))?;
         for info in infos {
             let safe_contents: Zeroizing<Vec<u8>> = match info.content_type {
                 ID_DATA => {
                     let octets: OctetString = info
                         .content
-                        .decode_as_encoding(EncodingRules::Ber)
+                        .decode_as()
                         .map_err(unreadable("SafeContents"))?;
-                    Zeroizing::new(octets.into_bytes().into_vec())
+                    Zeroizing::new(octets.into_bytes())
                 }
                 ID_ENCRYPTED_DATA => {
-                    let encrypted: EncryptedData = info
+                    let encrypted: EncryptedData<'_> = info
                         .content
-                        .decode_as_encoding(EncodingRules::Ber)
+                        .decode_as()
                         .map_err(unreadable("EncryptedData"))?;
-                    let eci = &encrypted.enc_content_info;
-                    let Some(ciphertext) = &eci.encrypted_content else {
+                    let eci = &encrypted.encrypted_content_info;
+                    let Some(content) = eci.encrypted_content else {
                         continue;
                     };
+                    let ciphertext =
+                        implicit_octets(content).map_err(unreadable("encryptedContent"))?;
                     decrypt(
-                        &eci.content_enc_alg.oid,
-                        eci.content_enc_alg.parameters.as_ref(),
-                        ciphertext.as_bytes(),
+                        &eci.content_encryption_algorithm,
+                        &ciphertext,
                         password,
                         mac_checked,
                     )?
@@ -655,7 +623,8 @@ mod ber_pkcs12 {
                     )))
                 }
             };
-            let bags = Vec::<SafeBag>::from_ber(&safe_contents).map_err(unreadable("SafeBag"))?;
+            let bags = Vec::<SafeBag>::from_der(&definite("SafeContents", &safe_contents)?)
+                .map_err(unreadable("SafeBag"))?;
             for mut bag in bags {
                 let read = read_bag(&bag, password, mac_checked, &mut contents);
                 // A keyBag holds its key in clear.
@@ -666,6 +635,29 @@ mod ber_pkcs12 {
         Ok(contents)
     }
 
+    /// The contents of an `[0] IMPLICIT OCTET STRING`: the primitive form's, or the constructed
+    /// form's segments (after the rewrite to definite lengths, OCTET STRINGs) joined in order.
+    fn implicit_octets(element: AnyRef<'_>) -> der::Result<Vec<u8>> {
+        match element.tag() {
+            Tag::ContextSpecific {
+                number: TagNumber::N0,
+                constructed: false,
+            } => Ok(element.value().to_vec()),
+            Tag::ContextSpecific {
+                number: TagNumber::N0,
+                constructed: true,
+            } => {
+                let mut reader = SliceReader::new(element.value())?;
+                let mut joined = Vec::new();
+                while !reader.is_finished() {
+                    joined.extend_from_slice(OctetStringRef::decode(&mut reader)?.as_bytes());
+                }
+                Ok(joined)
+            }
+            other => Err(other.value_error()),
+        }
+    }
+
     fn read_bag(
         bag: &SafeBag,
         password: &str,
@@ -674,31 +666,27 @@ mod ber_pkcs12 {
     ) -> Result<(), Failure> {
         let mut friendly_name = None;
         let mut local_key_id = None;
-        for attribute in bag.bag_attributes.iter().flat_map(|a| a.iter()) {
+        let no_attributes = SetOfVec::new();
+        for attribute in bag.bag_attributes.as_ref().unwrap_or(&no_attributes).iter() {
             let Some(value) = attribute.values.iter().next() else {
                 continue;
             };
             if attribute.oid == FRIENDLY_NAME {
-                friendly_name = value
-                    .decode_as_encoding::<BmpString>(EncodingRules::Ber)
-                    .ok()
-                    .map(|n| n.to_string());
+                friendly_name = value.decode_as::<BmpString>().ok().map(|n| n.to_string());
             } else if attribute.oid == LOCAL_KEY_ID {
                 local_key_id = value
-                    .decode_as_encoding::<OctetString>(EncodingRules::Ber)
+                    .decode_as::<OctetString>()
                     .ok()
-                    .map(|id| id.into_bytes().into_vec());
+                    .map(|id| id.into_bytes());
             }
         }
         match bag.bag_id {
             SHROUDED_KEY_BAG => {
-                let wrapped = ContextSpecific::<EncryptedPrivateKeyInfo>::from_ber(&bag.bag_value)
+                let wrapped = ContextSpecific::<EncryptedPrivateKeyInfo>::from_der(&bag.bag_value)
                     .map_err(unreadable("pkcs8ShroudedKeyBag"))?
                     .value;
-                let alg = &wrapped.encryption_algorithm;
                 let pkcs8 = decrypt(
-                    &alg.oid,
-                    alg.parameters.as_ref(),
+                    &wrapped.encryption_algorithm,
                     wrapped.encrypted_data.as_bytes(),
                     password,
                     mac_checked,
@@ -711,7 +699,7 @@ mod ber_pkcs12 {
             }
             KEY_BAG => {
                 // A PrivateKeyInfo in clear inside the keystore; its DER is taken as it is.
-                let info = der08::AnyRef::from_ber(&bag.bag_value).map_err(unreadable("keyBag"))?;
+                let info = AnyRef::from_der(&bag.bag_value).map_err(unreadable("keyBag"))?;
                 contents.keys.push(KeyEntry {
                     friendly_name,
                     local_key_id,
@@ -719,13 +707,13 @@ mod ber_pkcs12 {
                 });
             }
             CERT_BAG => {
-                let cert = ContextSpecific::<CertBag>::from_ber(&bag.bag_value)
+                let cert = ContextSpecific::<CertBag>::from_der(&bag.bag_value)
                     .map_err(unreadable("certBag"))?
                     .value;
                 if cert.cert_id == X509_CERTIFICATE {
                     contents.certs.push(CertEntry {
                         local_key_id,
-                        der: cert.cert_value.into_bytes().into_vec(),
+                        der: cert.cert_value.into_bytes(),
                     });
                 }
             }
@@ -735,8 +723,8 @@ mod ber_pkcs12 {
         Ok(())
     }
 
-    fn check_iterations(iterations: i32) -> Result<(), Failure> {
-        if (1..=MAX_ITERATIONS).contains(&iterations) {
+    fn check_iterations(iterations: i64) -> Result<(), Failure> {
+        if (1..=i64::from(MAX_ITERATIONS)).contains(&iterations) {
             Ok(())
         } else {
             Err(Failure::Unreadable(format!(
@@ -745,54 +733,127 @@ mod ber_pkcs12 {
         }
     }
 
-    /// The integrity check: HMAC-SHA-1 keyed by the PKCS#12 KDF (ID 3) over the authSafe
-    /// contents, compared in constant time.
+    /// The integrity check: HMAC keyed by the PKCS#12 KDF (ID 3) with the MAC's digest over the
+    /// authSafe contents, compared in constant time.
     fn verify_mac(mac_data: &MacData, password: &str, data: &[u8]) -> Result<(), Failure> {
-        if mac_data.mac.algorithm.oid != SHA1 {
-            return Err(Failure::Unreadable(format!(
-                "integrity check with digest {}: a BER keystore is read with HMAC-SHA-1 only",
-                mac_data.mac.algorithm.oid
-            )));
+        check_iterations(mac_data.iterations.into())?;
+        let verified = match mac_data.mac.algorithm.oid {
+            SHA1 => hmac_verifies::<sha1::Sha1>(mac_data, password, data),
+            SHA224 => hmac_verifies::<sha2::Sha224>(mac_data, password, data),
+            SHA256 => hmac_verifies::<sha2::Sha256>(mac_data, password, data),
+            SHA384 => hmac_verifies::<sha2::Sha384>(mac_data, password, data),
+            SHA512 => hmac_verifies::<sha2::Sha512>(mac_data, password, data),
+            SHA512_224 => hmac_verifies::<sha2::Sha512_224>(mac_data, password, data),
+            SHA512_256 => hmac_verifies::<sha2::Sha512_256>(mac_data, password, data),
+            other => {
+                return Err(Failure::Unreadable(format!(
+                    "integrity check with digest {other}: SHA-1 and SHA-2 are supported"
+                )))
+            }
+        }?;
+        if verified {
+            Ok(())
+        } else {
+            Err(Failure::WrongPassword)
         }
-        check_iterations(mac_data.iterations)?;
+    }
+
+    fn hmac_verifies<D>(mac_data: &MacData, password: &str, data: &[u8]) -> Result<bool, Failure>
+    where
+        D: Digest + FixedOutputReset + BlockSizeUser,
+    {
         let key = Zeroizing::new(
-            derive_key_utf8::<sha1::Sha1>(
+            derive_key_utf8::<D>(
                 password,
                 mac_data.mac_salt.as_bytes(),
                 Pkcs12KeyType::Mac,
                 mac_data.iterations,
-                20,
+                <D as Digest>::output_size(),
             )
             .map_err(unreadable("the password"))?,
         );
-        let mut mac = <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(&key)
+        let mut mac = <hmac::SimpleHmac<D> as KeyInit>::new_from_slice(&key)
             .map_err(|_| Failure::Unreadable("MAC key".into()))?;
         mac.update(data);
-        mac.verify_slice(mac_data.mac.digest.as_bytes())
-            .map_err(|_| Failure::WrongPassword)
+        Ok(mac.verify_slice(mac_data.mac.digest.as_bytes()).is_ok())
     }
 
-    /// Decrypts with a PKCS#12 password-based scheme (RFC 7292 appendix C): 3DES (three- or
-    /// two-key) or RC2 (40- or 128-bit), CBC, key and IV from the PKCS#12 KDF with SHA-1.
+    /// Decrypts a bag or an EncryptedData: PBES2 (RFC 8018) through `pkcs5`, or a PKCS#12
+    /// password-based scheme (RFC 7292 appendix C): 3DES (three- or two-key) or RC2 (40- or
+    /// 128-bit), CBC, key and IV from the PKCS#12 KDF with SHA-1.
     fn decrypt(
-        scheme: &ObjectIdentifier,
-        parameters: Option<&der08::Any>,
+        algorithm: &AlgorithmIdentifierOwned,
         ciphertext: &[u8],
         password: &str,
         mac_checked: bool,
     ) -> Result<Zeroizing<Vec<u8>>, Failure> {
-        let params: Pkcs12PbeParams = parameters
+        let plain = if algorithm.oid == PBES2 {
+            pbes2_decrypt(algorithm, ciphertext, password)?
+        } else {
+            pkcs12_pbe_decrypt(algorithm, ciphertext, password)?
+        };
+        plain.ok_or(if mac_checked {
+            // The password is right (the MAC verified): the ciphertext itself is damaged.
+            Failure::Unreadable("a bag does not decrypt (bad padding)".into())
+        } else {
+            Failure::WrongPassword
+        })
+    }
+
+    /// `None` when the ciphertext does not decrypt (its padding is wrong).
+    fn pbes2_decrypt(
+        algorithm: &AlgorithmIdentifierOwned,
+        ciphertext: &[u8],
+        password: &str,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
+        let encoded = algorithm.to_der().map_err(unreadable("PBES2 parameters"))?;
+        let scheme = pkcs5::EncryptionScheme::try_from(encoded.as_slice())
+            .map_err(unreadable("PBES2 parameters"))?;
+        let pkcs5::EncryptionScheme::Pbes2(params) = &scheme else {
+            return Err(Failure::Unreadable("PBES2 parameters".into()));
+        };
+        match &params.kdf {
+            pkcs5::pbes2::Kdf::Pbkdf2(p) => check_iterations(p.iteration_count.into())?,
+            pkcs5::pbes2::Kdf::Scrypt(p) => {
+                let memory = 128u64
+                    .checked_mul(p.cost_parameter)
+                    .and_then(|m| m.checked_mul(u64::from(p.block_size)));
+                if memory.is_none_or(|m| m > MAX_SCRYPT_MEMORY)
+                    || p.parallelization > MAX_SCRYPT_PARALLELISM
+                {
+                    return Err(Failure::Unreadable(format!(
+                        "scrypt asking for more than {MAX_SCRYPT_MEMORY} bytes or parallelism {MAX_SCRYPT_PARALLELISM}"
+                    )));
+                }
+            }
+            _ => return Err(Failure::Unreadable("PBES2 with an unknown KDF".into())),
+        }
+        Ok(scheme
+            .decrypt(password.as_bytes(), ciphertext)
+            .ok()
+            .map(Zeroizing::new))
+    }
+
+    /// `None` when the ciphertext does not decrypt (its padding is wrong).
+    fn pkcs12_pbe_decrypt(
+        algorithm: &AlgorithmIdentifierOwned,
+        ciphertext: &[u8],
+        password: &str,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
+        let params: Pkcs12PbeParams = algorithm
+            .parameters
+            .as_ref()
             .ok_or_else(|| Failure::Unreadable("PBE without parameters".into()))?
-            .decode_as_encoding(EncodingRules::Ber)
+            .decode_as()
             .map_err(unreadable("PBE parameters"))?;
-        check_iterations(params.iterations)?;
+        check_iterations(params.iterations.into())?;
         let salt = params.salt.as_bytes();
         let derive = |id, len| {
             derive_key_utf8::<sha1::Sha1>(password, salt, id, params.iterations, len)
                 .map(Zeroizing::new)
                 .map_err(unreadable("the password"))
         };
-        let plain = match *scheme {
+        Ok(match algorithm.oid {
             PBE_SHA1_3DES => cbc_decrypt::<des::TdesEde3>(
                 &derive(Pkcs12KeyType::EncryptionKey, 24)?,
                 &derive(Pkcs12KeyType::Iv, 8)?,
@@ -815,27 +876,41 @@ mod ber_pkcs12 {
             ),
             other => {
                 return Err(Failure::Unreadable(format!(
-                    "encryption scheme {other} in a BER keystore is not supported"
+                    "encryption scheme {other} is not supported"
                 )))
             }
-        };
-        plain.ok_or(if mac_checked {
-            // The password is right (the MAC verified): the ciphertext itself is damaged.
-            Failure::Unreadable("a bag does not decrypt (bad padding)".into())
-        } else {
-            Failure::WrongPassword
         })
     }
 
     fn cbc_decrypt<C>(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>>
     where
-        C: BlockCipherDecrypt + KeyInit,
+        C: BlockCipher + BlockDecryptMut + KeyInit,
     {
         let cipher = cbc::Decryptor::<C>::new_from_slices(key, iv).ok()?;
         cipher
-            .decrypt_padded_vec::<Pkcs7>(ciphertext)
+            .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
             .ok()
             .map(Zeroizing::new)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// The NCA's keystores give encryptedContent in one segment; BER allows any number.
+        #[test]
+        fn encrypted_content_in_either_form() {
+            let primitive = [0x80, 3, b'a', b'b', b'c'];
+            let constructed = [
+                0xa0, 10, 0x04, 3, b'a', b'b', b'c', 0x04, 3, b'd', b'e', b'f',
+            ];
+            let read = |bytes: &[u8]| implicit_octets(AnyRef::from_der(bytes).unwrap());
+            assert_eq!(read(&primitive).unwrap(), b"abc");
+            assert_eq!(read(&constructed).unwrap(), b"abcdef");
+            // A segment that is not an OCTET STRING, and another tag, are refused.
+            assert!(read(&[0xa0, 5, 0x02, 3, 1, 2, 3]).is_err());
+            assert!(read(&[0x81, 1, 0]).is_err());
+        }
     }
 }
 
