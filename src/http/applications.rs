@@ -28,7 +28,7 @@ use super::auth::{AuthFailure, Role};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorBody};
-use super::openapi::RawBody;
+use super::openapi::{RawBody, TokenFailures};
 use super::{AppState, RequestId};
 use crate::workflow::catalogue::{ApplicantKind, Service};
 use crate::workflow::model::ApplicationView;
@@ -200,8 +200,7 @@ pub(crate) struct SubmitRequest {
     responses(
         (status = 201, description = "Submitted: the application (Location: /v1/applications/{number}).", body = ApplicationView),
         (status = 400, description = "A wrong call: unknown_service, applicant_kind, invalid_id, missing_content, bad_request.", body = ErrorBody),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        TokenFailures,
         (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
         (status = 413, description = "The body is over the configured limit (too_large).", body = ErrorBody),
         (status = 415, description = "Not application/json (unsupported_media_type).", body = ErrorBody),
@@ -253,8 +252,7 @@ pub async fn submit(
     params(("number" = String, Path, pattern = "^[0-9]{4}-[0-9]{6,}$", description = "The application's number.")),
     responses(
         (status = 200, description = "The application.", body = ApplicationView),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        TokenFailures,
         (status = 404, description = "No such application, or one this token may not read (no_such_application: the two are not told apart).", body = ErrorBody),
         (status = 503, description = "The service runs without the procedure (no_workflow), or the archive is unavailable (archive_unavailable).", body = ErrorBody),
     ),
@@ -303,8 +301,7 @@ pub(crate) struct PaymentRequest {
     responses(
         (status = 200, description = "The application after the payment record.", body = ApplicationView),
         (status = 400, description = "A bad body (bad_request).", body = ErrorBody),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        TokenFailures,
         (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
         (status = 404, description = "No such application, or another portal's (no_such_application).", body = ErrorBody),
         (status = 409, description = "The application is not awaiting a payment (wrong_state).", body = ErrorBody),
@@ -378,8 +375,7 @@ pub(crate) struct DecisionRequest {
     responses(
         (status = 200, description = "The application after the decision.", body = ApplicationView),
         (status = 400, description = "A refusal without motivation, or a bad body (bad_request).", body = ErrorBody),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        TokenFailures,
         (status = 403, description = "Not an officer's token (forbidden), or an officer of another provider (wrong_provider).", body = ErrorBody),
         (status = 404, description = "No such application (no_such_application).", body = ErrorBody),
         (status = 409, description = "Not under review (wrong_state), or the officer may not sign now (the verifier's code).", body = ErrorBody),
@@ -440,8 +436,7 @@ pub(crate) struct Cabinet<'a> {
         (status = 200, description = "The applicant's documents.", body = Cabinet),
         (status = 400, description = "Not a valid IIN/BIN (invalid_id).", body = ErrorBody),
         (status = 503, description = "The service runs without the procedure (no_workflow), or the archive is unavailable (archive_unavailable).", body = ErrorBody),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        TokenFailures,
         (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
     ),
 )]
@@ -478,8 +473,7 @@ pub async fn cabinet(
     responses(
         (status = 200, description = "The signed document.", body = RawBody, content_type = "application/pkcs7-mime"),
         (status = 400, description = "Not a document id (bad_request).", body = ErrorBody),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
+        TokenFailures,
         (status = 403, description = "Not a portal's token (forbidden).", body = ErrorBody),
         (status = 404, description = "Not a document of this applicant's cabinet (no_such_application).", body = ErrorBody),
         (status = 503, description = "The service runs without the procedure (no_workflow), or the archive is unavailable (archive_unavailable).", body = ErrorBody),

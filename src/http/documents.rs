@@ -22,7 +22,7 @@ use super::auth::{AuthFailure, Role};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
-use super::openapi::RawBody;
+use super::openapi::{AuditorFailures, RawBody};
 use super::{AppState, RequestId};
 use crate::archive::reverify::Reverification;
 use crate::archive::{reverify, DocumentKind, DocumentQuery, StoredDocument};
@@ -151,10 +151,7 @@ async fn load(state: &AppState, id: &str) -> Result<StoredDocument, ApiError> {
         (status = 200, description = "The document.", body = DocumentView),
         (status = 400, description = "Not a document id (bad_request).", body = ErrorBody),
         (status = 404, description = "No such document (no_such_document).", body = ErrorBody),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 403, description = "Not an auditor's token (forbidden).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
-        (status = 503, description = "The archive is unavailable (archive_unavailable) or not configured (no_archive).", body = ErrorBody),
+        AuditorFailures,
     ),
 )]
 pub async fn get_document(
@@ -201,10 +198,7 @@ pub async fn get_document(
         (status = 200, description = "The DER CMS SignedData.", body = RawBody, content_type = "application/pkcs7-signature"),
         (status = 400, description = "Not a document id (bad_request).", body = ErrorBody),
         (status = 404, description = "No such document (no_such_document).", body = ErrorBody),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 403, description = "Not an auditor's token (forbidden).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
-        (status = 503, description = "The archive is unavailable (archive_unavailable) or not configured (no_archive).", body = ErrorBody),
+        AuditorFailures,
     ),
 )]
 pub async fn get_signature(
@@ -297,10 +291,7 @@ fn list_query(query: Option<&str>, ids: IdPolicy) -> Result<(DocumentQuery, i64,
     responses(
         (status = 200, description = "The documents (without their bytes) and next_after (null on the last page).", body = DocumentPage),
         (status = 400, description = "A bad parameter: invalid_id, bad_time, bad_request.", body = ErrorBody),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 403, description = "Not an auditor's token (forbidden).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
-        (status = 503, description = "The archive is unavailable (archive_unavailable) or not configured (no_archive).", body = ErrorBody),
+        AuditorFailures,
     ),
 )]
 pub async fn list_documents(
@@ -341,10 +332,7 @@ pub async fn list_documents(
         (status = 200, description = "Both verdicts side by side.", body = Reverification),
         (status = 400, description = "Not a document id (bad_request).", body = ErrorBody),
         (status = 404, description = "No such document (no_such_document).", body = ErrorBody),
-        (status = 401, description = "No bearer token (missing_token) or an unknown one (invalid_token).", body = ErrorBody),
-        (status = 403, description = "Not an auditor's token (forbidden).", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures).", body = ErrorBody),
-        (status = 503, description = "The archive is unavailable (archive_unavailable) or not configured (no_archive).", body = ErrorBody),
+        AuditorFailures,
     ),
 )]
 pub async fn reverify_document(

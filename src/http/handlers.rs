@@ -25,7 +25,7 @@ use super::auth::AuthFailure;
 use super::error::{ApiError, ErrorBody};
 use super::language::{Lang, Subject};
 use super::metrics::Outcome;
-use super::openapi::RawBody;
+use super::openapi::{RawBody, VerificationFailures};
 use super::{AppState, RequestId};
 
 /// The language of the verdict's message: the caller's `Accept-Language` (kk, ru, en).
@@ -424,15 +424,7 @@ fn reply(id: &RequestId, result: Result<Response, ApiError>) -> Response {
     responses(
         (status = 200, description = "The verdict: valid, invalid or indeterminate (CONTRACT.md sections 1 and 5); with `store` but not stored, `archived` null and `not_archived`.", body = VerifyAnswer),
         (status = 201, description = "Verified and stored (`\"store\": true`, `?store=true`, or archive.store_verified): the verdict with `archived` {id, received_at, record_hash}; Location: /v1/documents/{id}.", body = VerifyAnswer),
-        (status = 400, description = "A bad call: bad base64, bad IIN/BIN checksum (invalid_id), bad time (bad_time), missing or unknown field (bad_request), detached signature without data (missing_content).", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the request timeout (reason body_timeout).", body = ErrorBody),
-        (status = 413, description = "The body is over the configured limit (reason too_large).", body = ErrorBody),
-        (status = 415, description = "A content type this endpoint does not take (reason unsupported_media_type).", body = ErrorBody),
-        (status = 500, description = "An internal error (reason internal_error); logged under the request id.", body = ErrorBody),
-        (status = 503, description = "The verification did not finish within the request timeout (reason timeout), or every place for a request body stayed taken for limits.body_wait_ms (reason busy: the body was not read, the connection is closed; retry after Retry-After seconds). `/v1/verify` with `store`: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken); nothing was stored.", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "With reason busy: seconds to wait before retrying."))),
-        (status = 401, description = "With `auth.verify_requires_token`, a call without a bearer token (missing_token) or with an unknown one (invalid_token); `store` without a portal token.", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures); retry after Retry-After seconds.", body = ErrorBody),
+        VerificationFailures,
         (status = 403, description = "`store: true` with a token whose role may not store (forbidden): storing is a portal's right.", body = ErrorBody),
     ),
 )]
@@ -689,15 +681,7 @@ async fn certificate_call(
     )),
     responses(
         (status = 200, description = "The verdict on the certificate.", body = Verdict),
-        (status = 400, description = "A bad call: bad base64, bad IIN/BIN checksum (invalid_id), bad time (bad_time), missing or unknown field (bad_request), detached signature without data (missing_content).", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the request timeout (reason body_timeout).", body = ErrorBody),
-        (status = 413, description = "The body is over the configured limit (reason too_large).", body = ErrorBody),
-        (status = 415, description = "A content type this endpoint does not take (reason unsupported_media_type).", body = ErrorBody),
-        (status = 500, description = "An internal error (reason internal_error); logged under the request id.", body = ErrorBody),
-        (status = 503, description = "The verification did not finish within the request timeout (reason timeout), or every place for a request body stayed taken for limits.body_wait_ms (reason busy: the body was not read, the connection is closed; retry after Retry-After seconds). `/v1/verify` with `store`: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken); nothing was stored.", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "With reason busy: seconds to wait before retrying."))),
-        (status = 401, description = "With `auth.verify_requires_token`, a call without a bearer token (missing_token) or with an unknown one (invalid_token); `store` without a portal token.", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures); retry after Retry-After seconds.", body = ErrorBody),
+        VerificationFailures,
     ),
 )]
 pub async fn verify_certificate(
@@ -809,15 +793,7 @@ impl CertificateInfo {
     )),
     responses(
         (status = 200, description = "What the certificate says.", body = CertificateInfo),
-        (status = 400, description = "A bad call: bad base64, bad IIN/BIN checksum (invalid_id), bad time (bad_time), missing or unknown field (bad_request), detached signature without data (missing_content).", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the request timeout (reason body_timeout).", body = ErrorBody),
-        (status = 413, description = "The body is over the configured limit (reason too_large).", body = ErrorBody),
-        (status = 415, description = "A content type this endpoint does not take (reason unsupported_media_type).", body = ErrorBody),
-        (status = 500, description = "An internal error (reason internal_error); logged under the request id.", body = ErrorBody),
-        (status = 503, description = "The verification did not finish within the request timeout (reason timeout), or every place for a request body stayed taken for limits.body_wait_ms (reason busy: the body was not read, the connection is closed; retry after Retry-After seconds). `/v1/verify` with `store`: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken); nothing was stored.", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "With reason busy: seconds to wait before retrying."))),
-        (status = 401, description = "With `auth.verify_requires_token`, a call without a bearer token (missing_token) or with an unknown one (invalid_token); `store` without a portal token.", body = ErrorBody),
-        (status = 429, description = "Too many refused tokens from this address (too_many_failures); retry after Retry-After seconds.", body = ErrorBody),
+        VerificationFailures,
     ),
 )]
 pub async fn certificate_info(

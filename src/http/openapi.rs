@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use qoltanba_core::Reason;
 
+use super::error::ErrorBody;
 use super::{applications, documents, handlers, sign};
 
 /// The document, serialised once.
@@ -36,6 +37,92 @@ impl utoipa::PartialSchema for RawBody {
 }
 
 impl ToSchema for RawBody {}
+
+/// The failures every verification route shares (`/v1/verify`, `/v1/certificates/…`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Describes answers only: the handlers answer through `ApiError`.
+pub(crate) enum VerificationFailures {
+    #[response(
+        status = 400,
+        description = "A bad call: bad base64, bad IIN/BIN checksum (invalid_id), bad time (bad_time), missing or unknown field (bad_request), detached signature without data (missing_content)."
+    )]
+    BadRequest(ErrorBody<'static>),
+    #[response(
+        status = 401,
+        description = "With `auth.verify_requires_token`, a call without a bearer token (missing_token) or with an unknown one (invalid_token); `store` without a portal token."
+    )]
+    Unauthorized(ErrorBody<'static>),
+    #[response(
+        status = 408,
+        description = "The body did not arrive within the request timeout (reason body_timeout)."
+    )]
+    SlowBody(ErrorBody<'static>),
+    #[response(
+        status = 413,
+        description = "The body is over the configured limit (reason too_large)."
+    )]
+    TooLarge(ErrorBody<'static>),
+    #[response(
+        status = 415,
+        description = "A content type this endpoint does not take (reason unsupported_media_type)."
+    )]
+    UnsupportedMediaType(ErrorBody<'static>),
+    #[response(
+        status = 429,
+        description = "Too many refused tokens from this address (too_many_failures); retry after Retry-After seconds."
+    )]
+    TooManyFailures(ErrorBody<'static>),
+    #[response(
+        status = 500,
+        description = "An internal error (reason internal_error); logged under the request id."
+    )]
+    Internal(ErrorBody<'static>),
+    #[response(
+        status = 503,
+        description = "The verification did not finish within the request timeout (reason timeout), or every place for a request body stayed taken for limits.body_wait_ms (reason busy: the body was not read, the connection is closed; retry after Retry-After seconds). `/v1/verify` with `store`: the archive is unavailable (archive_unavailable) or its hash chain is broken and it refuses to append (archive_broken); nothing was stored.",
+        headers(("Retry-After" = u32, description = "With reason busy: seconds to wait before retrying."))
+    )]
+    Unavailable(ErrorBody<'static>),
+}
+
+/// The refusals of the archive's routes, which only auditors may call.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Describes answers only.
+pub(crate) enum AuditorFailures {
+    #[response(
+        status = 401,
+        description = "No bearer token (missing_token) or an unknown one (invalid_token)."
+    )]
+    Unauthorized(ErrorBody<'static>),
+    #[response(status = 403, description = "Not an auditor's token (forbidden).")]
+    Forbidden(ErrorBody<'static>),
+    #[response(
+        status = 429,
+        description = "Too many refused tokens from this address (too_many_failures)."
+    )]
+    TooManyFailures(ErrorBody<'static>),
+    #[response(
+        status = 503,
+        description = "The archive is unavailable (archive_unavailable) or not configured (no_archive)."
+    )]
+    Unavailable(ErrorBody<'static>),
+}
+
+/// The refusals of a missing or unknown bearer token.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Describes answers only.
+pub(crate) enum TokenFailures {
+    #[response(
+        status = 401,
+        description = "No bearer token (missing_token) or an unknown one (invalid_token)."
+    )]
+    Unauthorized(ErrorBody<'static>),
+    #[response(
+        status = 429,
+        description = "Too many refused tokens from this address (too_many_failures)."
+    )]
+    TooManyFailures(ErrorBody<'static>),
+}
 
 /// The usage-error reasons of the core (`UsageReason`) and of the HTTP edge.
 pub(crate) const USAGE_REASONS: &[&str] = &[
