@@ -35,9 +35,22 @@ const HTTP_MAY_USE: &[&str] = &[
     // status queries answered with what the responders sent. The verifier judges them.
     "OcspAnswer",
     "OcspResponse",
+    // The verdict's parts, read to write them in the caller's language (a check's `Phrase`
+    // rendered with the page's `Sentences`) and to describe them in the OpenAPI document (`Role`).
+    // Nothing is judged with them.
+    "Check",
+    "Evidence",
+    "Phrase",
+    "PhraseKey",
     "Reason",
+    "Role",
+    "Sentences",
+    "SignerOutcome",
     "Status",
     "StatusQuery",
+    "TimeBasis",
+    "TimestampReport",
+    "placeholders",
     "UsageError",
     "UsageReason",
     "Verdict",
