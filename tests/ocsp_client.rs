@@ -28,7 +28,6 @@ use x509_ocsp::{
 };
 
 use qoltanba::ocsp::client::responder_label;
-use qoltanba::ocsp::request::request_der;
 use qoltanba::ocsp::{
     CertIdHash, FetchError, OcspClient, OcspConfig, OcspMethod, OcspService, ResponderConfig,
     RevocationPolicy, Served,
@@ -355,7 +354,9 @@ async fn answers_expire() {
 /// One exchange through the client alone.
 async fn fetch_with(config: &OcspConfig, url: &str) -> Result<qoltanba::ocsp::Fetched, FetchError> {
     let (cert, issuer) = subject_and_issuer();
-    let der = request_der(&cert, &issuer, CertIdHash::Sha1, None).unwrap();
+    let der =
+        qoltanba_core::ocsp::request_der(&cert, &issuer, qoltanba_core::CertIdHash::Sha1, None)
+            .unwrap();
     OcspClient::new(config)
         .unwrap()
         .fetch(url, &der, None)

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use qoltanba_core::ocsp::{request_der, CertIdHash, OcspResponse};
+use qoltanba_core::ocsp::{request_der, request_der_for_serial, CertIdHash, OcspResponse};
 use qoltanba_core::{
     input, parse_time, Certificate, CheckResult, CrlSnapshot, KeyUsagePolicy, OcspAnswer, Reason,
     RevocationPolicy, Status, Verdict, Verifier, VerifyOptions,
@@ -955,6 +955,46 @@ fn requests_carry_the_cert_id_and_nonce_and_answers_match_them() {
     assert!(request_der(&leaf, &issuer, CertIdHash::Sha256, None).is_ok());
     assert!(request_der(&leaf, &leaf, CertIdHash::Sha256, None).is_err());
     assert!(request_der(&leaf, &issuer, CertIdHash::Sha256, Some(&[])).is_err());
+}
+
+/// A request for a serial alone (what the service sends) is the request for the certificate
+/// holding that serial: same CertID, hashes computed as x509-cert reads the issuer, the serial's
+/// own bytes (a leading zero octet kept).
+#[test]
+fn a_request_by_serial_is_the_request_for_the_certificate() {
+    use der::{Decode, Encode};
+    let leaf = cert("pki/individual-sign.der");
+    let issuer = cert("pki/nca-rsa.der");
+    for hash in [CertIdHash::Sha1, CertIdHash::Sha256] {
+        let nonce = [9u8; 32];
+        let by_cert = request_der(&leaf, &issuer, hash, Some(&nonce)).unwrap();
+        let by_serial = request_der_for_serial(&leaf.serial, &issuer, hash, Some(&nonce)).unwrap();
+        assert_eq!(by_cert, by_serial, "{hash:?}");
+        let parsed = x509_ocsp::OcspRequest::from_der(&by_serial).unwrap();
+        let id = &parsed.tbs_request.request_list[0].req_cert;
+        let x = x509_cert::Certificate::from_der(&issuer.der).unwrap();
+        let name = x.tbs_certificate.subject.to_der().unwrap();
+        let key = x
+            .tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes();
+        let digest = |bytes: &[u8]| match hash {
+            CertIdHash::Sha1 => <sha1::Sha1 as sha2::Digest>::digest(bytes).to_vec(),
+            CertIdHash::Sha256 => <sha2::Sha256 as sha2::Digest>::digest(bytes).to_vec(),
+        };
+        assert_eq!(id.issuer_name_hash.as_bytes(), digest(&name).as_slice());
+        assert_eq!(id.issuer_key_hash.as_bytes(), digest(key).as_slice());
+    }
+    let odd = request_der_for_serial(&[0x00, 0x80, 0x01], &issuer, CertIdHash::Sha1, None).unwrap();
+    let parsed = x509_ocsp::OcspRequest::from_der(&odd).unwrap();
+    assert_eq!(
+        parsed.tbs_request.request_list[0]
+            .req_cert
+            .serial_number
+            .as_bytes(),
+        &[0x00, 0x80, 0x01]
+    );
 }
 
 fn gost_verifier() -> Verifier {

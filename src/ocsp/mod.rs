@@ -21,8 +21,9 @@
 //! [`Fetched::nonce_sent`]) to the verifier, which alone judges them; an answer missing or
 //! refused leaves that certificate to the CRLs or to `revocation_unknown`, as the policy says,
 //! never `valid`. [`OcspService::with_expiry`] is where the verifier's parsing replaces
-//! [`NextUpdateOrMaxAge`], and [`request::request_der`] is the one function to swap for the
-//! verifier's request builder.
+//! [`NextUpdateOrMaxAge`]. Requests are the core's
+//! (`qoltanba_core::ocsp::request_der_for_serial`): the CertID sent is computed by the same code
+//! that matches the answer; this module adds only fresh nonces ([`request::new_nonce`]).
 
 pub mod aia;
 pub mod cache;
@@ -333,14 +334,18 @@ impl OcspService {
         serial: &[u8],
         issuer: &Certificate,
     ) -> Result<(Vec<u8>, Option<Vec<u8>>), FetchError> {
-        let request_error = |e: request::RequestError| FetchError::Request(e.to_string());
         let nonce = if self.nonce {
-            Some(request::new_nonce().map_err(request_error)?)
+            Some(request::new_nonce().map_err(|e| FetchError::Request(e.to_string()))?)
         } else {
             None
         };
-        let der = request::request_der_for_serial(serial, issuer, self.hash, nonce.as_deref())
-            .map_err(request_error)?;
+        let der = qoltanba_core::ocsp::request::request_der_for_serial(
+            serial,
+            issuer,
+            self.hash.into(),
+            nonce.as_deref(),
+        )
+        .map_err(|e| FetchError::Request(e.to_string()))?;
         Ok((der, nonce))
     }
 

@@ -28,6 +28,15 @@ pub enum CertIdHash {
     Sha256,
 }
 
+impl From<CertIdHash> for qoltanba_core::CertIdHash {
+    fn from(hash: CertIdHash) -> Self {
+        match hash {
+            CertIdHash::Sha1 => qoltanba_core::CertIdHash::Sha1,
+            CertIdHash::Sha256 => qoltanba_core::CertIdHash::Sha256,
+        }
+    }
+}
+
 impl CertIdHash {
     pub fn name(self) -> &'static str {
         match self {

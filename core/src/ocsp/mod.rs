@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::cert::Certificate;
 
 pub(crate) use judge::{OcspContext, Used};
-pub use request::{request_der, CertIdHash};
+pub use request::{request_der, request_der_for_serial, CertIdHash};
 pub use response::{
     BasicResponse, CertStatus, OcspLimits, OcspResponse, ResponderId, ResponseStatus,
     SingleResponse,

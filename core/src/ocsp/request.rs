@@ -79,19 +79,23 @@ pub(crate) fn issuer_hashes(
     ))
 }
 
-/// The CertID of `cert`, issued by `issuer`.
+/// The CertID of the certificate with `serial` (its INTEGER's content octets, as encoded), whose
+/// issuer field encodes as `issuer_name_der`, issued by `issuer`.
 fn cert_id(
-    cert: &Certificate,
+    issuer_name_der: &[u8],
+    serial: &[u8],
     issuer: &Certificate,
     hash: CertIdHash,
 ) -> Result<CertId, OcspError> {
     let bad = |e: der::Error| OcspError::Request(e.to_string());
-    let (name_hash, key_hash) = issuer_hashes(cert, issuer, hash)?;
-    // The serial as the certificate encodes it (big-endian two's complement, as a DER INTEGER).
+    let name_hash = hash.digest(issuer_name_der);
+    let key_hash = hash.digest(public_key_bits(issuer)?);
+    // The serial as the certificate encodes it (big-endian two's complement, as a DER INTEGER):
+    // never re-encoded, so that a responder's lookup sees the certificate's own bytes.
     let mut serial_der = vec![0x02];
-    let len = der::Length::try_from(cert.serial.len()).map_err(bad)?;
+    let len = der::Length::try_from(serial.len()).map_err(bad)?;
     len.encode_to_vec(&mut serial_der).map_err(bad)?;
-    serial_der.extend_from_slice(&cert.serial);
+    serial_der.extend_from_slice(serial);
     Ok(CertId {
         hash_algorithm: AlgorithmIdentifierOwned {
             oid: hash.oid(),
@@ -114,13 +118,33 @@ pub fn request_der(
     hash: CertIdHash,
     nonce: Option<&[u8]>,
 ) -> Result<Vec<u8>, OcspError> {
-    let bad = |e: der::Error| OcspError::Request(e.to_string());
     if !cert.issuer.matches(&issuer.subject) {
         return Err(OcspError::Request(format!(
             "{} is not the issuer of {} (issued by {})",
             issuer.subject, cert.subject, cert.issuer
         )));
     }
+    encode(
+        cert_id(&cert.issuer.der, &cert.serial, issuer, hash)?,
+        nonce,
+    )
+}
+
+/// The same request for a serial alone, under `issuer` (its subject names it): what a service
+/// sends when it holds only the serial, such as a readiness probe about a serial no certificate
+/// holds.
+pub fn request_der_for_serial(
+    serial: &[u8],
+    issuer: &Certificate,
+    hash: CertIdHash,
+    nonce: Option<&[u8]>,
+) -> Result<Vec<u8>, OcspError> {
+    encode(cert_id(&issuer.subject.der, serial, issuer, hash)?, nonce)
+}
+
+/// One unsigned request for `cert_id`, with the nonce extension when a nonce is given.
+fn encode(cert_id: CertId, nonce: Option<&[u8]>) -> Result<Vec<u8>, OcspError> {
+    let bad = |e: der::Error| OcspError::Request(e.to_string());
     let request_extensions = match nonce {
         None => None,
         Some(n) if n.is_empty() || n.len() > 32 => {
@@ -142,7 +166,7 @@ pub fn request_der(
             version: Version::V1,
             requestor_name: None,
             request_list: vec![Request {
-                req_cert: cert_id(cert, issuer, hash)?,
+                req_cert: cert_id,
                 single_request_extensions: None,
             }],
             request_extensions,
